@@ -1,0 +1,22 @@
+/* Definitions shared by every tool's BPF program and by the Swift side. */
+#ifndef BPF_TOOLS_COMMON_H
+#define BPF_TOOLS_COMMON_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TOOLS_TASK_COMM_LEN 16
+/* "No UID filter": a real UID can be 0, so the sentinel is (u32)-1 (BCC ignores `-u 0`). */
+#define TOOLS_INVALID_UID 0xffffffffu
+
+/* Filters every tool supports, placed first in each tool's config struct. */
+struct tools_common_cfg {
+	__u32 self_tgid;      /* the tracer itself, never reported */
+	__u32 filter_cgroup;  /* 1: only tasks in cgroup `cgroup_id` or below it */
+	__u64 cgroup_id;      /* cgroup v2 id (inode number of its directory) */
+	__u32 cgroup_level;   /* depth of that cgroup below the cgroup2 root */
+	__u32 _pad;
+};
+
+#endif

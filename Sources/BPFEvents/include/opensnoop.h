@@ -1,0 +1,49 @@
+/* opensnoop: config and ring-buffer event, shared by bpf-src/opensnoop.bpf.c and Swift. */
+#ifndef OPENSNOOP_H
+#define OPENSNOOP_H
+
+#include "bpf_tools_common.h"
+
+#define OPENSNOOP_PATH_MAX 4096     /* PATH_MAX: the kernel rejects longer names */
+#define OPENSNOOP_NAME_MAX 256      /* NAME_MAX + NUL, one directory component */
+#define OPENSNOOP_MAX_DEPTH 64      /* directory components walked for -F */
+#define OPENSNOOP_DIRS_SIZE 8192    /* bytes of directory components for -F */
+
+/* flags of an event */
+#define OPENSNOOP_F_DIR_FROM_FILE 1u  /* dirs is the opened file's own full path */
+#define OPENSNOOP_F_DIR_FROM_BASE 2u  /* dirs is the directory the relative path starts from */
+#define OPENSNOOP_F_DIR_CUT       4u  /* the walk stopped before reaching the root */
+
+struct opensnoop_cfg {
+	struct tools_common_cfg common;
+	__u32 targ_tgid;       /* 0: any */
+	__u32 targ_tid;        /* 0: any; trumps targ_tgid */
+	__u32 targ_uid;        /* TOOLS_INVALID_UID: any */
+	__u32 failed_only;
+	__u32 full_path;
+	__u32 flag_mask;       /* 0: any; else (flags & mask) != 0 */
+};
+
+/* Followed by `path_size` bytes of the path as passed (NUL-terminated), then `dirs_size` bytes
+ * of NUL-terminated directory names, leaf first (for -F; see flags). */
+struct opensnoop_event {
+	__u64 ts_ns;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__s32 ret;
+	__u32 flags;           /* open(2) flags */
+	__u32 mode;
+	__u32 path_size;
+	__u32 dirs_size;
+	__u32 dirs_count;
+	__u32 event_flags;
+	char comm[TOOLS_TASK_COMM_LEN];
+};
+
+#ifndef __VMLINUX_H__
+_Static_assert(sizeof(struct opensnoop_cfg) == 48, "opensnoop_cfg layout");
+_Static_assert(sizeof(struct opensnoop_event) == 64, "opensnoop_event layout");
+#endif
+
+#endif

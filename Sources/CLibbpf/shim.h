@@ -1,0 +1,54 @@
+/* Swift cannot call libbpf's macros and a few C constructs directly; these shims do it. */
+#ifndef CLIBBPF_SHIM_H
+#define CLIBBPF_SHIM_H
+
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/vfs.h>
+
+/* libbpf's print callback takes a va_list; format it here so Swift gets a plain string. */
+typedef void (*clibbpf_log_fn)(int level, const char *message);
+
+static inline clibbpf_log_fn *clibbpf_log_sink(void)
+{
+	static clibbpf_log_fn sink;
+	return &sink;
+}
+
+static inline int clibbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	char buf[4096];
+	clibbpf_log_fn sink = *clibbpf_log_sink();
+	if (!sink)
+		return 0;
+	vsnprintf(buf, sizeof(buf), format, args);
+	sink((int)level, buf);
+	return 0;
+}
+
+static inline void clibbpf_set_log_sink(clibbpf_log_fn sink)
+{
+	*clibbpf_log_sink() = sink;
+	libbpf_set_print(clibbpf_print);
+}
+
+/* BTF kind numbers (the enum is visible twice to Swift, making the names ambiguous). */
+static const unsigned int CLIBBPF_BTF_KIND_FUNC = BTF_KIND_FUNC;
+static const unsigned int CLIBBPF_BTF_KIND_TYPEDEF = BTF_KIND_TYPEDEF;
+static const unsigned int CLIBBPF_BTF_KIND_DATASEC = BTF_KIND_DATASEC;
+
+/* btf_var_secinfos() and btf_var() are static inline over pointer arithmetic; wrap them. */
+static inline const struct btf_var_secinfo *clibbpf_datasec_var(const struct btf_type *t, unsigned int i)
+{
+	return btf_var_secinfos(t) + i;
+}
+
+static inline unsigned short clibbpf_btf_vlen(const struct btf_type *t)
+{
+	return btf_vlen(t);
+}
+
+#endif

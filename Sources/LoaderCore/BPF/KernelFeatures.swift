@@ -1,0 +1,73 @@
+import CLibbpf
+import Glibc
+
+/// Answers "can this kind of probe attach here?" before anything is loaded.
+public protocol KernelFeatures {
+    /// nil if supported, else a short reason ("no such tracepoint").
+    func unsupportedReason(_ kind: ProbeKind) -> String?
+}
+
+/// The running kernel, asked through tracefs, BTF and libbpf's feature probes. Answers are
+/// computed on demand; a tool asks a handful of questions once at start-up.
+public final class RunningKernel: KernelFeatures {
+    private let tracefs: String
+    private var vmlinuxBTF: OpaquePointer?
+    private var triedBTF = false
+    private var kprobeFunctions: Set<Substring>?
+
+    public init(tracefs: String = Tracefs.path) {
+        self.tracefs = tracefs
+    }
+
+    deinit {
+        if let btf = vmlinuxBTF { btf__free(btf) }
+    }
+
+    public func unsupportedReason(_ kind: ProbeKind) -> String? {
+        switch kind {
+        case .tracepoint(let category, let name):
+            return access("\(tracefs)/events/\(category)/\(name)", F_OK) == 0 ? nil : "no such tracepoint"
+        case .btfTracepoint(let name), .rawTracepoint(let name):
+            guard let btf = kernelBTF() else { return "no kernel BTF" }
+            return btf__find_by_name_kind(btf, "btf_trace_\(name)", CLIBBPF_BTF_KIND_TYPEDEF) > 0
+                ? nil : "no such raw tracepoint"
+        case .fentry(let function), .fexit(let function):
+            guard let btf = kernelBTF() else { return "no kernel BTF" }
+            guard btf__find_by_name_kind(btf, function, CLIBBPF_BTF_KIND_FUNC) > 0 else {
+                return "no such kernel function"
+            }
+            return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, nil) == 1
+                ? nil : "fentry/fexit programs are not allowed by this kernel"
+        case .kprobe(let function), .kretprobe(let function):
+            return kprobeReason(function)
+        case .ksyscall(let name), .kretsyscall(let name):
+            #if arch(x86_64)
+            return kprobeReason("__x64_sys_\(name)")
+            #elseif arch(arm64)
+            return kprobeReason("__arm64_sys_\(name)")
+            #else
+            return kprobeReason("sys_\(name)")
+            #endif
+        }
+    }
+
+    private func kernelBTF() -> OpaquePointer? {
+        if !triedBTF {
+            triedBTF = true
+            vmlinuxBTF = btf__load_vmlinux_btf()
+            if libbpf_get_error(UnsafeRawPointer(vmlinuxBTF)) != 0 { vmlinuxBTF = nil }
+        }
+        return vmlinuxBTF
+    }
+
+    private func kprobeReason(_ function: String) -> String? {
+        guard access("\(tracefs)/kprobe_events", F_OK) == 0 else {
+            return "kprobes are not available (CONFIG_KPROBES unset)"
+        }
+        if kprobeFunctions == nil {
+            let text = (try? readFile("\(tracefs)/available_filter_functions")) ?? ""
+            kprobeFunctions = Set(text.split(separator: "\n").map { $0.split(separator: " ").first ?? "" })
+        }
+        return kprobeFunctions?.contains(Substring(function)) == true ? nil : "no such kernel function"
+    }
+}

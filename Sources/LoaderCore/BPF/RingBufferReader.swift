@@ -1,0 +1,64 @@
+import CLibbpf
+import Glibc
+
+/// Reads a BPF ring buffer: one ring shared by all CPUs, so records arrive in the order they
+/// were committed, with no per-CPU reordering. Records that did not fit are counted by the BPF
+/// side in the `lost_events` per-CPU map (ring buffers have no lost-event callback).
+public final class RingBufferReader {
+    private var ring: OpaquePointer?
+    private let handler: (UnsafeRawBufferPointer) -> Void
+    private let lostMap: BPFMap?
+    private var lostReported: UInt64 = 0
+    /// Keeps the object, and so the map's file descriptor, alive as long as the reader.
+    private let owner: ObjectHandle
+
+    init(map: BPFMap, handler: @escaping (UnsafeRawBufferPointer) -> Void) throws(BPFError) {
+        self.handler = handler
+        self.owner = map.owner
+        self.lostMap = try? BPFMap(map: map.owner.map(named: "lost_events"), owner: map.owner)
+        let callback: ring_buffer_sample_fn = { ctx, data, size in
+            guard let ctx, let data else { return 0 }
+            let reader = Unmanaged<RingBufferReader>.fromOpaque(ctx).takeUnretainedValue()
+            reader.handler(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+        // The reader is passed unretained: it owns the ring, which is freed in deinit first.
+        ring = ring_buffer__new(map.fd, callback, Unmanaged.passUnretained(self).toOpaque(), nil)
+        guard let ring, libbpf_get_error(UnsafeRawPointer(ring)) == 0 else {
+            self.ring = nil
+            throw BPFError.libbpf(.ringBuffer, "cannot open ring buffer \(map.name)", errno: errno)
+        }
+    }
+
+    deinit {
+        if let ring { ring_buffer__free(ring) }
+    }
+
+    /// Waits up to `timeoutMs` for records and hands each to the handler. Returns the number
+    /// handled; an interrupted wait (a signal) returns 0.
+    @discardableResult
+    public func poll(timeoutMs: Int32) throws(BPFError) -> Int {
+        guard let ring else { return 0 }
+        let n = ring_buffer__poll(ring, timeoutMs)
+        if n < 0 {
+            if n == -EINTR { return 0 }
+            throw BPFError.libbpf(.ringBuffer, "reading the ring buffer failed", errno: n)
+        }
+        return Int(n)
+    }
+
+    /// Hands every record already in the ring to the handler, without waiting.
+    public func drain() {
+        if let ring { _ = ring_buffer__consume(ring) }
+    }
+
+    /// Records lost since the last call (the ring was full), summed over CPUs.
+    public func newlyLost() -> UInt64 {
+        guard let lostMap, let perCPU = try? lostMap.lookupPerCPU(UInt32(0), as: UInt64.self) else { return 0 }
+        let total = perCPU.reduce(0, &+)
+        defer { lostReported = total }
+        return total &- lostReported
+    }
+
+    public var totalLost: UInt64 { lostReported }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import BPFEvents
+import Glibc
+
+/// Options every tool has, beyond BCC's own.
+public struct CommonOptions: ParsableArguments, Sendable {
+    @Flag(name: .customLong("json"), help: "Print one JSON object per line instead of columns.")
+    public var json = false
+
+    @Option(name: .customLong("cgroup"), help: ArgumentHelp("Trace only tasks in this cgroup v2 directory or below it.", valueName: "PATH"))
+    public var cgroup: String?
+
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the chosen probes and libbpf's messages on stderr.")
+    public var verbose = false
+
+    public init() {}
+
+    /// The filters the BPF side of every tool applies, from these options.
+    public func bpfConfig() throws(BPFError) -> tools_common_cfg {
+        var cfg = tools_common_cfg()
+        cfg.self_tgid = UInt32(bitPattern: getpid())
+        if let cgroup {
+            let filter = try CgroupFilter(path: cgroup)
+            cfg.filter_cgroup = 1
+            cfg.cgroup_id = filter.id
+            cfg.cgroup_level = filter.level
+        }
+        return cfg
+    }
+}

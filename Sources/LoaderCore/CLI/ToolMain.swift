@@ -1,0 +1,61 @@
+import ArgumentParser
+import Glibc
+
+/// Runs a tool's command with BCC's (argparse's) exit contract: usage errors print a usage
+/// line and `<tool>: error: <message>` on stderr and exit 2; --help prints to stdout and exits
+/// 0; runtime failures print one line `<tool>: <message>` and exit 1.
+public enum ToolMain {
+    public static func run<T: ParsableCommand>(_ type: T.Type, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        let name = T.configuration.commandName ?? "tool"
+        var command: ParsableCommand
+        do {
+            command = try T.parseAsRoot(arguments)
+        } catch {
+            exitForParse(error, type, name)
+        }
+        do {
+            try command.run()
+            OutputSink.stdout.flush()
+            exit(0)
+        } catch let error as BPFError {
+            OutputSink.stdout.flush()
+            Diagnostics.line("\(name): \(error.message)")
+            if let detail = error.detail {
+                if LibbpfLog.shared.isVerbose {
+                    Diagnostics.write(detail.hasSuffix("\n") ? detail : detail + "\n")
+                } else if error.code == .load || error.code == .attach {
+                    Diagnostics.line("\(name): run with -v to see libbpf's log")
+                }
+            }
+            exit(1)
+        } catch {
+            OutputSink.stdout.flush()
+            exitForParse(error, type, name)
+        }
+    }
+
+    private static func exitForParse<T: ParsableCommand>(_ error: Error, _ type: T.Type, _ name: String) -> Never {
+        let code = T.exitCode(for: error)
+        if code == .success {
+            OutputSink.stdout.write(T.fullMessage(for: error) + "\n")
+            OutputSink.stdout.flush()
+            exit(0)
+        }
+        if code == .validationFailure {
+            var usage = T.usageString()
+            if usage.hasPrefix("Usage: ") { usage.removeFirst("Usage: ".count) }
+            let message = T.message(for: error)
+            Diagnostics.line("usage: \(usage)")
+            Diagnostics.line("\(name): error: \(lowercasedFirst(message))")
+            exit(2)
+        }
+        let message = T.message(for: error)
+        if !message.isEmpty { Diagnostics.line("\(name): \(message)") }
+        exit(code.rawValue)
+    }
+
+    private static func lowercasedFirst(_ s: String) -> String {
+        guard let first = s.first, first.isUppercase, s.dropFirst().first?.isUppercase != true else { return s }
+        return first.lowercased() + s.dropFirst()
+    }
+}

@@ -1,0 +1,87 @@
+/// One output column, declared once per tool: its header text, how its header and its values
+/// are formatted (BCC's own `%` formats, separators included), and its JSON key. Header, rows
+/// and JSON are all rendered from the same list, so they cannot drift apart.
+public struct Column: Sendable {
+    public let title: String
+    public let header: PyFormat
+    public let row: PyFormat
+    public let jsonKey: String
+
+    /// `headerFormat` and `rowFormat` are BCC's formats for this column, e.g. "%-16s " and
+    /// "%-16s "; `jsonKey` defaults to the title in snake_case.
+    public init(_ title: String, header headerFormat: String, row rowFormat: String, json: String? = nil) {
+        self.title = title
+        self.header = PyFormat(headerFormat)
+        self.row = PyFormat(rowFormat)
+        self.jsonKey = json ?? Column.snakeCase(title)
+    }
+
+    static func snakeCase(_ title: String) -> String {
+        var key = ""
+        for c in title.lowercased() {
+            if c.isLetter || c.isNumber { key.append(c) } else if !key.hasSuffix("_") { key.append("_") }
+        }
+        while key.hasSuffix("_") { key.removeLast() }
+        return key
+    }
+}
+
+/// A value in one row: what the text column shows, and what JSON holds.
+public enum Cell: Sendable {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    /// A list shown as one text (`display`) and kept as a JSON array of strings.
+    case list(display: String, items: [String])
+    /// A number shown as text (like "?" for an unknown PPID) that JSON holds as a number or null.
+    case optionalInt(Int64?, display: String)
+
+    var formatArg: FormatArg {
+        switch self {
+        case .int(let v): .int(v)
+        case .double(let v): .double(v)
+        case .text(let s): .text(s)
+        case .list(let display, _): .text(display)
+        case .optionalInt(_, let display): .text(display)
+        }
+    }
+
+    var json: JSONValue {
+        switch self {
+        case .int(let v): .int(v)
+        case .double(let v): .double(v)
+        case .text(let s): .string(s)
+        case .list(_, let items): .array(items.map { .string($0) })
+        case .optionalInt(let v, _): v.map { .int($0) } ?? .null
+        }
+    }
+}
+
+/// The columns of one tool invocation (the flags decide which are present).
+public struct Table: Sendable {
+    public let columns: [Column]
+
+    public init(_ columns: [Column]) {
+        self.columns = columns
+    }
+
+    public var header: String {
+        columns.map { $0.header(.text($0.title)) }.joined()
+    }
+
+    public func row(_ cells: [Cell]) -> String {
+        precondition(cells.count == columns.count, "row has \(cells.count) cells for \(columns.count) columns")
+        var line = ""
+        for (column, cell) in zip(columns, cells) {
+            line += column.row.format([cell.formatArg])
+        }
+        return line
+    }
+
+    /// One JSON object with a key per column, plus `extra` keys (fields no column shows).
+    public func json(_ cells: [Cell], extra: [(String, JSONValue)] = []) -> String {
+        var members = zip(columns, cells).map { ($0.jsonKey, $1.json) }
+        members += extra
+        return JSONValue.object(members).serialized
+    }
+}

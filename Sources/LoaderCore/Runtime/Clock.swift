@@ -1,0 +1,32 @@
+import Glibc
+
+/// Clocks and the time formats BCC prints.
+public enum Clock {
+    /// CLOCK_MONOTONIC in nanoseconds: the clock of `bpf_ktime_get_ns()`.
+    public static func monotonicNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// Wall-clock seconds (Python's `time.time()`).
+    public static func wallSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Reads the time zone once, so formatting a time never re-opens /etc/localtime (which a
+    /// tool like opensnoop would otherwise report about itself).
+    public static func loadTimeZone() { tzset() }
+
+    /// The local time as `strftime(format)`, e.g. "%H:%M:%S".
+    public static func localTime(_ format: String = "%H:%M:%S") -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, format, &parts)
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

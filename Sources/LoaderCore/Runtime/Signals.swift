@@ -1,0 +1,23 @@
+import Glibc
+import Synchronization
+
+/// SIGINT/SIGTERM ask the tool to stop; the poll loop sees the flag within one poll timeout
+/// (the signal also interrupts the wait at once). SIGPIPE is ignored so that a closed stdout
+/// shows up as EPIPE on write, which ends the tool quietly with status 0.
+public enum Signals {
+    private static let stop = Atomic<Bool>(false)
+
+    public static var stopRequested: Bool { stop.load(ordering: .relaxed) }
+
+    public static func requestStop() { stop.store(true, ordering: .relaxed) }
+
+    public static func install() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Signals.stop.store(true, ordering: .relaxed) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0  // no SA_RESTART: the blocked poll returns EINTR at once
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// -n and -l: regular expressions (Python `re.search` semantics for the usual patterns).
+struct ExecFilters {
+    let name: Regex<AnyRegexOutput>?
+    let line: Regex<AnyRegexOutput>?
+
+    init(name: String?, line: String?) throws {
+        self.name = try name.map { try Self.compile($0, option: "-n/--name") }
+        self.line = try line.map { try Self.compile($0, option: "-l/--line") }
+    }
+
+    private static func compile(_ pattern: String, option: String) throws -> Regex<AnyRegexOutput> {
+        do { return try Regex(pattern) } catch {
+            throw ValidationError("argument \(option): invalid regular expression '\(pattern)'")
+        }
+    }
+
+    /// -n matches the command name or any argument, as BCC's help text says.
+    func keep(comm: String, args: [String], argvText: String) -> Bool {
+        if let name, !(comm.contains(name) || args.contains { $0.contains(name) }) { return false }
+        if let line, !argvText.contains(line) { return false }
+        return true
+    }
+}
+
+/// Formats execs as BCC's execsnoop does (spec section 1), or as JSON lines.
+final class ExecPrinter {
+    private let table: Table
+    private let options: ExecSnoop
+    private let filters: ExecFilters
+    private let startNs = Clock.monotonicNs()
+    private var warnedCut = false
+
+    init(options: ExecSnoop, filters: ExecFilters) {
+        self.options = options
+        self.filters = filters
+        var columns: [Column] = []
+        if options.time { columns.append(Column("TIME", header: "%-9s", row: "%-9s")) }
+        if options.timestamp { columns.append(Column("TIME(s)", header: "%-8s", row: "%-8.3f")) }
+        if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
+        columns.append(Column("COMM", header: "%-16s ", row: "%-16s "))
+        columns.append(Column("PID", header: "%-7s ", row: "%-7d "))
+        if options.printPcomm { columns.append(Column("PCOMM", header: "%-16s ", row: "%-16s ")) }
+        columns.append(Column("PPID", header: "%-7s ", row: "%-7s "))
+        if options.printCPU { columns.append(Column("CPU", header: "%-4s ", row: "%-4d ")) }
+        columns.append(Column("RET", header: "%3s ", row: "%3d "))
+        columns.append(Column("ARGS", header: "%s", row: "%s"))
+        table = Table(columns)
+    }
+
+    func printHeader() {
+        if !options.common.json { OutputSink.stdout.writeLine(table.header) }
+    }
+
+    func print(_ exec: Exec) {
+        let e = exec.exit
+        if e.retval != 0 && !options.fails { return }
+
+        var args = exec.args
+        if exec.moreArgs { args.append("...") }
+        if options.quote { args = args.map { "\"" + $0.replacing("\"", with: "\\\"") + "\"" } }
+        let argvText = args.joined(separator: " ").replacing("\n", with: "\\n")
+        let comm = exec.comm
+        guard filters.keep(comm: comm, args: exec.args, argvText: argvText) else { return }
+
+        if exec.argCut && !warnedCut {
+            warnedCut = true
+            Diagnostics.line("execsnoop: an argument longer than \(options.maxArgSize) bytes was cut; raise --max-arg-size (up to \(EXECSNOOP_MAX_ARG_SIZE)) to see it whole")
+        }
+
+        var cells: [Cell] = []
+        if options.time { cells.append(.text(Clock.localTime())) }
+        if options.timestamp { cells.append(.double(Double(e.ts_ns &- startNs) / 1e9)) }
+        if options.printUID { cells.append(.int(Int64(e.uid))) }
+        cells.append(.text(comm))
+        cells.append(.int(Int64(e.pid)))
+        if options.printPcomm { cells.append(.text(exec.pcomm)) }
+        cells.append(.optionalInt(e.ppid == 0 ? nil : Int64(e.ppid), display: e.ppid == 0 ? "?" : String(e.ppid)))
+        if options.printCPU { cells.append(.int(Int64(e.cpu))) }
+        cells.append(.int(Int64(e.retval)))
+        cells.append(.list(display: argvText, items: exec.args + (exec.moreArgs ? ["..."] : [])))
+
+        if options.common.json {
+            OutputSink.stdout.writeLine(table.json(cells, extra: [("args_truncated", .bool(exec.moreArgs || exec.argCut))]))
+        } else {
+            OutputSink.stdout.writeLine(table.row(cells))
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import BPFEvents
+import Glibc
+import LoaderCore
+
+/// execsnoop's options (BCC's names and meanings) and its run.
+struct ExecSnoop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "execsnoop",
+        abstract: "Trace exec() syscalls",
+        discussion: """
+        examples:
+            ./execsnoop                      # trace all exec() syscalls
+            ./execsnoop -x                   # include failed exec()s
+            ./execsnoop -T                   # include time (HH:MM:SS)
+            ./execsnoop -P 181               # only trace new processes whose parent PID is 181
+            ./execsnoop -U                   # include UID
+            ./execsnoop -u 1000              # only trace UID 1000
+            ./execsnoop -u user              # get user UID and trace only them
+            ./execsnoop -t                   # include timestamps
+            ./execsnoop -q                   # add "quotemarks" around arguments
+            ./execsnoop -n main              # only print command lines containing "main"
+            ./execsnoop -l tpkg              # only print command where arguments contains "tpkg"
+            ./execsnoop --cgroup /sys/fs/cgroup/system.slice   # only trace this cgroup
+            ./execsnoop --max-args 1024 --max-arg-size 4096    # never cut long command lines
+            ./execsnoop --json               # one JSON object per exec
+        """)
+
+    @Flag(name: [.customShort("T"), .customLong("time")], help: "include time column on output (HH:MM:SS)")
+    var time = false
+
+    @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "include timestamp on output")
+    var timestamp = false
+
+    @Flag(name: [.customShort("x"), .customLong("fails")], help: "include failed exec()s")
+    var fails = false
+
+    @Option(name: [.customShort("u", allowingJoined: true), .customLong("uid")],
+            help: ArgumentHelp("trace this UID only (a number or a user name)", valueName: "USER"))
+    var uid: String?
+
+    @Flag(name: [.customShort("q"), .customLong("quote")], help: "Add quotemarks (\") around arguments.")
+    var quote = false
+
+    @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")],
+            help: ArgumentHelp("only print commands matching this name (regex), any arg", valueName: "NAME"))
+    var name: String?
+
+    @Option(name: [.customShort("l", allowingJoined: true), .customLong("line")],
+            help: ArgumentHelp("only print commands where arg contains this line (regex)", valueName: "LINE"))
+    var line: String?
+
+    @Flag(name: [.customShort("U"), .customLong("print-uid")], help: "print UID column")
+    var printUID = false
+
+    @Flag(name: [.customShort("C"), .customLong("print-cpu")], help: "print CPU column")
+    var printCPU = false
+
+    @Flag(name: [.customShort("M"), .customLong("print-pcomm")], help: "print parent process comm")
+    var printPcomm = false
+
+    @Option(name: .customLong("max-args"),
+            help: ArgumentHelp("maximum number of arguments parsed and displayed, counting the filename (1-\(EXECSNOOP_MAX_ARGS_LIMIT))", valueName: "MAX_ARGS"))
+    var maxArgs: Int = Int(EXECSNOOP_DEFAULT_MAX_ARGS)
+
+    @Option(name: .customLong("max-arg-size"),
+            help: ArgumentHelp("maximum bytes kept of each argument (1-\(EXECSNOOP_MAX_ARG_SIZE))", valueName: "BYTES"))
+    var maxArgSize: Int = Int(EXECSNOOP_DEFAULT_ARG_SIZE)
+
+    @Option(name: [.customShort("P", allowingJoined: true), .customLong("ppid")],
+            help: ArgumentHelp("trace this parent PID only", valueName: "PPID"))
+    var ppid: Int?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard (1...Int(EXECSNOOP_MAX_ARGS_LIMIT)).contains(maxArgs) else {
+            throw ValidationError("argument --max-args: must be in [1, \(EXECSNOOP_MAX_ARGS_LIMIT)]")
+        }
+        guard (1...Int(EXECSNOOP_MAX_ARG_SIZE)).contains(maxArgSize) else {
+            throw ValidationError("argument --max-arg-size: must be in [1, \(EXECSNOOP_MAX_ARG_SIZE)]")
+        }
+        if let ppid, ppid <= 0 || ppid > Int(Int32.max) {
+            throw ValidationError("argument -P/--ppid: invalid PID value: '\(ppid)'")
+        }
+        _ = try resolvedUID()
+        _ = try ExecFilters(name: name, line: line)
+    }
+
+    /// `-u` takes a number or a user name (BCC's contract); `-u 0` filters root, unlike BCC.
+    func resolvedUID() throws -> UInt32? {
+        guard let uid else { return nil }
+        if let number = UInt32(uid), number != TOOLS_INVALID_UID { return number }
+        if let entry = getpwnam(uid) { return entry.pointee.pw_uid }
+        throw ValidationError("argument -u/--uid: '\(uid)' is not valid UID or user entry")
+    }
+
+    func run() throws {
+        var cfg = execsnoop_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.targ_uid = try resolvedUID() ?? TOOLS_INVALID_UID
+        cfg.targ_ppid = UInt32(ppid ?? 0)
+        cfg.max_args = UInt32(maxArgs)
+        cfg.max_arg_size = UInt32(maxArgSize)
+
+        let bpf = try ToolSession.start(tool: "execsnoop",
+                                        object: EmbeddedObject(name: "execsnoop", base64: embeddedBPFObjectBase64),
+                                        plan: Self.plan, config: cfg, common: common)
+        let printer = ExecPrinter(options: self, filters: try ExecFilters(name: name, line: line))
+        let assembler = ExecAssembler { exec in printer.print(exec) }
+        let reader = try bpf.ringBuffer { record in assembler.consume(record) }
+        printer.printHeader()
+        try EventLoop.run(reader)
+    }
+
+    /// Tracepoints first (stable, cheap); kprobes on the syscall functions where the kernel
+    /// has no syscall tracepoints.
+    static let plan: AttachPlan = [
+        .oneOf("execve entry", [
+            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_execve"), program: "tp_enter_execve"),
+            ProbeCandidate(.ksyscall("execve"), program: "ks_enter_execve"),
+        ]),
+        .oneOf("execve return", [
+            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_execve"), program: "tp_exit_execve"),
+            ProbeCandidate(.kretsyscall("execve"), program: "ks_exit_execve"),
+        ]),
+        .oneOf("execveat entry", [
+            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_execveat"), program: "tp_enter_execveat"),
+            ProbeCandidate(.ksyscall("execveat"), program: "ks_enter_execveat"),
+        ]),
+        .oneOf("execveat return", [
+            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_execveat"), program: "tp_exit_execveat"),
+            ProbeCandidate(.kretsyscall("execveat"), program: "ks_exit_execveat"),
+        ]),
+        .optional("exec by a non-leader thread", [
+            ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec"),
+        ]),
+    ]
+}

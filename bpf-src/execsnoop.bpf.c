@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/* execsnoop: trace execve() and execveat().
+ *
+ * Arguments are read at syscall entry (afterwards the old address space is gone) and streamed
+ * to user space as ARGS records; the EXIT record, sent when the syscall returns, carries the
+ * result and the new process's identity. User space joins them by thread id, so an exec is
+ * printed once its outcome is known, in the order the execs returned.
+ */
+#include "vmlinux.h"
+#include "execsnoop.h"
+#include "common.bpf.h"
+
+const volatile struct execsnoop_cfg cfg = {
+	.targ_uid = TOOLS_INVALID_UID,
+	.max_args = EXECSNOOP_DEFAULT_MAX_ARGS,
+	.max_arg_size = EXECSNOOP_DEFAULT_ARG_SIZE,
+};
+
+/* Execs whose entry passed the filters, by thread id, until they return. LRU, so entries of
+ * tasks killed inside exec (which never return) cannot fill it up. */
+struct pending {
+	__u32 tid;          /* thread id at entry: the key of its ARGS records */
+	__u32 flags;
+	__u32 args_count;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+/* State of one exec's argument copy, carried across bpf_loop() iterations. It lives in map
+ * memory, not on the stack, on purpose: the verifier tracks stack values exactly, so it would
+ * see a new state in every iteration and give up; map values are opaque to it. */
+struct copy_state {
+	const char *const *argv;
+	const char *cur;     /* argument being copied; NULL: fetch argv[argi] next */
+	__u32 argi;          /* its index; 0 is the filename */
+	__u32 done;          /* bytes of it copied so far */
+	__u32 off;           /* bytes in data */
+	__u32 argv_empty;
+	struct pending p;
+};
+
+/* Per-CPU scratch: the copy state, then the ARGS record (header and data) sent from it. */
+struct args_buf {
+	struct copy_state st;
+	struct execsnoop_args_hdr hdr;
+	char data[2 * EXECSNOOP_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct args_buf);
+} args_scratch SEC(".maps");
+
+static __always_inline void flush(struct args_buf *b, __u32 size)
+{
+	size &= 2 * EXECSNOOP_CHUNK - 1;
+	b->hdr.size = size;
+	emit(&b->hdr, sizeof(b->hdr) + size);
+}
+
+/* One piece of one argument per call; bpf_loop() keeps the verifier's work independent of the
+ * number of arguments (a plain bounded loop of this size is rejected as too complex). */
+static long copy_piece(__u32 index, void *ctx)
+{
+	struct args_buf *b = *(struct args_buf **)ctx;
+	struct copy_state *s = &b->st;
+
+	if (!s->cur) {
+		if (s->argv_empty)
+			return 1;
+		if (s->argi >= cfg.max_args) {
+			const char *more = NULL;
+			bpf_probe_read_user(&more, sizeof(more), &s->argv[s->argi]);
+			if (more)
+				s->p.flags |= EXECSNOOP_F_MORE_ARGS;
+			return 1;
+		}
+		if (bpf_probe_read_user(&s->cur, sizeof(s->cur), &s->argv[s->argi]) || !s->cur)
+			return 1;
+		s->done = 0;
+	}
+	if (s->off >= EXECSNOOP_CHUNK) {
+		flush(b, s->off);
+		s->off = 0;
+	}
+	__u32 off = s->off & (EXECSNOOP_CHUNK - 1);
+	/* 64-bit on purpose: with 32-bit math the compiler clamps a zero-extended copy and passes
+	 * the unclamped register, which the verifier rejects */
+	__u64 limit = cfg.max_arg_size, done = s->done;
+	__u64 piece = limit >= done ? limit - done + 1 : 1;
+	if (piece > EXECSNOOP_CHUNK)
+		piece = EXECSNOOP_CHUNK;
+	long n = bpf_probe_read_user_str(&b->data[off], piece, s->cur + s->done);
+	if (n <= 0) {
+		/* unreadable (not faulted in, or a bad pointer): keep an empty argument */
+		b->data[off] = 0;
+		s->off = off + 1;
+		s->p.flags |= EXECSNOOP_F_FAULT;
+	} else if ((__u32)n < piece) {
+		s->off = off + n;  /* the rest of the argument and its NUL */
+	} else {
+		/* piece - 1 bytes and a NUL were copied; the argument may go on */
+		s->off = off + n - 1;
+		s->done += n - 1;
+		if (s->done < cfg.max_arg_size)
+			return 0;  /* the next piece overwrites this NUL */
+		char next = 0;
+		bpf_probe_read_user(&next, 1, s->cur + s->done);
+		if (next)
+			s->p.flags |= EXECSNOOP_F_ARG_CUT;
+		s->off += 1;  /* keep the NUL */
+	}
+	s->p.args_count++;
+	s->argi++;
+	s->cur = NULL;
+	return 0;
+}
+
+static __always_inline int trace_enter(const char *filename, const char *const *argv)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 zero = 0;
+
+	if (!common_filters_pass(&cfg.common, tgid))
+		return 0;
+	if (cfg.targ_uid != TOOLS_INVALID_UID && (__u32)bpf_get_current_uid_gid() != cfg.targ_uid)
+		return 0;
+	if (cfg.targ_ppid) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		if ((__u32)BPF_CORE_READ(task, real_parent, tgid) != cfg.targ_ppid)
+			return 0;
+	}
+
+	struct args_buf *b = bpf_map_lookup_elem(&args_scratch, &zero);
+	if (!b)
+		return 0;
+	b->hdr.type = EXECSNOOP_REC_ARGS;
+	b->hdr.tid = tid;
+	b->hdr._pad = 0;
+
+	struct copy_state *s = &b->st;
+	const char *argv0 = NULL;
+	s->argv = argv;
+	s->cur = filename;
+	s->argi = 0;
+	s->done = 0;
+	s->off = 0;
+	/* argv may be empty; then argv[1] would be the environment, so stop after the filename */
+	s->argv_empty = bpf_probe_read_user(&argv0, sizeof(argv0), &argv[0]) || !argv0;
+	s->p = (struct pending){ .tid = tid };
+	bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);  /* bpf_loop's context must be on the stack */
+	if (s->off)
+		flush(b, s->off);
+	bpf_map_update_elem(&pending, &tid, &s->p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int trace_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
+		return 0;
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct execsnoop_exit e = {
+		.type = EXECSNOOP_REC_EXIT,
+		.tid = p->tid,
+		.pid = id >> 32,
+		.uid = (__u32)bpf_get_current_uid_gid(),
+		.retval = ret,
+		.cpu = bpf_get_smp_processor_id(),
+		.flags = p->flags,
+		.args_count = p->args_count,
+		.ts_ns = bpf_ktime_get_ns(),
+	};
+	bpf_map_delete_elem(&pending, &tid);
+	e.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	bpf_get_current_comm(e.comm, sizeof(e.comm));
+	BPF_CORE_READ_STR_INTO(&e.pcomm, task, real_parent, comm);
+	emit(&e, sizeof(e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int tp_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int tp_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+/* A thread other than the leader that execs takes over the leader's id (de_thread), so the
+ * syscall returns under another id than it entered with: move its pending entry along. */
+SEC("tracepoint/sched/sched_process_exec")
+int tp_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid;
+	if (old_tid == new_tid)
+		return 0;
+	struct pending *p = bpf_map_lookup_elem(&pending, &old_tid);
+	if (!p)
+		return 0;
+	struct pending copy = *p;
+	bpf_map_update_elem(&pending, &new_tid, &copy, BPF_ANY);
+	bpf_map_delete_elem(&pending, &old_tid);
+	return 0;
+}
+
+/* Fallbacks for kernels without syscall tracepoints (CONFIG_FTRACE_SYSCALLS unset). */
+SEC("ksyscall/execve")
+int BPF_KSYSCALL(ks_enter_execve, const char *filename, const char *const *argv)
+{
+	return trace_enter(filename, argv);
+}
+
+SEC("ksyscall/execveat")
+int BPF_KSYSCALL(ks_enter_execveat, int fd, const char *filename, const char *const *argv)
+{
+	return trace_enter(filename, argv);
+}
+
+SEC("kretsyscall/execve")
+int BPF_KRETPROBE(ks_exit_execve, long ret)
+{
+	return trace_exit(ret);
+}
+
+SEC("kretsyscall/execveat")
+int BPF_KRETPROBE(ks_exit_execveat, long ret)
+{
+	return trace_exit(ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";
