@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/vfs.h>
 
 /* libbpf's print callback takes a va_list; format it here so Swift gets a plain string. */
@@ -20,12 +21,20 @@ static inline clibbpf_log_fn *clibbpf_log_sink(void)
 
 static inline int clibbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
-	char buf[4096];
 	clibbpf_log_fn sink = *clibbpf_log_sink();
+	char *text = NULL;
 	if (!sink)
 		return 0;
-	vsnprintf(buf, sizeof(buf), format, args);
-	sink((int)level, buf);
+	/* verifier logs arrive as one message of up to megabytes: size it first */
+	va_list copy;
+	va_copy(copy, args);
+	int n = vsnprintf(NULL, 0, format, copy);
+	va_end(copy);
+	if (n < 0 || !(text = malloc((size_t)n + 1)))
+		return 0;
+	vsnprintf(text, (size_t)n + 1, format, args);
+	sink((int)level, text);
+	free(text);
 	return 0;
 }
 

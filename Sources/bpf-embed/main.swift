@@ -52,7 +52,9 @@ let targetArch = "arm64"
 let args = Arguments(Array(CommandLine.arguments.dropFirst()))
 let bpfDir = args.includes.first ?? "."
 var clangArgs = ["-target", "bpf", "-O2", "-g", "-D__TARGET_ARCH_\(targetArch)",
-                 "-Wall", "-Werror", "-Wno-unused-function",
+                 "-Wall", "-Werror", "-Wno-unused-function", "-Wno-unknown-warning-option",
+                 // libbpf 1.1's BPF_CORE_READ declares const temporaries that clang 21 flags
+                 "-Wno-default-const-init-var-unsafe",
                  "-I", "\(bpfDir)/arch/\(targetArch)", "-I", "/usr/include"]
 for include in args.includes { clangArgs += ["-I", include] }
 clangArgs += ["-c", args.source, "-o", args.object]

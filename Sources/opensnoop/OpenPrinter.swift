@@ -1,0 +1,81 @@
+import BPFEvents
+import LoaderCore
+
+/// Formats open events as BCC's opensnoop does (spec section 2), or as JSON lines.
+final class OpenPrinter {
+    private let options: OpenSnoop
+    private let table: Table
+    private var firstTimestampUs: UInt64?
+
+    init(options: OpenSnoop) {
+        self.options = options
+        var columns: [Column] = []
+        if options.timestamp { columns.append(Column("TIME(s)", header: "%-14s", row: "%-14.9f")) }
+        if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
+        columns.append(Column(options.tid == nil ? "PID" : "TID", header: "%-6s ", row: "%-6d "))
+        columns.append(Column("COMM", header: "%-16s ", row: "%-16s "))
+        columns.append(Column("FD", header: "%4s ", row: "%4d "))
+        columns.append(Column("ERR", header: "%3s ", row: "%3d "))
+        if options.extendedFields {
+            columns.append(Column("FLAGS", header: "%-8s ", row: "%08o "))
+            columns.append(Column("MODE", header: "%-4s ", row: "%s "))
+        }
+        columns.append(Column("PATH", header: "%s", row: "%s"))
+        table = Table(columns)
+    }
+
+    func printHeader() {
+        if !options.common.json { OutputSink.stdout.writeLine(table.header) }
+    }
+
+    func print(_ record: UnsafeRawBufferPointer) {
+        let headerSize = MemoryLayout<opensnoop_event>.size
+        guard record.count >= headerSize else { return }
+        let e = record.loadUnaligned(as: opensnoop_event.self)
+        let comm = KernelString.from(tuple: e.comm)
+        if let name = options.name, !comm.contains(name) { return }
+
+        let pathEnd = min(record.count, headerSize + Int(e.path_size))
+        let path = KernelString.from(bytes: UnsafeRawBufferPointer(rebasing: record[headerSize..<pathEnd]))
+        let dirsEnd = min(record.count, pathEnd + Int(e.dirs_size))
+        let dirs = KernelString.split(UnsafeRawBufferPointer(rebasing: record[pathEnd..<dirsEnd]))
+        let shownPath = options.fullPath ? FullPath.join(path: path, dirsLeafFirst: dirs, flags: e.event_flags) : path
+
+        let timestampUs = e.ts_ns / 1000
+        let first = firstTimestampUs ?? timestampUs
+        firstTimestampUs = first
+
+        var cells: [Cell] = []
+        if options.timestamp { cells.append(.double(Double(timestampUs - first) / 1e6)) }
+        if options.printUID { cells.append(.int(Int64(e.uid))) }
+        cells.append(.int(Int64(options.tid == nil ? e.pid : e.tid)))
+        cells.append(.text(comm))
+        cells.append(.int(e.ret >= 0 ? Int64(e.ret) : -1))
+        cells.append(.int(e.ret >= 0 ? 0 : -Int64(e.ret)))
+        if options.extendedFields {
+            cells.append(.int(Int64(e.flags)))
+            let hasMode = e.mode != 0 || e.flags & OpenFlags.O_CREAT != 0
+                || e.flags & OpenFlags.O_TMPFILE == OpenFlags.O_TMPFILE
+            cells.append(hasMode ? .optionalInt(Int64(e.mode), display: PyFormat("%04o")(.int(Int64(e.mode))))
+                                 : .optionalInt(nil, display: "n/a "))
+        }
+        cells.append(.text(shownPath))
+
+        if options.common.json {
+            OutputSink.stdout.writeLine(table.json(cells))
+        } else {
+            OutputSink.stdout.writeLine(table.row(cells))
+        }
+    }
+}
+
+/// -F: a relative path made absolute from the directory names the BPF side walked.
+enum FullPath {
+    static func join(path: String, dirsLeafFirst dirs: [String], flags: UInt32) -> String {
+        if path.hasPrefix("/") { return path }
+        let prefix = (flags & OPENSNOOP_F_DIR_CUT != 0 ? "..." : "") + "/" + dirs.reversed().joined(separator: "/")
+        if flags & OPENSNOOP_F_DIR_FROM_FILE != 0 { return prefix }
+        if flags & OPENSNOOP_F_DIR_FROM_BASE != 0 { return prefix.hasSuffix("/") ? prefix + path : prefix + "/" + path }
+        return path
+    }
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/* opensnoop: trace open(), openat() and openat2().
+ *
+ * The file name pointer and flags are kept at syscall entry; at return the name is read
+ * (user memory is still the caller's) and sent with the result. With -F a relative name gets
+ * the directories to prefix it with: the opened file's own path when the open succeeded, else
+ * the directory it was relative to (the cwd or the dirfd), walked up through mounts.
+ */
+#include "vmlinux.h"
+#include "opensnoop.h"
+#include "common.bpf.h"
+
+#define AT_FDCWD -100
+
+const volatile struct opensnoop_cfg cfg = {
+	.targ_uid = TOOLS_INVALID_UID,
+};
+
+struct open_args {
+	const char *fname;
+	__u64 flags;
+	__u32 mode;
+	__s32 dfd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct open_args);
+} start SEC(".maps");
+
+#define DATA_MASK (OPENSNOOP_PATH_MAX + OPENSNOOP_DIRS_SIZE + 4096 - 1)  /* 16 KiB - 1 */
+
+/* State of the -F directory walk, carried across bpf_loop() iterations. It lives in map memory,
+ * not on the stack: the verifier would track stack values exactly and explore every depth. */
+struct walk_state {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u32 at;      /* where the names start in data (right after the path) */
+	__u32 off;     /* bytes of names written */
+	__u32 count;
+	__u32 done;
+};
+
+/* Per-CPU scratch the event is built in: header, path, then directory names right after it. */
+struct event_buf {
+	struct walk_state walk;
+	struct opensnoop_event e;
+	char data[DATA_MASK + 1 + OPENSNOOP_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_buf);
+} scratch SEC(".maps");
+
+static __always_inline int trace_enter(int dfd, const char *fname, __u64 flags, __u32 mode)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+
+	if (!common_filters_pass(&cfg.common, tgid))
+		return 0;
+	if (cfg.targ_tid) {
+		if (tid != cfg.targ_tid)
+			return 0;
+	} else if (cfg.targ_tgid && tgid != cfg.targ_tgid) {
+		return 0;
+	}
+	if (cfg.targ_uid != TOOLS_INVALID_UID && (__u32)bpf_get_current_uid_gid() != cfg.targ_uid)
+		return 0;
+	if (cfg.flag_mask && !(flags & cfg.flag_mask))
+		return 0;
+
+	struct open_args args = { .fname = fname, .flags = flags, .mode = mode, .dfd = dfd };
+	bpf_map_update_elem(&start, &tid, &args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= max)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* One step up from the current dentry: a name, or a crossing to the parent mount. */
+static long walk_step(__u32 index, void *ctx)
+{
+	struct event_buf *b = *(struct event_buf **)ctx;
+	struct walk_state *w = &b->walk;
+	/* locals first: BPF_CORE_READ relocates its whole expression against kernel types */
+	struct dentry *dentry = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt_parent == mnt || !mnt_parent) {
+			w->done = 1;  /* the root of the mount tree */
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		w->vfsmnt = (struct vfsmount *)__builtin_preserve_access_index(&mnt_parent->mnt);
+		return 0;
+	}
+	if (w->off >= OPENSNOOP_DIRS_SIZE)
+		return 1;
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	long n = bpf_probe_read_kernel_str(&b->data[(w->at + w->off) & DATA_MASK], OPENSNOOP_NAME_MAX, name);
+	if (n <= 0)
+		return 1;
+	w->off += n;
+	w->count++;
+	w->dentry = parent;
+	return 0;
+}
+
+/* Writes the names of `dentry` and its ancestors, leaf first, NUL-terminated, after the path,
+ * crossing mount points up to the root of the mount tree. */
+static __always_inline void walk_path(struct event_buf *b, __u32 at, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	struct walk_state *w = &b->walk;
+	w->dentry = dentry;
+	w->vfsmnt = vfsmnt;
+	w->mnt = container_of(vfsmnt, struct mount, mnt);
+	w->at = at;
+	w->off = 0;
+	w->count = 0;
+	w->done = 0;
+	bpf_loop(OPENSNOOP_MAX_DEPTH * 2, walk_step, &b, 0);  /* bpf_loop's context must be on the stack */
+	if (!w->done)
+		b->e.event_flags |= OPENSNOOP_F_DIR_CUT;
+	b->e.dirs_size = w->off > OPENSNOOP_DIRS_SIZE + OPENSNOOP_NAME_MAX ? 0 : w->off;
+	b->e.dirs_count = w->count;
+}
+
+static __always_inline int trace_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, zero = 0;
+	struct open_args *ap = bpf_map_lookup_elem(&start, &tid);
+	if (!ap)
+		return 0;
+	struct open_args args = *ap;
+	bpf_map_delete_elem(&start, &tid);
+	if (cfg.failed_only && ret >= 0)
+		return 0;
+
+	struct event_buf *b = bpf_map_lookup_elem(&scratch, &zero);
+	if (!b)
+		return 0;
+	struct opensnoop_event *e = &b->e;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = tid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->ret = ret;
+	e->flags = args.flags;
+	e->mode = args.mode;
+	e->dirs_size = 0;
+	e->dirs_count = 0;
+	e->event_flags = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	long n = bpf_probe_read_user_str(b->data, OPENSNOOP_PATH_MAX, args.fname);
+	if (n <= 0) {
+		b->data[0] = 0;
+		n = 1;
+	}
+	__u32 path_size = n & (OPENSNOOP_PATH_MAX * 2 - 1);
+	e->path_size = path_size;
+
+	if (cfg.full_path && b->data[0] != '/') {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct file *file = NULL;
+		if (ret >= 0) {
+			file = fd_file(task, ret);
+			e->event_flags |= OPENSNOOP_F_DIR_FROM_FILE;
+		} else if (args.dfd != AT_FDCWD) {
+			file = fd_file(task, args.dfd);
+			e->event_flags |= OPENSNOOP_F_DIR_FROM_BASE;
+		}
+		if (file) {
+			walk_path(b, path_size, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
+		} else if (ret < 0 && args.dfd == AT_FDCWD) {
+			e->event_flags |= OPENSNOOP_F_DIR_FROM_BASE;
+			walk_path(b, path_size, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt));
+		}
+	}
+
+	__u64 size = sizeof(*e) + (__u64)path_size + e->dirs_size;
+	if (size > sizeof(*b) - sizeof(b->walk))
+		size = sizeof(*b) - sizeof(b->walk);
+	emit(e, size);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int tp_enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int tp_enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return trace_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int tp_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return trace_enter(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int tp_exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int tp_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return trace_exit(ctx->ret);
+}
+
+/* Fallbacks for kernels without syscall tracepoints (CONFIG_FTRACE_SYSCALLS unset). */
+SEC("ksyscall/open")
+int BPF_KSYSCALL(ks_enter_open, const char *fname, int flags, __u32 mode)
+{
+	return trace_enter(AT_FDCWD, fname, flags, mode);
+}
+
+SEC("ksyscall/openat")
+int BPF_KSYSCALL(ks_enter_openat, int dfd, const char *fname, int flags, __u32 mode)
+{
+	return trace_enter(dfd, fname, flags, mode);
+}
+
+SEC("ksyscall/openat2")
+int BPF_KSYSCALL(ks_enter_openat2, int dfd, const char *fname, struct open_how *uhow)
+{
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), uhow);
+	return trace_enter(dfd, fname, how.flags, how.mode);
+}
+
+SEC("kretsyscall/open")
+int BPF_KRETPROBE(ks_exit_open, long ret)
+{
+	return trace_exit(ret);
+}
+
+SEC("kretsyscall/openat")
+int BPF_KRETPROBE(ks_exit_openat, long ret)
+{
+	return trace_exit(ret);
+}
+
+SEC("kretsyscall/openat2")
+int BPF_KRETPROBE(ks_exit_openat2, long ret)
+{
+	return trace_exit(ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";
