@@ -28,7 +28,10 @@ let package = Package(
         .plugin(name: "BPFEmbedPlugin", capability: .buildTool(),
                 dependencies: ["bpf-embed"]),
         .testTarget(name: "LoaderCoreTests", dependencies: ["LoaderCore", "BPFEvents"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["LoaderCore"] + tools.map { .target(name: $0) }),
+        // Tools' options, columns and probe plans against tools.json and their BPF objects.
+        .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents"] + tools.map { .target(name: $0) }),
+        // The built binaries run as root against workloads the tests make.
+        .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: $0) }),
     ] + tools.map { tool in
         .executableTarget(
             name: tool,

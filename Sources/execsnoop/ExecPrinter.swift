@@ -51,6 +51,8 @@ final class ExecPrinter {
         table = Table(columns)
     }
 
+    var header: String { table.header }
+
     func printHeader() {
         if !options.common.json { OutputSink.stdout.writeLine(table.header) }
     }

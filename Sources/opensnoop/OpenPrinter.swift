@@ -24,6 +24,8 @@ final class OpenPrinter {
         table = Table(columns)
     }
 
+    var header: String { table.header }
+
     func printHeader() {
         if !options.common.json { OutputSink.stdout.writeLine(table.header) }
     }

@@ -19,5 +19,12 @@ public enum Signals {
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
         signal(SIGPIPE, SIG_IGN)
+        // A blocked mask is inherited across exec (some supervisors and test runners block
+        // these), and would make the tool deaf to Ctrl-C and SIGTERM.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
     }
 }

@@ -1,0 +1,257 @@
+import Foundation
+import Testing
+
+/// execsnoop run as root against execs the tests make.
+@Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
+final class ExecsnoopTests {
+    let dir: TempDir
+    let myPID = String(getpid())
+
+    init() throws { dir = try TempDir("execsnoop-test") }
+    deinit { dir.remove() }
+
+    /// A copy of /bin/true under a unique name, so its rows can be told from any other exec.
+    func uniqueProgram(_ prefix: String = "xs") throws -> (path: String, comm: String) {
+        let name = uniqueName(prefix)
+        let path = dir.path + "/" + name
+        try FileManager.default.copyItem(atPath: "/bin/true", toPath: path)
+        return (path, name)
+    }
+
+    /// Arguments that exercise quoting, spaces, newlines, a long argument and a long list.
+    static let trickyArgs = ["plain", String(repeating: "x", count: 200), "with space", "quo\"te", "new\nline"]
+        + (1...22).map { "a\($0)" }
+
+    func expectedRow(comm: String, pid: Int32, ret: Int = 0, args: String) -> String {
+        left(comm, 16) + " " + left(String(pid), 7) + " " + left(myPID, 7) + " " + right(String(ret), 3) + " " + args
+    }
+
+    @Test func showsAnExecWithAllItsArgumentsWhenLimitsAreRaised() throws {
+        let run = try ToolRun("execsnoop", ["--max-args", "64", "--max-arg-size", "512"])
+        try run.waitUntilReady(header: "COMM             PID     PPID    RET ARGS")
+        let program = try uniqueProgram()
+        let (pid, _) = try runCommand(program.path, Self.trickyArgs)
+        let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
+        #expect(run.stop() == 0)
+        let args = ([program.path] + Self.trickyArgs).joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")
+        #expect(line == expectedRow(comm: program.comm, pid: pid, args: args))
+        #expect(!run.stderr.contains("was cut"))
+    }
+
+    @Test func defaultLimitsAreBCCsAndCuttingIsReported() throws {
+        let run = try ToolRun("execsnoop", [])
+        try run.waitUntilReady()
+        let program = try uniqueProgram()
+        let (pid, _) = try runCommand(program.path, Self.trickyArgs)
+        let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
+        #expect(run.stop() == 0)
+        // 20 entries: the filename and 19 arguments, the 200-byte one cut to 127 bytes, then "...".
+        var shown = [program.path] + Self.trickyArgs.prefix(19)
+        shown[2] = String(repeating: "x", count: 127)
+        let args = (shown + ["..."]).joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")
+        #expect(line == expectedRow(comm: program.comm, pid: pid, args: args))
+        #expect(run.stderr.contains("longer than 127 bytes was cut"))
+    }
+
+    @Test func exactlyMaxArgsIsNotMarkedTruncated() throws {
+        let run = try ToolRun("execsnoop", ["--max-args", "3"])
+        try run.waitUntilReady()
+        let program = try uniqueProgram()
+        let (pid, _) = try runCommand(program.path, ["one", "two"])
+        let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
+        #expect(run.stop() == 0)
+        #expect(line == expectedRow(comm: program.comm, pid: pid, args: "\(program.path) one two"))
+    }
+
+    @Test func quoteFlagQuotesEveryArgument() throws {
+        let run = try ToolRun("execsnoop", ["-q"])
+        try run.waitUntilReady()
+        let program = try uniqueProgram()
+        let (pid, _) = try runCommand(program.path, ["a b", "say \"hi\""])
+        let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
+        #expect(run.stop() == 0)
+        #expect(line == expectedRow(comm: program.comm, pid: pid, args: "\"\(program.path)\" \"a b\" \"say \\\"hi\\\"\""))
+    }
+
+    @Test func failedExecsAppearOnlyWithX() throws {
+        let missing = "/nonexistent/" + uniqueName("nx")
+        for withX in [false, true] {
+            let run = try ToolRun("execsnoop", withX ? ["-x"] : [])
+            try run.waitUntilReady()
+            let (shPID, _) = try runCommand("/bin/sh", ["-c", "exec \(missing) arg1"])
+            let marker = try uniqueProgram()
+            try runCommand(marker.path, [])
+            // Rows come in the order the execs returned: once the marker is shown, so is the failure.
+            #expect(run.waitForLine { $0.hasPrefix(marker.comm + " ") } != nil)
+            #expect(run.stop() == 0)
+            let failure = run.lines.first { $0.hasSuffix(" -2 \(missing) arg1") }
+            if withX {
+                #expect(failure == left("sh", 16) + " " + left(String(shPID), 7) + " " + left(myPID, 7) + " " + right("-2", 3) + " \(missing) arg1")
+            } else {
+                #expect(failure == nil)
+            }
+        }
+    }
+
+    @Test func ppidFilterKeepsOnlyThatParentsChildren() throws {
+        let run = try ToolRun("execsnoop", ["-P", myPID])
+        try run.waitUntilReady()
+        let grandchild = try uniqueProgram("gc")
+        let child = try uniqueProgram("ch")
+        try runCommand("/bin/sh", ["-c", "\(grandchild.path) x; true"])  // grandchild's parent is sh
+        try runCommand(child.path, [])
+        #expect(run.waitForLine { $0.hasPrefix(child.comm + " ") } != nil)
+        #expect(run.stop() == 0)
+        #expect(!run.lines.contains { $0.hasPrefix(grandchild.comm) })
+        #expect(run.lines.contains { $0.hasPrefix("sh ") })  // sh itself is our child
+    }
+
+    @Test func uidFilterIncludingRoot() throws {
+        let asOther = try uniqueProgram("uo")
+        let asRoot = try uniqueProgram("ur")
+        // -u 0 keeps root's execs (BCC ignores -u 0)
+        let rootRun = try ToolRun("execsnoop", ["-u", "0", "-U"])
+        try rootRun.waitUntilReady()
+        try runCommand("/usr/bin/setpriv", ["--reuid", "4242", "--regid", "4242", "--clear-groups", asOther.path])
+        try runCommand(asRoot.path, [])
+        #expect(rootRun.waitForLine { $0.contains(" " + asRoot.comm + " ") }?.hasPrefix("0     ") == true)
+        #expect(rootRun.stop() == 0)
+        #expect(!rootRun.lines.contains { $0.contains(" " + asOther.comm + " ") })
+
+        let otherRun = try ToolRun("execsnoop", ["-u", "4242", "-U"])
+        try otherRun.waitUntilReady()
+        try runCommand(asRoot.path, [])
+        try runCommand("/usr/bin/setpriv", ["--reuid", "4242", "--regid", "4242", "--clear-groups", asOther.path])
+        #expect(otherRun.waitForLine { $0.contains(" " + asOther.comm + " ") }?.hasPrefix("4242  ") == true)
+        #expect(otherRun.stop() == 0)
+        #expect(!otherRun.lines.contains { $0.contains(" " + asRoot.comm + " ") })
+    }
+
+    @Test func nameAndLineRegexFilters() throws {
+        let wanted = try uniqueProgram("nw")
+        let other = try uniqueProgram("no")
+        let run = try ToolRun("execsnoop", ["-n", "^nw[0-9a-f]+$"])
+        try run.waitUntilReady()
+        try runCommand(other.path, [])
+        try runCommand(wanted.path, [])
+        #expect(run.waitForLine { $0.hasPrefix(wanted.comm) } != nil)
+        #expect(run.stop() == 0)
+        #expect(!run.lines.contains { $0.hasPrefix(other.comm) })
+
+        let lineRun = try ToolRun("execsnoop", ["-l", "needle-[0-9]+"])
+        try lineRun.waitUntilReady()
+        try runCommand(other.path, ["haystack"])
+        try runCommand(wanted.path, ["needle-42"])
+        #expect(lineRun.waitForLine { $0.hasPrefix(wanted.comm) } != nil)
+        #expect(lineRun.stop() == 0)
+        #expect(!lineRun.lines.contains { $0.hasPrefix(other.comm) })
+    }
+
+    @Test func optionalColumns() throws {
+        let run = try ToolRun("execsnoop", ["-TtUCM"])
+        try run.waitUntilReady(header: "TIME     TIME(s) UID   COMM             PID     PCOMM            PPID    CPU  RET ARGS")
+        let program = try uniqueProgram()
+        let (pid, _) = try runCommand(program.path, ["z"])
+        let line = try #require(run.waitForLine { $0.contains(" " + program.comm + " ") })
+        #expect(run.stop() == 0)
+        let pattern = #"^\d\d:\d\d:\d\d \d+\.\d{3} *0     "# + NSRegularExpression.escapedPattern(for: left(program.comm, 16))
+            // PCOMM is the spawning thread's name (the parent task is that thread, as in BCC)
+            + " " + left(String(pid), 7) + " " + #"\S.{15} "#
+            + left(myPID, 7) + #" \d +  0 "# + NSRegularExpression.escapedPattern(for: program.path) + " z$"
+        #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line) !~ \(pattern)")
+    }
+
+    @Test func jsonLines() throws {
+        let run = try ToolRun("execsnoop", ["--json", "-U"])
+        let program = try uniqueProgram()
+        var line: String?
+        for _ in 0..<50 where line == nil {  // no header in JSON mode: retry until attached
+            try runCommand(program.path, ["a b", "new\nline"])
+            line = run.waitForLine(timeout: 0.2) { $0.contains(program.comm) }
+        }
+        #expect(run.stop() == 0)
+        let text = try #require(line)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["comm"] as? String == program.comm)
+        #expect(object["args"] as? [String] == [program.path, "a b", "new\nline"])
+        #expect(object["ret"] as? Int == 0)
+        #expect(object["uid"] as? Int == 0)
+        #expect(object["ppid"] as? Int == Int(getpid()))
+        #expect(object["args_truncated"] as? Bool == false)
+    }
+
+    @Test func execveatIsTraced() throws {
+        let helper = dir.path + "/execveat-helper"
+        let source = dir.path + "/execveat.c"
+        try """
+        #define _GNU_SOURCE
+        #include <unistd.h>
+        #include <fcntl.h>
+        #include <sys/syscall.h>
+        int main(int argc, char **argv) {
+            char *args[] = { argv[1], "via-execveat", 0 };
+            char *env[] = { 0 };
+            return (int)syscall(SYS_execveat, AT_FDCWD, argv[1], args, env, 0);
+        }
+        """.write(toFile: source, atomically: true, encoding: .utf8)
+        #expect(try runCommand("/opt/swift/usr/bin/clang", ["-o", helper, source]).status == 0)
+        let run = try ToolRun("execsnoop", [])
+        try run.waitUntilReady()
+        let program = try uniqueProgram()
+        let (pid, _) = try runCommand(helper, [program.path])
+        let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
+        #expect(run.stop() == 0)
+        #expect(line == expectedRow(comm: program.comm, pid: pid, args: "\(program.path) via-execveat"))
+    }
+
+    @Test func cgroupFilter() throws {
+        let mountPoint = try TempDir("cg2")
+        defer { mountPoint.remove() }
+        #expect(try runCommand("/bin/mount", ["-t", "cgroup2", "none", mountPoint.path]).status == 0)
+        defer { _ = try? runCommand("/bin/umount", [mountPoint.path]) }
+        let group = mountPoint.path + "/" + uniqueName("t")
+        try FileManager.default.createDirectory(atPath: group, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: group) }
+
+        let inside = try uniqueProgram("in")
+        let outside = try uniqueProgram("out")
+        let run = try ToolRun("execsnoop", ["--cgroup", group])
+        try run.waitUntilReady()
+        try runCommand(outside.path, [])
+        try runCommand("/bin/sh", ["-c", "echo $$ > \(group)/cgroup.procs && exec \(inside.path)"])
+        #expect(run.waitForLine { $0.hasPrefix(inside.comm) } != nil)
+        #expect(run.stop() == 0)
+        #expect(!run.lines.contains { $0.hasPrefix(outside.comm) })
+    }
+
+    @Test func closedPipeEndsQuietlyWithStatusZero() throws {
+        let program = try uniqueProgram()
+        let script = "\(Products.binary("execsnoop")) | head -1; echo status=${PIPESTATUS[0]}"
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", script]
+        let out = Pipe(), err = Pipe()
+        shell.standardOutput = out
+        shell.standardError = err
+        try shell.run()
+        // The header fills `head`; the tool notices the closed pipe at its next row.
+        let deadline = Date().addingTimeInterval(20)
+        while shell.isRunning && Date() < deadline {
+            try runCommand(program.path, [])
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        shell.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text == "COMM             PID     PPID    RET ARGS\nstatus=0\n")
+        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "")
+    }
+
+    @Test func sigtermDetachesAndLeavesNoProgramBehind() throws {
+        let names: Set = ["tp_enter_execve", "tp_exit_execve", "tp_enter_execvea", "tp_exit_execveat", "tp_sched_exec"]
+        let run = try ToolRun("execsnoop", [])
+        try run.waitUntilReady()
+        #expect(try loadedPrograms(named: names).count >= 4)
+        #expect(run.stop(SIGTERM) == 0)
+        #expect(try loadedPrograms(named: names).isEmpty)
+    }
+}

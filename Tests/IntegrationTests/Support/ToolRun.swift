@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Whether this run may load BPF. In CI (`BPF_TESTS_REQUIRED=1`, set by .ci/run) the BPF tests
+/// always run, so a machine that cannot load BPF fails them instead of skipping them; on a
+/// laptop without root they are skipped.
+enum BPFTests {
+    static let required = ProcessInfo.processInfo.environment["BPF_TESTS_REQUIRED"] == "1"
+    static let enabled = required || geteuid() == 0
+}
+
+/// The directory holding the built tool binaries: the test bundle's own.
+enum Products {
+    static let directory: URL = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent()
+    }()
+
+    static func binary(_ tool: String) -> String { directory.appendingPathComponent(tool).path }
+}
+
+/// A tool binary running with its stdout and stderr read through pipes as it writes them, so
+/// every check also proves the tool flushes each row while it is still running.
+final class ToolRun: Sendable {
+    let process: Process
+    private let stdoutLines = Mutex<[String]>([])
+    private let stderrText = Mutex<String>("")
+    private let partial = Mutex<String>("")
+
+    init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Products.binary(tool))
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+            let text = String(decoding: data, as: UTF8.self)
+            partial.withLock { rest in
+                rest += text
+                var lines = rest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                rest = lines.removeLast()
+                stdoutLines.withLock { $0 += lines }
+            }
+        }
+        err.fileHandleForReading.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+            stderrText.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    var lines: [String] { stdoutLines.withLock { $0 } }
+    var stderr: String { stderrText.withLock { $0 } }
+
+    /// Waits until a line satisfies `predicate` (or the tool exits, or time runs out).
+    @discardableResult
+    func waitForLine(timeout: Double = 10, _ predicate: (String) -> Bool) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let line = lines.first(where: predicate) { return line }
+            if !process.isRunning {
+                Thread.sleep(forTimeInterval: 0.1)  // let the pipes drain
+                return lines.first(where: predicate)
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
+    }
+
+    /// Waits for the header: the tool prints it once its probes are attached.
+    func waitUntilReady(header: String? = nil, timeout: Double = 20) throws {
+        let found = waitForLine(timeout: timeout) { header == nil ? !$0.isEmpty : $0 == header }
+        if found == nil {
+            Issue.record("tool not ready; stderr: \(stderr)")
+            throw ToolRunError.notReady
+        }
+    }
+
+    /// Sends `signal` and waits for the exit; returns the exit status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGINT, timeout: Double = 10) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        return waitForExit(timeout: timeout)
+    }
+
+    func waitForExit(timeout: Double = 10) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            Issue.record("tool did not exit within \(timeout)s")
+        }
+        Thread.sleep(forTimeInterval: 0.05)  // the pipes' last bytes
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+enum ToolRunError: Error { case notReady }
+
+/// Runs a command to completion and returns its pid and exit status.
+@discardableResult
+func runCommand(_ path: String, _ arguments: [String], cwd: String? = nil) throws -> (pid: Int32, status: Int32) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return (process.processIdentifier, process.terminationStatus)
+}
+
+/// A fresh temporary directory, removed by `remove()`.
+struct TempDir {
+    let path: String
+
+    init(_ prefix: String) throws {
+        path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A unique, short name usable as a process name (comm keeps 15 bytes).
+func uniqueName(_ prefix: String) -> String {
+    let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(15 - prefix.count).lowercased()
+    return prefix + id
+}
+
+/// Python's "%-Ns" / "%Ns" for building expected rows.
+func left(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+func right(_ s: String, _ width: Int) -> String { s.count >= width ? s : String(repeating: " ", count: width - s.count) + s }
+
+/// IDs of loaded BPF programs whose names are in `names` (from bpftool's JSON).
+func loadedPrograms(named names: Set<String>) throws -> [String] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/sbin/bpftool")
+    process.arguments = ["-j", "prog", "show"]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let progs = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+    return progs.compactMap { $0["name"] as? String }.filter { names.contains($0) }
+}

@@ -1,0 +1,69 @@
+import Glibc
+import Testing
+@testable import LoaderCore
+
+/// A kernel that supports exactly the kinds it is given.
+struct FakeKernel: KernelFeatures {
+    let supported: (ProbeKind) -> Bool
+    func unsupportedReason(_ kind: ProbeKind) -> String? { supported(kind) ? nil : "not here" }
+}
+
+@Suite struct AttachPlanTests {
+    let plan: AttachPlan = [
+        .oneOf("rq_complete", [
+            ProbeCandidate(.btfTracepoint("block_rq_complete"), program: "btf"),
+            ProbeCandidate(.rawTracepoint("block_rq_complete"), program: "raw"),
+            ProbeCandidate(.tracepoint(category: "block", name: "block_rq_complete"), program: "tp"),
+        ]),
+        .optional("extra", [ProbeCandidate(.kprobe("blk_account_io_start"), program: "kp")]),
+    ]
+
+    @Test func choosesTheFirstSupportedCandidate() throws {
+        let kernel = FakeKernel { if case .btfTracepoint = $0 { false } else { true } }
+        let result = try plan.resolve(on: kernel, tool: "t")
+        #expect(result[0].chosen?.program == "raw")
+        #expect(result[0].rejected.map(\.0.program) == ["btf"])
+        #expect(result[1].chosen?.program == "kp")
+    }
+
+    @Test func optionalChainsAreSkipped() throws {
+        let kernel = FakeKernel { if case .tracepoint = $0 { true } else { false } }
+        let result = try plan.resolve(on: kernel, tool: "t")
+        #expect(result[0].chosen?.program == "tp")
+        #expect(result[1].chosen == nil)
+        #expect(result[1].summary.contains("skipped"))
+    }
+
+    @Test func aRequiredChainWithNoCandidateNamesEveryOneTried() {
+        let kernel = FakeKernel { _ in false }
+        #expect {
+            try plan.resolve(on: kernel, tool: "t")
+        } throws: { error in
+            let message = (error as? BPFError)?.message ?? ""
+            return message.contains("no usable attach point for rq_complete")
+                && message.contains("tp_btf block_rq_complete (not here)")
+                && message.contains("raw_tp block_rq_complete (not here)")
+                && message.contains("tracepoint block:block_rq_complete (not here)")
+        }
+    }
+
+    @Test func sectionNamesMatchLibbpfConventions() {
+        #expect(ProbeKind.tracepoint(category: "syscalls", name: "sys_enter_execve").sectionName == "tracepoint/syscalls/sys_enter_execve")
+        #expect(ProbeKind.ksyscall("execve").sectionName == "ksyscall/execve")
+        #expect(ProbeKind.btfTracepoint("x").sectionName == "tp_btf/x")
+        #expect(ProbeKind.fentry("tcp_v4_connect").sectionName == "fentry/tcp_v4_connect")
+    }
+
+    @Test func runningKernelKnowsItsTracepoints() throws {
+        try Tracefs.ensureMountedIfRoot()
+        let kernel = RunningKernel()
+        #expect(kernel.unsupportedReason(.tracepoint(category: "no_such_category", name: "nope")) != nil)
+        #expect(kernel.unsupportedReason(.fentry("no_such_function_xyz")) != nil)
+    }
+}
+
+extension Tracefs {
+    static func ensureMountedIfRoot() throws {
+        if geteuid() == 0 { try ensureMounted() }
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import LoaderCore
+import Testing
+@testable import execsnoop
+@testable import opensnoop
+
+/// What a tool is, seen through the code: its parser, its header and its probe plan.
+struct ToolUnderTest: Sendable {
+    let name: String
+    let parse: @Sendable ([String]) throws -> Void
+    let header: @Sendable ([String]) throws -> String
+    let plan: AttachPlan
+    let object: EmbeddedObject
+}
+
+let toolsUnderTest: [ToolUnderTest] = [
+    ToolUnderTest(
+        name: "execsnoop",
+        parse: { _ = try ExecSnoop.parse($0) },
+        header: { let o = try ExecSnoop.parse($0); return ExecPrinter(options: o, filters: try ExecFilters(name: nil, line: nil)).header },
+        plan: ExecSnoop.plan,
+        object: EmbeddedObject(name: "execsnoop", base64: execsnoop.embeddedBPFObjectBase64)),
+    ToolUnderTest(
+        name: "opensnoop",
+        parse: { _ = try OpenSnoop.parse($0) },
+        header: { OpenPrinter(options: try OpenSnoop.parse($0)).header },
+        plan: OpenSnoop.plan,
+        object: EmbeddedObject(name: "opensnoop", base64: opensnoop.embeddedBPFObjectBase64)),
+]
+
+@Suite struct ToolManifestTests {
+    let manifest: Manifest
+
+    init() throws { manifest = try Manifest.load() }
+
+    @Test func manifestListsExactlyTheToolsThatExist() throws {
+        #expect(Set(manifest.tools.map(\.name)) == Set(toolsUnderTest.map(\.name)))
+        for tool in manifest.tools {
+            #expect(FileManager.default.fileExists(atPath: Manifest.packageRoot.appendingPathComponent(tool.bpfSource).path))
+            #expect(FileManager.default.fileExists(atPath: Manifest.packageRoot.appendingPathComponent("man/man8/\(tool.name).8").path))
+        }
+    }
+
+    @Test(arguments: toolsUnderTest.map(\.name))
+    func everyListedOptionIsAccepted(name: String) throws {
+        let tool = try #require(toolsUnderTest.first { $0.name == name })
+        let entry = try #require(manifest.tool(name))
+        for option in entry.options + manifest.commonOptions where option.long != "--help" {
+            let value = Self.sampleValue(option)
+            for spelling in [option.short, option.long].compactMap({ $0 }) {
+                let args = value.map { [spelling, $0] } ?? [spelling]
+                #expect(throws: Never.self, "\(name) \(args)") { try tool.parse(args) }
+            }
+        }
+    }
+
+    @Test(arguments: toolsUnderTest.map(\.name))
+    func headerShowsEveryListedColumn(name: String) throws {
+        let tool = try #require(toolsUnderTest.first { $0.name == name })
+        let entry = try #require(manifest.tool(name))
+        #expect(try tool.header([]) == entry.defaultHeader)
+        let flags = Set(entry.columns.compactMap(\.shownWith))
+        let full = try tool.header(Array(flags))
+        for column in entry.columns {
+            #expect(full.contains(column.title), "\(name): \(column.title) missing from \(full)")
+        }
+        let alone = try tool.header([])
+        for column in entry.columns where column.shownWith != nil {
+            #expect(!alone.contains(column.title + " "), "\(name): \(column.title) shown without \(column.shownWith ?? "")")
+        }
+    }
+
+    @Test(arguments: toolsUnderTest.map(\.name))
+    func probePlanMatchesTheManifest(name: String) throws {
+        let tool = try #require(toolsUnderTest.first { $0.name == name })
+        let entry = try #require(manifest.tool(name))
+        #expect(tool.plan.map(\.role) == entry.probes.map(\.role))
+        for (chain, listed) in zip(tool.plan, entry.probes) {
+            #expect(chain.required == listed.required, "\(chain.role)")
+            #expect(chain.candidates.map { $0.kind.manifestForm.kind } == listed.chain.map(\.kind), "\(chain.role)")
+            #expect(chain.candidates.map { $0.kind.manifestForm.target } == listed.chain.map(\.target), "\(chain.role)")
+            #expect(chain.candidates.map(\.program) == listed.chain.map(\.program), "\(chain.role)")
+        }
+    }
+
+    /// Opening an object needs no privilege: every program in it belongs to the plan, under the
+    /// section its probe kind needs, and every program the plan names exists.
+    @Test(arguments: toolsUnderTest.map(\.name))
+    func planAndBPFObjectAgree(name: String) throws {
+        let tool = try #require(toolsUnderTest.first { $0.name == name })
+        let object = try BPFObject(tool.object)
+        let sections = Dictionary(uniqueKeysWithValues: object.programSections.map { ($0.name, $0.section) })
+        let planned = tool.plan.flatMap(\.candidates)
+        #expect(Set(planned.map(\.program)) == Set(sections.keys))
+        for candidate in planned {
+            #expect(sections[candidate.program] == candidate.kind.sectionName, "\(candidate.program)")
+        }
+    }
+
+    @Test func configStructsFitTheirBPFVariables() throws {
+        var exec = try BPFObject(toolsUnderTest[0].object)
+        try exec.configure(execsnoop_cfg_sample())
+        var open = try BPFObject(toolsUnderTest[1].object)
+        try open.configure(opensnoop_cfg_sample())
+        #expect(throws: BPFError.self) { try open.configure(UInt8(0)) }
+    }
+
+    static func sampleValue(_ option: Manifest.Option) -> String? {
+        guard let argument = option.argument else { return nil }
+        switch argument {
+        case "PATH": return "/sys/fs/cgroup"
+        case "USER": return "root"
+        case "NAME", "LINE": return "x"
+        case "FLAG": return "O_CREAT"
+        case "BUFFER_PAGES": return "64"
+        default: return "1"
+        }
+    }
+}
