@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+/// opensnoop run as root against opens the tests make.
+@Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
+final class OpensnoopTests {
+    let dir: TempDir
+    static let header = "PID    COMM               FD ERR PATH"
+
+    init() throws { dir = try TempDir("opensnoop-test") }
+    deinit { dir.remove() }
+
+    func uniqueFile(_ prefix: String = "f") throws -> String {
+        let path = dir.path + "/" + uniqueName(prefix)
+        try "data\n".write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    func row(pid: Int32, comm: String, fd: Int, err: Int, path: String) -> String {
+        left(String(pid), 6) + " " + left(comm, 16) + " " + right(String(fd), 4) + " " + right(String(err), 3) + " " + path
+    }
+
+    @Test func showsAnOpenOfAUniquePath() throws {
+        let file = try uniqueFile()
+        let run = try ToolRun("opensnoop", [])
+        try run.waitUntilReady(header: Self.header)
+        let (pid, status) = try runCommand("/bin/cat", [file])
+        #expect(status == 0)
+        let line = run.waitForLine { $0.hasSuffix(" " + file) }
+        #expect(run.stop() == 0)
+        #expect(line == row(pid: pid, comm: "cat", fd: 3, err: 0, path: file))
+    }
+
+    @Test func failedOnlyWithX() throws {
+        let run = try ToolRun("opensnoop", ["-x"])
+        try run.waitUntilReady()
+        let existing = try uniqueFile()
+        let missing = dir.path + "/" + uniqueName("missing")
+        try runCommand("/bin/cat", [existing])
+        let (pid, status) = try runCommand("/bin/cat", [missing])
+        #expect(status != 0)
+        let line = run.waitForLine { $0.hasSuffix(" " + missing) }
+        #expect(run.stop() == 0)
+        #expect(line == row(pid: pid, comm: "cat", fd: -1, err: 2, path: missing))
+        #expect(!run.lines.contains { $0.hasSuffix(existing) })
+    }
+
+    @Test func pidFilterExcludesOtherProcesses() throws {
+        let fileA = try uniqueFile("a"), fileB = try uniqueFile("b")
+        // Two shells that wait for a line on stdin, then open their file.
+        func waitingShell(_ file: String) throws -> (Process, Pipe) {
+            let p = Process(), input = Pipe()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "read go; exec 3< \(file)"]
+            p.standardInput = input
+            try p.run()
+            return (p, input)
+        }
+        let (a, inA) = try waitingShell(fileA)
+        let (b, inB) = try waitingShell(fileB)
+        let run = try ToolRun("opensnoop", ["-p", String(a.processIdentifier)])
+        try run.waitUntilReady()
+        inB.fileHandleForWriting.write(Data("go\n".utf8))
+        b.waitUntilExit()
+        inA.fileHandleForWriting.write(Data("go\n".utf8))
+        a.waitUntilExit()
+        let line = run.waitForLine { $0.hasSuffix(" " + fileA) }
+        #expect(run.stop() == 0)
+        #expect(line == row(pid: a.processIdentifier, comm: "sh", fd: 3, err: 0, path: fileA))
+        #expect(!run.lines.contains { $0.hasSuffix(fileB) })
+        #expect(run.lines.dropFirst().allSatisfy { $0.hasPrefix(left(String(a.processIdentifier), 6) + " ") })
+    }
+
+    @Test func fullPathOfRelativeOpens() throws {
+        let file = try uniqueFile("rel")
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        let missing = uniqueName("nope")
+        let run = try ToolRun("opensnoop", ["-F"])
+        try run.waitUntilReady()
+        try runCommand("/bin/cat", [name, missing], cwd: dir.path)
+        let opened = run.waitForLine { $0.hasSuffix(name) }
+        let failed = run.waitForLine { $0.hasSuffix(missing) }
+        #expect(run.stop() == 0)
+        #expect(opened?.hasSuffix("   3   0 " + file) == true, "\(opened ?? "none")")
+        #expect(failed?.hasSuffix("  -1   2 " + dir.path + "/" + missing) == true, "\(failed ?? "none")")
+
+        let plain = try ToolRun("opensnoop", [])
+        try plain.waitUntilReady()
+        try runCommand("/bin/cat", [name], cwd: dir.path)
+        let relative = plain.waitForLine { $0.hasSuffix(name) }
+        #expect(plain.stop() == 0)
+        #expect(relative?.hasSuffix("   0 " + name) == true)
+    }
+
+    @Test func extendedFieldsAndFlagFilter() throws {
+        let target = dir.path + "/" + uniqueName("new")
+        let readable = try uniqueFile("r")
+        let run = try ToolRun("opensnoop", ["-e", "-f", "O_CREAT"])
+        try run.waitUntilReady(header: "PID    COMM               FD ERR FLAGS    MODE PATH")
+        try runCommand("/bin/cat", [readable])
+        try runCommand("/bin/sh", ["-c", "umask 022; : > \(target)"])
+        let line = run.waitForLine { $0.hasSuffix(target) }
+        #expect(run.stop() == 0)
+        // sh's `>`: O_WRONLY|O_CREAT|O_TRUNC with mode 0666
+        #expect(line?.hasSuffix("   0 00001101 0666 " + target) == true, "\(line ?? "none")")
+        #expect(!run.lines.contains { $0.hasSuffix(readable) })
+    }
+
+    @Test func timestampUIDAndTIDColumns() throws {
+        let file = try uniqueFile()
+        let run = try ToolRun("opensnoop", ["-TU"])
+        try run.waitUntilReady(header: "TIME(s)       UID   PID    COMM               FD ERR PATH")
+        let (pid, _) = try runCommand("/bin/cat", [file])
+        let line = try #require(run.waitForLine { $0.hasSuffix(file) })
+        #expect(run.stop() == 0)
+        let pattern = #"^\d+\.\d{9} +0     "# + left(String(pid), 6) + " cat  "
+        #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line)")
+
+        let tidRun = try ToolRun("opensnoop", ["-t", "1"])
+        try tidRun.waitUntilReady(header: "TID    COMM               FD ERR PATH")
+        #expect(tidRun.stop() == 0)
+    }
+
+    @Test func jsonLines() throws {
+        let run = try ToolRun("opensnoop", ["--json", "-x"])
+        let missing = dir.path + "/" + uniqueName("j")
+        var line: String?
+        for _ in 0..<50 where line == nil {  // no header in JSON mode: retry until attached
+            try runCommand("/bin/cat", [missing])
+            line = run.waitForLine(timeout: 0.2) { $0.contains(missing) }
+        }
+        #expect(run.stop() == 0)
+        let text = try #require(line)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["comm"] as? String == "cat")
+        #expect(object["fd"] as? Int == -1)
+        #expect(object["err"] as? Int == 2)
+        #expect(object["path"] as? String == missing)
+    }
+
+    @Test func durationEndsTheTraceByItself() throws {
+        let start = Date()
+        let run = try ToolRun("opensnoop", ["-d", "1"])
+        #expect(run.waitForExit(timeout: 15) == 0)
+        #expect(Date().timeIntervalSince(start) >= 1)
+        #expect(run.lines.first == Self.header)
+    }
+
+    @Test func leavesNoProgramBehind() throws {
+        let names: Set = ["tp_enter_open", "tp_enter_openat", "tp_exit_openat", "tp_exit_openat2"]
+        let run = try ToolRun("opensnoop", [])
+        try run.waitUntilReady()
+        #expect(try loadedPrograms(named: names).count == 4)
+        #expect(run.stop() == 0)
+        #expect(try loadedPrograms(named: names).isEmpty)
+    }
+}

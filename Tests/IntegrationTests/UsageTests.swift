@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// What a user typing the wrong thing sees: argparse's contract (usage line, `tool: error: …`,
+/// status 2); runtime problems: one line and status 1. These need no BPF.
+@Suite struct UsageTests {
+    static let cases: [(tool: String, args: [String], message: String)] = [
+        ("execsnoop", ["--bogus"], "execsnoop: error: unknown option '--bogus'"),
+        ("execsnoop", ["--max-args", "0"], "execsnoop: error: argument --max-args: must be in [1, 4096]"),
+        ("execsnoop", ["--max-args", "many"], "execsnoop: error: "),
+        ("execsnoop", ["-P", "abc"], "execsnoop: error: "),
+        ("execsnoop", ["-P", "0"], "execsnoop: error: argument -P/--ppid: invalid PID value: '0'"),
+        ("execsnoop", ["-u", "no-such-user-xyz"], "execsnoop: error: argument -u/--uid: 'no-such-user-xyz' is not valid UID or user entry"),
+        ("execsnoop", ["-n", "("], "execsnoop: error: argument -n/--name: invalid regular expression '('"),
+        ("execsnoop", ["extra"], "execsnoop: error: "),
+        ("opensnoop", ["-p", "abc"], "opensnoop: error: "),
+        ("opensnoop", ["-p", "-5"], "opensnoop: error: "),
+        ("opensnoop", ["-d", "0"], "opensnoop: error: argument -d/--duration: must be a positive number of seconds"),
+        ("opensnoop", ["-f", "O_BOGUS"], "opensnoop: error: argument -f/--flag_filter: Bad flag: O_BOGUS"),
+        ("opensnoop", ["-b", "3"], "opensnoop: error: argument -b/--buffer-pages: must be a power of two up to 262144"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func badInputIsAUsageError(index: Int) throws {
+        let c = Self.cases[index]
+        let run = try ToolRun(c.tool, c.args)
+        #expect(run.waitForExit() == 2, "\(c.tool) \(c.args)")
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(run.stderr)")
+        #expect(lines.first?.hasPrefix("usage: \(c.tool)") == true)
+        #expect(lines.last?.hasPrefix(c.message) == true, "\(lines.last ?? "")")
+        #expect(run.lines.isEmpty)
+    }
+
+    @Test(arguments: ["execsnoop", "opensnoop"])
+    func helpGoesToStdoutWithStatusZero(tool: String) throws {
+        let run = try ToolRun(tool, ["-h"])
+        #expect(run.waitForExit() == 0)
+        #expect(run.lines.contains { $0.hasPrefix("USAGE: \(tool)") })
+        #expect(run.stderr.isEmpty)
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to drop privileges"), arguments: ["execsnoop", "opensnoop"])
+    func notRootIsOneClearLine(tool: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", Products.binary(tool)]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text == "\(tool): must be run as root (or with CAP_BPF and CAP_PERFMON)\n")
+    }
+
+    @Test(.enabled(if: BPFTests.enabled, "needs root"))
+    func missingCgroupIsARuntimeError() throws {
+        let run = try ToolRun("execsnoop", ["--cgroup", "/nonexistent/cgroup"])
+        #expect(run.waitForExit() == 1)
+        #expect(run.stderr == "execsnoop: cannot use cgroup /nonexistent/cgroup: No such file or directory\n")
+    }
+}
