@@ -6,6 +6,7 @@ public enum EventLoop {
         let start = Clock.monotonicNs()
         let deadline = duration.map { start + UInt64($0 * 1e9) }
         var nextLostCheck = start
+        output.flush()  // the header, at once: it tells scripts the probes are attached
         while !Signals.stopRequested {
             var timeout: Int32 = 100
             if let deadline {

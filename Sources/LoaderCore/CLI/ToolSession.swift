@@ -1,4 +1,5 @@
 import CLibbpf
+import Glibc
 
 /// Everything between parsed options and the first event, the same for every tool: libbpf
 /// logging, start-up checks, signals, open, read-only config, map sizes, probe choice, load,
@@ -13,21 +14,46 @@ public enum ToolSession {
         maxEntries: [(map: String, entries: UInt32)] = [],
         kernel: some KernelFeatures = RunningKernel()
     ) throws(BPFError) -> LoadedBPF {
+        let timing = StartupTiming(tool: tool)
         LibbpfLog.shared.install(verbose: common.verbose)
         try Preflight.run(tool: tool)
         Signals.install()
         Clock.loadTimeZone()
+        timing.mark("checks")
         var obj = try BPFObject(object)
         try obj.configure(config)
         for (map, entries) in maxEntries {
             try obj.setMaxEntries(map, entries)
         }
         try obj.choose(plan, kernel: kernel)
+        timing.mark("open")
         if common.verbose {
             for resolution in obj.resolutions { Diagnostics.line("\(tool): \(resolution.summary)") }
         }
         let loaded = try obj.load()
+        timing.mark("load")
         try loaded.attach()
+        timing.mark("attach")
         return loaded
+    }
+}
+
+/// With BPF_TOOLS_TIMING=1 in the environment, prints how long each start-up phase took (for
+/// the benchmark); otherwise does nothing.
+final class StartupTiming {
+    private let tool: String
+    private let enabled = getenv("BPF_TOOLS_TIMING").map { String(cString: $0) == "1" } ?? false
+    private var last = Clock.monotonicNs()
+
+    init(tool: String) {
+        self.tool = tool
+        if enabled { mark("process start to session", since: Clock.processStartNs()) }
+    }
+
+    func mark(_ phase: String, since: UInt64? = nil) {
+        guard enabled else { return }
+        let now = Clock.monotonicNs()
+        Diagnostics.line("\(tool): timing: \(phase) \(String(Double(now &- (since ?? last)) / 1e6)) ms")
+        last = now
     }
 }

@@ -9,6 +9,21 @@ public enum Clock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    /// When this process started, on the CLOCK_MONOTONIC time line (from /proc/self/stat).
+    public static func processStartNs() -> UInt64 {
+        guard let stat = try? readFile("/proc/self/stat"),
+              let afterComm = stat.lastIndex(of: ")") else { return monotonicNs() }
+        // Field 22 (starttime, in clock ticks since boot); fields after comm start at 3.
+        let fields = stat[stat.index(after: afterComm)...].split(separator: " ")
+        guard fields.count > 19, let ticks = UInt64(fields[19]) else { return monotonicNs() }
+        let hz = UInt64(sysconf(Int32(_SC_CLK_TCK)))
+        var boot = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        let bootNs = UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec)
+        let sinceStart = bootNs &- ticks * (1_000_000_000 / hz)
+        return monotonicNs() &- sinceStart
+    }
+
     /// Wall-clock seconds (Python's `time.time()`).
     public static func wallSeconds() -> Double {
         var ts = timespec()
