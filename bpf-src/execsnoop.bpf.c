@@ -193,33 +193,41 @@ static __always_inline int trace_exit(long ret)
 }
 
 SEC("tracepoint/syscalls/sys_enter_execve")
-int tp_enter_execve(struct trace_event_raw_sys_enter *ctx)
+int tp_enter_execve(struct syscall_enter_ctx *ctx)
 {
 	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
-int tp_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+int tp_enter_execveat(struct syscall_enter_ctx *ctx)
 {
 	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
-int tp_exit_execve(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_execve(struct syscall_exit_ctx *ctx)
 {
 	return trace_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
-int tp_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_execveat(struct syscall_exit_ctx *ctx)
 {
 	return trace_exit(ctx->ret);
 }
 
 /* A thread other than the leader that execs takes over the leader's id (de_thread), so the
  * syscall returns under another id than it entered with: move its pending entry along. */
+/* sched:sched_process_exec's record; stable since Linux 3.4 (see the syscall contexts). */
+struct sched_process_exec_ctx {
+	__u64 common;
+	__u32 filename_loc;
+	__s32 pid;
+	__s32 old_pid;
+};
+
 SEC("tracepoint/sched/sched_process_exec")
-int tp_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
+int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 {
 	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid;
 	if (old_tid == new_tid)

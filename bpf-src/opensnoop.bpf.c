@@ -16,6 +16,13 @@ const volatile struct opensnoop_cfg cfg = {
 	.targ_uid = TOOLS_INVALID_UID,
 };
 
+/* openat2's argument (uapi, fixed layout: no CO-RE needed) */
+struct open_how_abi {
+	__u64 flags;
+	__u64 mode;
+	__u64 resolve;
+};
+
 struct open_args {
 	const char *fname;
 	__u64 flags;
@@ -209,39 +216,39 @@ static __always_inline int trace_exit(long ret)
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")
-int tp_enter_open(struct trace_event_raw_sys_enter *ctx)
+int tp_enter_open(struct syscall_enter_ctx *ctx)
 {
 	return trace_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
-int tp_enter_openat(struct trace_event_raw_sys_enter *ctx)
+int tp_enter_openat(struct syscall_enter_ctx *ctx)
 {
 	return trace_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
-int tp_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+int tp_enter_openat2(struct syscall_enter_ctx *ctx)
 {
-	struct open_how how = {};
+	struct open_how_abi how = {};
 	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
 	return trace_enter(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
-int tp_exit_open(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_open(struct syscall_exit_ctx *ctx)
 {
 	return trace_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
-int tp_exit_openat(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_openat(struct syscall_exit_ctx *ctx)
 {
 	return trace_exit(ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
-int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+int tp_exit_openat2(struct syscall_exit_ctx *ctx)
 {
 	return trace_exit(ctx->ret);
 }
@@ -260,9 +267,9 @@ int BPF_KSYSCALL(ks_enter_openat, int dfd, const char *fname, int flags, __u32 m
 }
 
 SEC("ksyscall/openat2")
-int BPF_KSYSCALL(ks_enter_openat2, int dfd, const char *fname, struct open_how *uhow)
+int BPF_KSYSCALL(ks_enter_openat2, int dfd, const char *fname, struct open_how_abi *uhow)
 {
-	struct open_how how = {};
+	struct open_how_abi how = {};
 	bpf_probe_read_user(&how, sizeof(how), uhow);
 	return trace_enter(dfd, fname, how.flags, how.mode);
 }

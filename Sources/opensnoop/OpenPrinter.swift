@@ -3,12 +3,16 @@ import LoaderCore
 
 /// Formats open events as BCC's opensnoop does (spec section 2), or as JSON lines.
 final class OpenPrinter {
-    private let options: OpenSnoop
     private let table: Table
     private var firstTimestampUs: UInt64?
+    // The options, read once: property-wrapper getters are too slow for every event.
+    private let timestamp, printUID, showTID, extendedFields, fullPath, json: Bool
+    private let name: String?
 
     init(options: OpenSnoop) {
-        self.options = options
+        (timestamp, printUID, showTID, extendedFields) =
+            (options.timestamp, options.printUID, options.tid != nil, options.extendedFields)
+        (fullPath, json, name) = (options.fullPath, options.common.json, options.name)
         var columns: [Column] = []
         if options.timestamp { columns.append(Column("TIME(s)", header: "%-14s", row: "%-14.9f")) }
         if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
@@ -27,7 +31,7 @@ final class OpenPrinter {
     var header: String { table.header }
 
     func printHeader() {
-        if !options.common.json { OutputSink.stdout.writeLine(table.header) }
+        if !json { OutputSink.stdout.writeLine(table.header) }
     }
 
     func print(_ record: UnsafeRawBufferPointer) {
@@ -35,26 +39,26 @@ final class OpenPrinter {
         guard record.count >= headerSize else { return }
         let e = record.loadUnaligned(as: opensnoop_event.self)
         let comm = KernelString.from(tuple: e.comm)
-        if let name = options.name, !comm.contains(name) { return }
+        if let name, !comm.contains(name) { return }
 
         let pathEnd = min(record.count, headerSize + Int(e.path_size))
         let path = KernelString.from(bytes: UnsafeRawBufferPointer(rebasing: record[headerSize..<pathEnd]))
         let dirsEnd = min(record.count, pathEnd + Int(e.dirs_size))
         let dirs = KernelString.split(UnsafeRawBufferPointer(rebasing: record[pathEnd..<dirsEnd]))
-        let shownPath = options.fullPath ? FullPath.join(path: path, dirsLeafFirst: dirs, flags: e.event_flags) : path
+        let shownPath = fullPath ? FullPath.join(path: path, dirsLeafFirst: dirs, flags: e.event_flags) : path
 
         let timestampUs = e.ts_ns / 1000
         let first = firstTimestampUs ?? timestampUs
         firstTimestampUs = first
 
         var cells: [Cell] = []
-        if options.timestamp { cells.append(.double(Double(timestampUs - first) / 1e6)) }
-        if options.printUID { cells.append(.int(Int64(e.uid))) }
-        cells.append(.int(Int64(options.tid == nil ? e.pid : e.tid)))
+        if timestamp { cells.append(.double(Double(timestampUs - first) / 1e6)) }
+        if printUID { cells.append(.int(Int64(e.uid))) }
+        cells.append(.int(Int64(showTID ? e.tid : e.pid)))
         cells.append(.text(comm))
         cells.append(.int(e.ret >= 0 ? Int64(e.ret) : -1))
         cells.append(.int(e.ret >= 0 ? 0 : -Int64(e.ret)))
-        if options.extendedFields {
+        if extendedFields {
             cells.append(.int(Int64(e.flags)))
             let hasMode = e.mode != 0 || e.flags & OpenFlags.O_CREAT != 0
                 || e.flags & OpenFlags.O_TMPFILE == OpenFlags.O_TMPFILE
@@ -63,7 +67,7 @@ final class OpenPrinter {
         }
         cells.append(.text(shownPath))
 
-        if options.common.json {
+        if json {
             OutputSink.stdout.writeLine(table.json(cells))
         } else {
             OutputSink.stdout.writeLine(table.row(cells))

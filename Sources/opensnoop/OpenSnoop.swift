@@ -66,7 +66,7 @@ struct OpenSnoop: ParsableCommand {
 
     @Option(name: [.customShort("b", allowingJoined: true), .customLong("buffer-pages")],
             help: ArgumentHelp("size of the ring buffer in pages, a power of two", valueName: "BUFFER_PAGES"))
-    var bufferPages: Int = 1024
+    var bufferPages: Int = 64
 
     @OptionGroup var common: CommonOptions
 

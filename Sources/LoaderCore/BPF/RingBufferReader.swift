@@ -34,17 +34,18 @@ public final class RingBufferReader {
         if let ring { ring_buffer__free(ring) }
     }
 
-    /// Waits up to `timeoutMs` for records and hands each to the handler. Returns the number
-    /// handled; an interrupted wait (a signal) returns 0.
+    /// Waits up to `timeoutMs` for a wake-up, then hands every record in the ring to the
+    /// handler. Records sent without a wake-up (see `emit` in bpf-src/common.bpf.h) are read
+    /// when the wait times out. Returns the number handled.
     @discardableResult
     public func poll(timeoutMs: Int32) throws(BPFError) -> Int {
         guard let ring else { return 0 }
-        let n = ring_buffer__poll(ring, timeoutMs)
-        if n < 0 {
-            if n == -EINTR { return 0 }
-            throw BPFError.libbpf(.ringBuffer, "reading the ring buffer failed", errno: n)
+        let woken = ring_buffer__poll(ring, timeoutMs)
+        if woken < 0 && woken != -EINTR {
+            throw BPFError.libbpf(.ringBuffer, "reading the ring buffer failed", errno: woken)
         }
-        return Int(n)
+        let rest = ring_buffer__consume(ring)
+        return Int(max(woken, 0)) + Int(max(rest, 0))
     }
 
     /// Hands every record already in the ring to the handler, without waiting.

@@ -1,6 +1,12 @@
 /// The streaming tools' main loop: wait for records, let the handler print them, flush once
 /// per batch, report lost records on stderr, stop on SIGINT/SIGTERM or after `duration`.
+///
+/// The BPF side does not wake us per record (see `emit` in bpf-src/common.bpf.h), so the loop
+/// polls every `pollInterval` milliseconds: a row reaches stdout at most that long after its
+/// event, and a storm of events costs one wake-up per interval instead of one per event.
 public enum EventLoop {
+    public static let pollInterval: Int32 = 10
+
     public static func run(_ reader: RingBufferReader, duration: Double? = nil,
                            output: OutputSink = .stdout) throws(BPFError) {
         let start = Clock.monotonicNs()
@@ -8,11 +14,11 @@ public enum EventLoop {
         var nextLostCheck = start
         output.flush()  // the header, at once: it tells scripts the probes are attached
         while !Signals.stopRequested {
-            var timeout: Int32 = 100
+            var timeout = pollInterval
             if let deadline {
                 let now = Clock.monotonicNs()
                 if now >= deadline { break }
-                timeout = Int32(min(100, (deadline - now) / 1_000_000 + 1))
+                timeout = Int32(min(UInt64(pollInterval), (deadline - now) / 1_000_000 + 1))
             }
             try reader.poll(timeoutMs: timeout)
             output.flush()

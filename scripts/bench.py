@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Benchmark of the release binaries (not a test: it prints figures, it asserts nothing).
+
+For each streaming tool: median time from launch to the header (the probes are attached by
+then), the slowdown of a storm of the events it traces (an exec storm of 3,000 /bin/true runs
+from a shell loop for execsnoop; an open storm of 20,000 opens from a shell loop for
+opensnoop) with the tool attached versus not, the storm's events the tool printed and those it
+reported lost, and its peak and steady resident memory.
+
+Run as root after `swift build -c release --static-swift-stdlib`:
+    sudo scripts/bench.py [--bin DIR] [--runs N]
+"""
+import argparse, os, re, signal, statistics, subprocess, sys, tempfile, threading, time
+
+EXEC_STORM = 3000
+OPEN_STORM = 20000
+
+
+def startup_ms(binary, runs):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        p.stdout.readline()
+        times.append((time.perf_counter() - t0) * 1000)
+        p.send_signal(signal.SIGINT)
+        p.wait()
+        time.sleep(0.3)  # let the kernel finish detaching, as between two real invocations
+    return statistics.median(times), min(times), max(times)
+
+
+def rss_kb(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_storm(script):
+    """Runs the storm's shell loop; returns (seconds, shell pid)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(["/bin/sh", "-c", script])
+    p.wait()
+    return time.perf_counter() - t0, p.pid
+
+
+class Traced:
+    """A tool running in the background, its rows counted as they arrive."""
+
+    def __init__(self, binary, args, match):
+        self.p = subprocess.Popen([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.header = self.p.stdout.readline()
+        self.match = match
+        self.matched = 0
+        self.rss_samples = []
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+        self.stop_sampling = False
+        self.s = threading.Thread(target=self._sample, daemon=True)
+        self.s.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            if self.match(line):
+                self.matched += 1
+
+    def _sample(self):
+        while not self.stop_sampling:
+            self.rss_samples.append(rss_kb(self.p.pid, "VmRSS"))
+            time.sleep(0.05)
+
+    def finish(self):
+        time.sleep(1.0)  # idle: what the tool keeps when nothing happens
+        steady = rss_kb(self.p.pid, "VmRSS")
+        peak = rss_kb(self.p.pid, "VmHWM")
+        self.stop_sampling = True
+        self.p.send_signal(signal.SIGINT)
+        _, err = self.p.communicate(timeout=30)
+        self.t.join(timeout=5)
+        lost = sum(int(n) for n in re.findall(r"Possibly lost (\d+) samples", err))
+        return steady, peak, lost
+
+
+def bpf_run_ns(pid_programs):
+    """Total (run_time_ns, run_cnt) of the BPF programs a tool has loaded (needs bpf_stats)."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True).stdout
+    import json
+    total_ns = total_cnt = 0
+    for prog in json.loads(out or "[]"):
+        if prog.get("name") in pid_programs:
+            total_ns += prog.get("run_time_ns", 0)
+            total_cnt += prog.get("run_cnt", 0)
+    return total_ns, total_cnt
+
+
+def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
+    """Untraced and traced storms alternate, so drifts of this (shared, noisy) machine hit both
+    alike; the slowdown is the median of the per-pair ratios."""
+    ratios, untraced, traced_times, seen, lost_total, steady, peak = [], [], [], [], 0, 0, 0
+    bpf_ns = bpf_cnt = 0
+    for _ in range(runs):
+        base = run_storm(script)[0]
+        holder = {}
+        tool = Traced(binary, tool_args, lambda line: holder.get("m", lambda l: False)(line))
+        ns0, cnt0 = bpf_run_ns(programs)
+        t0 = time.perf_counter()
+        p = subprocess.Popen(["/bin/sh", "-c", script])
+        holder["m"] = match_for(p.pid)
+        p.wait()
+        elapsed = time.perf_counter() - t0
+        ns1, cnt1 = bpf_run_ns(programs)
+        bpf_ns, bpf_cnt = bpf_ns + ns1 - ns0, bpf_cnt + cnt1 - cnt0
+        s, pk, lost = tool.finish()
+        untraced.append(base)
+        traced_times.append(elapsed)
+        ratios.append(elapsed / base)
+        seen.append(tool.matched)
+        lost_total += lost
+        steady, peak = max(steady, s), max(peak, pk)
+    return {
+        "untraced_s": statistics.median(untraced), "traced_s": statistics.median(traced_times),
+        "slowdown": statistics.median(ratios), "seen": min(seen), "expected": count, "lost": lost_total,
+        "steady_rss_mb": steady / 1024, "peak_rss_mb": peak / 1024,
+        "bpf_ns_per_run": bpf_ns / bpf_cnt if bpf_cnt else 0,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release"))
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--startup-runs", type=int, default=15)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench.py: must be run as root")
+    # BPF programs' own run time, as the kernel accounts it
+    subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"], check=False)
+    execsnoop = os.path.join(args.bin, "execsnoop")
+    opensnoop = os.path.join(args.bin, "opensnoop")
+
+    print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
+    for tool in (execsnoop, opensnoop):
+        med, lo, hi = startup_ms(tool, args.startup_runs)
+        print(f"{os.path.basename(tool)}: start-up to header: median {med:.1f} ms (min {lo:.1f}, max {hi:.1f}; target <= 30 ms)")
+
+    exec_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
+    r = storm_bench(execsnoop, [], exec_script, EXEC_STORM,
+                    lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +0 /bin/true$"): bool(pat.match(line))),
+                    args.runs, {"tp_enter_execve", "tp_exit_execve", "tp_sched_exec"})
+    print(f"execsnoop: exec storm of {EXEC_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+          f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
+          f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
+          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+    with tempfile.NamedTemporaryFile(prefix="bench-open-") as f:
+        open_script = f"i=0; while [ $i -lt {OPEN_STORM} ]; do : < {f.name}; i=$((i+1)); done"
+        r = storm_bench(opensnoop, [], open_script, OPEN_STORM,
+                        lambda pid: (lambda line, pat=re.compile(rf"^{pid} +sh +\d+ +0 {re.escape(f.name)}$"): bool(pat.match(line))),
+                        args.runs, {"tp_enter_openat", "tp_exit_openat"})
+        print(f"opensnoop: open storm of {OPEN_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+              f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
+              f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
+          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+
+if __name__ == "__main__":
+    main()
