@@ -56,6 +56,26 @@ let toolsUnderTest: [ToolUnderTest] = [
     }
 
     @Test(arguments: toolsUnderTest.map(\.name))
+    func manPageDocumentsEveryOptionAndColumn(name: String) throws {
+        let entry = try #require(manifest.tool(name))
+        let page = try String(contentsOf: Manifest.packageRoot.appendingPathComponent("man/man8/\(name).8"), encoding: .utf8)
+            .replacingOccurrences(of: "\\-", with: "-")
+        for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "REQUIREMENTS", "OPTIONS", "EXAMPLES", "FIELDS", "OVERHEAD", "SOURCE", "SEE ALSO"] {
+            #expect(page.contains(".SH \(section)"), "\(name).8 lacks \(section)")
+        }
+        for option in entry.options + manifest.commonOptions {
+            #expect(page.contains(option.long), "\(name).8 does not document \(option.long)")
+            if let short = option.short {
+                let spelled = short + (option.argument.map { " " + $0 } ?? "") + ","
+                #expect(page.contains(spelled), "\(name).8 does not document \(spelled)")
+            }
+        }
+        for column in entry.columns {
+            #expect(page.contains("\n\(column.title)\n") && page.contains("JSON key: \(column.json)"), "\(name).8: \(column.title)")
+        }
+    }
+
+    @Test(arguments: toolsUnderTest.map(\.name))
     func headerShowsEveryListedColumn(name: String) throws {
         let tool = try #require(toolsUnderTest.first { $0.name == name })
         let entry = try #require(manifest.tool(name))
