@@ -28,19 +28,19 @@ struct ExecFilters {
 
 /// Formats execs as BCC's execsnoop does (spec section 1), or as JSON lines.
 final class ExecPrinter {
-    private let table: Table
+    private let output: TableOutput
     private let filters: ExecFilters
     private let startNs = Clock.monotonicNs()
     private var warnedCut = false
     // The options, read once: property-wrapper getters are too slow for every event.
-    private let time, timestamp, printUID, printPcomm, printCPU, fails, quote, json: Bool
+    private let time, timestamp, printUID, printPcomm, printCPU, fails, quote: Bool
     private let maxArgSize: Int
 
     init(options: ExecSnoop, filters: ExecFilters) {
         self.filters = filters
         (time, timestamp, printUID, printPcomm, printCPU) =
             (options.time, options.timestamp, options.printUID, options.printPcomm, options.printCPU)
-        (fails, quote, json, maxArgSize) = (options.fails, options.quote, options.common.json, options.maxArgSize)
+        (fails, quote, maxArgSize) = (options.fails, options.quote, options.maxArgSize)
         var columns: [Column] = []
         if options.time { columns.append(Column("TIME", header: "%-9s", row: "%-9s")) }
         if options.timestamp { columns.append(Column("TIME(s)", header: "%-8s", row: "%-8.3f")) }
@@ -52,14 +52,12 @@ final class ExecPrinter {
         if options.printCPU { columns.append(Column("CPU", header: "%-4s ", row: "%-4d ")) }
         columns.append(Column("RET", header: "%3s ", row: "%3d "))
         columns.append(Column("ARGS", header: "%s", row: "%s"))
-        table = Table(columns)
+        output = TableOutput(columns, json: options.common.json)
     }
 
-    var header: String { table.header }
+    var header: String { output.header }
 
-    func printHeader() {
-        if !json { OutputSink.stdout.writeLine(table.header) }
-    }
+    func printHeader() { output.printHeader() }
 
     func print(_ exec: Exec) {
         let e = exec.exit
@@ -90,11 +88,7 @@ final class ExecPrinter {
         cells.append(.int(Int64(e.retval)))
         cells.append(.list(display: argvText, items: exec.args + (exec.moreArgs ? ["..."] : [])))
 
-        if json {
-            OutputSink.stdout.writeLine(table.json(cells, extra: [("args_truncated", .bool(exec.moreArgs || exec.argCut))]))
-        } else {
-            OutputSink.stdout.writeLine(table.row(cells))
-        }
+        output.print(cells, extra: [("args_truncated", .bool(exec.moreArgs || exec.argCut))])
     }
 }
 

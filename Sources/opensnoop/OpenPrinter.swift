@@ -3,16 +3,16 @@ import LoaderCore
 
 /// Formats open events as BCC's opensnoop does (spec section 2), or as JSON lines.
 final class OpenPrinter {
-    private let table: Table
+    private let output: TableOutput
     private var firstTimestampUs: UInt64?
     // The options, read once: property-wrapper getters are too slow for every event.
-    private let timestamp, printUID, showTID, extendedFields, fullPath, json: Bool
+    private let timestamp, printUID, showTID, extendedFields, fullPath: Bool
     private let name: String?
 
     init(options: OpenSnoop) {
         (timestamp, printUID, showTID, extendedFields) =
             (options.timestamp, options.printUID, options.tid != nil, options.extendedFields)
-        (fullPath, json, name) = (options.fullPath, options.common.json, options.name)
+        (fullPath, name) = (options.fullPath, options.name)
         var columns: [Column] = []
         if options.timestamp { columns.append(Column("TIME(s)", header: "%-14s", row: "%-14.9f")) }
         if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
@@ -25,14 +25,12 @@ final class OpenPrinter {
             columns.append(Column("MODE", header: "%-4s ", row: "%s "))
         }
         columns.append(Column("PATH", header: "%s", row: "%s"))
-        table = Table(columns)
+        output = TableOutput(columns, json: options.common.json)
     }
 
-    var header: String { table.header }
+    var header: String { output.header }
 
-    func printHeader() {
-        if !json { OutputSink.stdout.writeLine(table.header) }
-    }
+    func printHeader() { output.printHeader() }
 
     func print(_ record: UnsafeRawBufferPointer) {
         let headerSize = MemoryLayout<opensnoop_event>.size
@@ -67,11 +65,7 @@ final class OpenPrinter {
         }
         cells.append(.text(shownPath))
 
-        if json {
-            OutputSink.stdout.writeLine(table.json(cells))
-        } else {
-            OutputSink.stdout.writeLine(table.row(cells))
-        }
+        output.print(cells)
     }
 }
 

@@ -246,6 +246,17 @@ final class ExecsnoopTests {
         #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "")
     }
 
+    @Test func verboseNamesTheChosenProbes() throws {
+        let run = try ToolRun("execsnoop", ["-v"])
+        try run.waitUntilReady()
+        #expect(run.stop() == 0)
+        for role in ["execve entry", "execve return", "execveat entry", "execveat return"] {
+            let call = role.hasPrefix("execveat") ? "execveat" : "execve"
+            let point = role.hasSuffix("entry") ? "sys_enter_\(call)" : "sys_exit_\(call)"
+            #expect(run.stderr.contains("execsnoop: \(role): using tracepoint syscalls:\(point)"), "\(run.stderr)")
+        }
+    }
+
     @Test func sigtermDetachesAndLeavesNoProgramBehind() throws {
         let names: Set = ["tp_enter_execve", "tp_exit_execve", "tp_enter_execvea", "tp_exit_execveat", "tp_sched_exec"]
         let run = try ToolRun("execsnoop", [])

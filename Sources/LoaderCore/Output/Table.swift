@@ -85,3 +85,26 @@ public struct Table: Sendable {
         return JSONValue.object(members).serialized
     }
 }
+
+/// A tool's rows on stdout: BCC's columns under a header, or JSON Lines with `--json` (and then
+/// no header).
+public struct TableOutput: Sendable {
+    public let table: Table
+    public let json: Bool
+
+    public init(_ columns: [Column], json: Bool) {
+        self.table = Table(columns)
+        self.json = json
+    }
+
+    public var header: String { table.header }
+
+    public func printHeader(to sink: OutputSink = .stdout) {
+        if !json { sink.writeLine(table.header) }
+    }
+
+    /// One event: `extra` keys exist only in JSON (fields no column shows).
+    public func print(_ cells: [Cell], extra: [(String, JSONValue)] = [], to sink: OutputSink = .stdout) {
+        sink.writeLine(json ? table.json(cells, extra: extra) : table.row(cells))
+    }
+}
