@@ -100,12 +100,11 @@ struct OpenSnoop: ParsableCommand {
         cfg.targ_tid = UInt32(tid ?? 0)
         cfg.targ_uid = uid.map(UInt32.init) ?? TOOLS_INVALID_UID
         cfg.failed_only = failed ? 1 : 0
-        cfg.full_path = fullPath ? 1 : 0
         cfg.flag_mask = try flagMask()
 
         let bpf = try ToolSession.start(tool: "opensnoop",
                                         object: EmbeddedObject(name: "opensnoop", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan, config: cfg, common: common,
+                                        plan: Self.plan(fullPath: fullPath), config: cfg, common: common,
                                         maxEntries: [("events", UInt32(bufferPages) * 4096)])
         let printer = OpenPrinter(options: self)
         let reader = try bpf.ringBuffer { record in printer.print(record) }
@@ -113,16 +112,21 @@ struct OpenSnoop: ParsableCommand {
         try EventLoop.run(reader, duration: duration.map(Double.init))
     }
 
-    static let plan: AttachPlan = ["open", "openat", "openat2"].flatMap { call in
-        [
-            ProbeChain.oneOf("\(call) entry", [
-                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)"),
-                ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)"),
-            ]),
-            ProbeChain.oneOf("\(call) return", [
-                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_\(call)"), program: "tp_exit_\(call)"),
-                ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)"),
-            ]),
-        ]
+    /// Tracepoints first (stable, cheap); kprobes on the syscall functions where the kernel
+    /// has no syscall tracepoints. -F uses its own return programs (see trace_exit).
+    static func plan(fullPath: Bool) -> AttachPlan {
+        let suffix = fullPath ? "_fp" : ""
+        return ["open", "openat", "openat2"].flatMap { call in
+            [
+                ProbeChain.oneOf("\(call) entry", [
+                    ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)"),
+                    ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)"),
+                ]),
+                ProbeChain.oneOf("\(call) return", [
+                    ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_\(call)"), program: "tp_exit_\(call)\(suffix)"),
+                    ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(suffix)"),
+                ]),
+            ]
+        }
     }
 }

@@ -6,7 +6,7 @@ struct Manifest {
     struct Option { let short: String?; let long: String; let argument: String? }
     struct Column { let title: String; let json: String; let shownWith: String? }
     struct Candidate { let kind: String; let target: String; let program: String }
-    struct Chain { let role: String; let required: Bool; let chain: [Candidate] }
+    struct Chain { let role: String; let required: Bool; let chain: [Candidate]; let withOption: [String: [Candidate]] }
     struct Tool {
         let name: String
         let options: [Option]
@@ -38,11 +38,15 @@ struct Manifest {
                     Column(title: $0["title"] as? String ?? "", json: $0["json"] as? String ?? "", shownWith: $0["shown_with"] as? String)
                 },
                 probes: (t["probes"] as? [[String: Any]] ?? []).map { p in
-                    Chain(role: p["role"] as? String ?? "", required: p["required"] as? Bool ?? true,
-                          chain: (p["chain"] as? [[String: Any]] ?? []).map {
-                              Candidate(kind: $0["kind"] as? String ?? "", target: $0["target"] as? String ?? "",
-                                        program: $0["program"] as? String ?? "")
-                          })
+                    func candidates(_ list: Any?) -> [Candidate] {
+                        (list as? [[String: Any]] ?? []).map {
+                            Candidate(kind: $0["kind"] as? String ?? "", target: $0["target"] as? String ?? "",
+                                      program: $0["program"] as? String ?? "")
+                        }
+                    }
+                    return Chain(role: p["role"] as? String ?? "", required: p["required"] as? Bool ?? true,
+                                 chain: candidates(p["chain"]),
+                                 withOption: (p["with_option"] as? [String: Any] ?? [:]).mapValues(candidates))
                 },
                 defaultHeader: t["default_header"] as? String ?? "",
                 bpfSource: t["bpf_source"] as? String ?? "")

@@ -10,7 +10,8 @@ struct ToolUnderTest: Sendable {
     let name: String
     let parse: @Sendable ([String]) throws -> Void
     let header: @Sendable ([String]) throws -> String
-    let plan: AttachPlan
+    /// The plan without options, and with each option that changes it.
+    let plans: [String: AttachPlan]
     let object: EmbeddedObject
 }
 
@@ -19,13 +20,13 @@ let toolsUnderTest: [ToolUnderTest] = [
         name: "execsnoop",
         parse: { _ = try ExecSnoop.parse($0) },
         header: { let o = try ExecSnoop.parse($0); return ExecPrinter(options: o, filters: try ExecFilters(name: nil, line: nil)).header },
-        plan: ExecSnoop.plan,
+        plans: ["": ExecSnoop.plan],
         object: EmbeddedObject(name: "execsnoop", base64: execsnoop.embeddedBPFObjectBase64)),
     ToolUnderTest(
         name: "opensnoop",
         parse: { _ = try OpenSnoop.parse($0) },
         header: { OpenPrinter(options: try OpenSnoop.parse($0)).header },
-        plan: OpenSnoop.plan,
+        plans: ["": OpenSnoop.plan(fullPath: false), "-F": OpenSnoop.plan(fullPath: true)],
         object: EmbeddedObject(name: "opensnoop", base64: opensnoop.embeddedBPFObjectBase64)),
 ]
 
@@ -95,12 +96,17 @@ let toolsUnderTest: [ToolUnderTest] = [
     func probePlanMatchesTheManifest(name: String) throws {
         let tool = try #require(toolsUnderTest.first { $0.name == name })
         let entry = try #require(manifest.tool(name))
-        #expect(tool.plan.map(\.role) == entry.probes.map(\.role))
-        for (chain, listed) in zip(tool.plan, entry.probes) {
-            #expect(chain.required == listed.required, "\(chain.role)")
-            #expect(chain.candidates.map { $0.kind.manifestForm.kind } == listed.chain.map(\.kind), "\(chain.role)")
-            #expect(chain.candidates.map { $0.kind.manifestForm.target } == listed.chain.map(\.target), "\(chain.role)")
-            #expect(chain.candidates.map(\.program) == listed.chain.map(\.program), "\(chain.role)")
+        let options = Set(entry.probes.flatMap(\.withOption.keys))
+        #expect(Set(tool.plans.keys) == options.union([""]))
+        for (option, plan) in tool.plans {
+            #expect(plan.map(\.role) == entry.probes.map(\.role))
+            for (chain, listed) in zip(plan, entry.probes) {
+                let candidates = listed.withOption[option] ?? listed.chain
+                #expect(chain.required == listed.required, "\(chain.role)")
+                #expect(chain.candidates.map { $0.kind.manifestForm.kind } == candidates.map(\.kind), "\(chain.role) \(option)")
+                #expect(chain.candidates.map { $0.kind.manifestForm.target } == candidates.map(\.target), "\(chain.role) \(option)")
+                #expect(chain.candidates.map(\.program) == candidates.map(\.program), "\(chain.role) \(option)")
+            }
         }
     }
 
@@ -111,8 +117,10 @@ let toolsUnderTest: [ToolUnderTest] = [
         let tool = try #require(toolsUnderTest.first { $0.name == name })
         let object = try BPFObject(tool.object)
         let sections = Dictionary(uniqueKeysWithValues: object.programSections.map { ($0.name, $0.section) })
-        let planned = tool.plan.flatMap(\.candidates)
+        let planned = tool.plans.values.flatMap { $0.flatMap(\.candidates) }
         #expect(Set(planned.map(\.program)) == Set(sections.keys))
+        // no plan loads two programs for one role, and every variant has its own program
+        for plan in tool.plans.values { #expect(Set(plan.map(\.role)).count == plan.count) }
         for candidate in planned {
             #expect(sections[candidate.program] == candidate.kind.sectionName, "\(candidate.program)")
         }

@@ -20,8 +20,8 @@ struct opensnoop_cfg {
 	__u32 targ_tid;        /* 0: any; trumps targ_tgid */
 	__u32 targ_uid;        /* TOOLS_INVALID_UID: any */
 	__u32 failed_only;
-	__u32 full_path;
 	__u32 flag_mask;       /* 0: any; else (flags & mask) != 0 */
+	__u32 _pad;
 };
 
 /* Followed by `path_size` bytes of the path as passed (NUL-terminated), then `dirs_size` bytes
