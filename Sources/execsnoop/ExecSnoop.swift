@@ -105,12 +105,22 @@ struct ExecSnoop: ParsableCommand {
 
         let bpf = try ToolSession.start(tool: "execsnoop",
                                         object: EmbeddedObject(name: "execsnoop", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan, config: cfg, common: common)
+                                        plan: Self.plan, config: cfg, common: common,
+                                        maxEntries: [("events", ringBufferBytes)])
         let printer = ExecPrinter(options: self, filters: try ExecFilters(name: name, line: line))
         let assembler = ExecAssembler { exec in printer.print(exec) }
         let reader = try bpf.ringBuffer { record in assembler.consume(record) }
         printer.printHeader()
         try EventLoop.run(reader)
+    }
+
+    /// Room for 64 execs of the longest argument list the limits allow, between 256 KiB (a few
+    /// thousand ordinary execs: user space drains it every 10 ms) and 64 MiB.
+    var ringBufferBytes: UInt32 {
+        let perExec = maxArgs * (maxArgSize + 1) + MemoryLayout<execsnoop_exit>.size + 64
+        var size = 256 * 1024
+        while size < 64 * perExec && size < 64 << 20 { size *= 2 }
+        return UInt32(size)
     }
 
     /// Tracepoints first (stable, cheap); kprobes on the syscall functions where the kernel

@@ -146,6 +146,25 @@ final class OpensnoopTests {
         #expect(run.lines.first == Self.header)
     }
 
+    @Test func lostEventsAreCountedAndReported() throws {
+        let file = try uniqueFile("storm")
+        let run = try ToolRun("opensnoop", ["-b", "1"])  // a one-page ring cannot keep up
+        try run.waitUntilReady()
+        let storm = 20000
+        let (pid, _) = try runCommand("/bin/sh", ["-c", "i=0; while [ $i -lt \(storm) ]; do : < \(file); i=$((i+1)); done"])
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(run.stop() == 0)
+        let prefix = left(String(pid), 6) + " "
+        let seen = run.lines.filter { $0.hasPrefix(prefix) && $0.hasSuffix(" " + file) }.count
+        let lost = run.stderr.split(separator: "\n").compactMap { line -> Int? in
+            guard line.hasPrefix("Possibly lost "), line.hasSuffix(" samples") else { return nil }
+            return Int(line.dropFirst("Possibly lost ".count).dropLast(" samples".count))
+        }.reduce(0, +)
+        #expect(lost > 0, "\(run.stderr)")
+        #expect(seen < storm)
+        #expect(seen + lost >= storm, "seen \(seen) + lost \(lost) < \(storm)")
+    }
+
     @Test func leavesNoProgramBehind() throws {
         let names: Set = ["tp_enter_open", "tp_enter_openat", "tp_exit_openat", "tp_exit_openat2"]
         let run = try ToolRun("opensnoop", [])
