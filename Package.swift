@@ -29,7 +29,7 @@ let package = Package(
                 dependencies: ["bpf-embed"]),
         .testTarget(name: "LoaderCoreTests", dependencies: ["LoaderCore", "BPFEvents"]),
         // Tools' options, columns and probe plans against tools.json and their BPF objects.
-        .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents"] + tools.map { .target(name: $0) }),
+        .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents", "CLibbpf"] + tools.map { .target(name: $0) }),
         // The built binaries run as root against workloads the tests make.
         .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: $0) }),
     ] + tools.map { tool in

@@ -44,10 +44,17 @@ static inline void clibbpf_set_log_sink(clibbpf_log_fn sink)
 	libbpf_set_print(clibbpf_print);
 }
 
-/* BTF kind numbers (the enum is visible twice to Swift, making the names ambiguous). */
-static const unsigned int CLIBBPF_BTF_KIND_FUNC = BTF_KIND_FUNC;
-static const unsigned int CLIBBPF_BTF_KIND_TYPEDEF = BTF_KIND_TYPEDEF;
-static const unsigned int CLIBBPF_BTF_KIND_DATASEC = BTF_KIND_DATASEC;
+/* Read access to BTF types for the minimal-BTF generator (static inline in libbpf). */
+static inline unsigned int clibbpf_btf_kind(const struct btf_type *t) { return btf_kind(t); }
+static inline int clibbpf_btf_kflag(const struct btf_type *t) { return btf_kflag(t); }
+static inline const struct btf_member *clibbpf_btf_member(const struct btf_type *t, unsigned int i) { return btf_members(t) + i; }
+static inline unsigned int clibbpf_btf_member_bit_offset(const struct btf_type *t, unsigned int i) { return btf_member_bit_offset(t, i); }
+static inline unsigned int clibbpf_btf_member_bitfield_size(const struct btf_type *t, unsigned int i) { return btf_member_bitfield_size(t, i); }
+static inline const struct btf_array *clibbpf_btf_array(const struct btf_type *t) { return btf_array(t); }
+static inline const struct btf_enum *clibbpf_btf_enum(const struct btf_type *t, unsigned int i) { return btf_enum(t) + i; }
+static inline const struct btf_enum64 *clibbpf_btf_enum64(const struct btf_type *t, unsigned int i) { return btf_enum64(t) + i; }
+static inline unsigned long long clibbpf_btf_enum64_value(const struct btf_enum64 *e) { return btf_enum64_value(e); }
+static inline unsigned int clibbpf_btf_int_encoding(const struct btf_type *t) { return btf_int_encoding(t); }
 
 /* btf_var_secinfos() and btf_var() are static inline over pointer arithmetic; wrap them. */
 static inline const struct btf_var_secinfo *clibbpf_datasec_var(const struct btf_type *t, unsigned int i)

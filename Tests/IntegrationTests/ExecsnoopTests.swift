@@ -257,6 +257,35 @@ final class ExecsnoopTests {
         }
     }
 
+    /// The first run caches a minimal BTF that the next runs relocate with; a damaged cache
+    /// file is noticed, removed and rebuilt.
+    @Test func minimalBTFCache() throws {
+        let cacheDir = "/run/swift-bpf-tools"
+        func cached() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: cacheDir)) ?? []).filter { $0.hasPrefix("execsnoop-") && $0.hasSuffix(".btf") }
+        }
+        for file in cached() { try FileManager.default.removeItem(atPath: cacheDir + "/" + file) }
+        let program = try uniqueProgram()
+        for round in 0..<3 {
+            if round == 2, let file = cached().first {
+                try Data("not BTF".utf8).write(to: URL(fileURLWithPath: cacheDir + "/" + file))
+            }
+            let run = try ToolRun("execsnoop", ["-v"])
+            try run.waitUntilReady()
+            let (pid, _) = try runCommand(program.path, ["r\(round)"])
+            let line = run.waitForLine { $0.hasPrefix(program.comm + " ") && $0.hasSuffix(" r\(round)") }
+            Thread.sleep(forTimeInterval: 0.2)  // the cache is written just after start-up
+            #expect(run.stop() == 0)
+            #expect(line == expectedRow(comm: program.comm, pid: pid, args: "\(program.path) r\(round)"))
+            switch round {
+            case 0: #expect(!run.stderr.contains("cached minimal BTF"))
+            case 1: #expect(run.stderr.contains("relocated with the cached minimal BTF"), "\(run.stderr)")
+            default: #expect(run.stderr.contains("was rejected; using the kernel's"), "\(run.stderr)")
+            }
+            #expect(cached().count == 1, "round \(round): \(cached())")
+        }
+    }
+
     @Test func sigtermDetachesAndLeavesNoProgramBehind() throws {
         let names: Set = ["tp_enter_execve", "tp_exit_execve", "tp_enter_execvea", "tp_exit_execveat", "tp_sched_exec"]
         let run = try ToolRun("execsnoop", [])

@@ -8,6 +8,8 @@ final class ObjectHandle {
     let name: String
     private let image: UnsafeMutableRawBufferPointer
     var links: [OpaquePointer] = []
+    /// Work to do once the tool is up and its header printed (see LoadedBPF.afterStart).
+    var afterStart: (() -> Void)?
 
     init(object: OpaquePointer, name: String, image: UnsafeMutableRawBufferPointer) {
         self.object = object
@@ -56,15 +58,20 @@ public struct BPFObject: ~Copyable {
     let handle: ObjectHandle
     public private(set) var resolutions: [Resolution] = []
 
-    public init(_ embedded: EmbeddedObject) throws(BPFError) {
+    /// `btfPath`: the kernel BTF to relocate against, instead of /sys/kernel/btf/vmlinux (a
+    /// minimal one from BTFCache).
+    public init(_ embedded: EmbeddedObject, btfPath: String? = nil) throws(BPFError) {
         // libbpf parses the ELF image in place, so the bytes must outlive the object.
         let image = UnsafeMutableRawBufferPointer.allocate(byteCount: embedded.bytes.count, alignment: 16)
         image.copyBytes(from: embedded.bytes)
-        let object = embedded.name.withCString { name -> OpaquePointer? in
-            var opts = bpf_object_open_opts()
-            opts.sz = MemoryLayout<bpf_object_open_opts>.size
-            opts.object_name = name
-            return bpf_object__open_mem(image.baseAddress, image.count, &opts)
+        let object = embedded.name.withCString { name in
+            withOptionalCString(btfPath) { btf -> OpaquePointer? in
+                var opts = bpf_object_open_opts()
+                opts.sz = MemoryLayout<bpf_object_open_opts>.size
+                opts.object_name = name
+                opts.btf_custom_path = btf
+                return bpf_object__open_mem(image.baseAddress, image.count, &opts)
+            }
         }
         guard let object, libbpf_get_error(UnsafeRawPointer(object)) == 0 else {
             let err = errno
@@ -86,7 +93,7 @@ public struct BPFObject: ~Copyable {
               let btf = bpf_object__btf(handle.object) else {
             throw BPFError(.configure, "\(handle.name): BPF object has no read-only data to configure")
         }
-        let datasecID = btf__find_by_name_kind(btf, ".rodata", CLIBBPF_BTF_KIND_DATASEC)
+        let datasecID = btf__find_by_name_kind(btf, ".rodata", BTFKind.datasec)
         guard datasecID > 0, let datasec = btf__type_by_id(btf, UInt32(datasecID)) else {
             throw BPFError(.configure, "\(handle.name): BPF object has no .rodata BTF section")
         }
@@ -154,6 +161,12 @@ public struct LoadedBPF: ~Copyable {
         }
     }
 
+    /// Runs `work` once the tool has started (EventLoop calls it after the header is out), for
+    /// what need not delay the first event.
+    public func afterStart(_ work: @escaping () -> Void) {
+        handle.afterStart = work
+    }
+
     public func map(_ name: String) throws(BPFError) -> BPFMap {
         BPFMap(map: try handle.map(named: name), owner: handle)
     }
@@ -163,4 +176,9 @@ public struct LoadedBPF: ~Copyable {
                            _ handler: @escaping (UnsafeRawBufferPointer) -> Void) throws(BPFError) -> RingBufferReader {
         try RingBufferReader(map: try self.map(map), handler: handler)
     }
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
 }

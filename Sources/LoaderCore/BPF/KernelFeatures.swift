@@ -29,11 +29,11 @@ public final class RunningKernel: KernelFeatures {
             return access("\(tracefs)/events/\(category)/\(name)", F_OK) == 0 ? nil : "no such tracepoint"
         case .btfTracepoint(let name), .rawTracepoint(let name):
             guard let btf = kernelBTF() else { return "no kernel BTF" }
-            return btf__find_by_name_kind(btf, "btf_trace_\(name)", CLIBBPF_BTF_KIND_TYPEDEF) > 0
+            return btf__find_by_name_kind(btf, "btf_trace_\(name)", BTFKind.typedef) > 0
                 ? nil : "no such raw tracepoint"
         case .fentry(let function), .fexit(let function):
             guard let btf = kernelBTF() else { return "no kernel BTF" }
-            guard btf__find_by_name_kind(btf, function, CLIBBPF_BTF_KIND_FUNC) > 0 else {
+            guard btf__find_by_name_kind(btf, function, BTFKind.`func`) > 0 else {
                 return "no such kernel function"
             }
             return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, nil) == 1

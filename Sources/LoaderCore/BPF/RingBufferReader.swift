@@ -48,6 +48,13 @@ public final class RingBufferReader {
         return Int(max(woken, 0)) + Int(max(rest, 0))
     }
 
+    /// Runs the work the loaded object deferred until the tool was up (LoadedBPF.afterStart).
+    public func runAfterStart() {
+        guard let work = owner.afterStart else { return }
+        owner.afterStart = nil
+        work()
+    }
+
     /// Hands every record already in the ring to the handler, without waiting.
     public func drain() {
         if let ring { _ = ring_buffer__consume(ring) }

@@ -13,6 +13,7 @@ public enum EventLoop {
         let deadline = duration.map { start + UInt64($0 * 1e9) }
         var nextLostCheck = start
         output.flush()  // the header, at once: it tells scripts the probes are attached
+        reader.runAfterStart()
         while !Signals.stopRequested {
             var timeout = pollInterval
             if let deadline {

@@ -20,20 +20,46 @@ public enum ToolSession {
         Signals.install()
         Clock.loadTimeZone()
         timing.mark("checks")
-        var obj = try BPFObject(object)
-        try obj.configure(config)
-        for (map, entries) in maxEntries {
-            try obj.setMaxEntries(map, entries)
+
+        func openLoadAttach(btfPath: String?) throws(BPFError) -> LoadedBPF {
+            var obj = try BPFObject(object, btfPath: btfPath)
+            try obj.configure(config)
+            for (map, entries) in maxEntries {
+                try obj.setMaxEntries(map, entries)
+            }
+            try obj.choose(plan, kernel: kernel)
+            timing.mark("open")
+            if common.verbose {
+                for resolution in obj.resolutions { Diagnostics.line("\(tool): \(resolution.summary)") }
+            }
+            let loaded = try obj.load()
+            timing.mark("load")
+            try loaded.attach()
+            timing.mark("attach")
+            return loaded
         }
-        try obj.choose(plan, kernel: kernel)
-        timing.mark("open")
-        if common.verbose {
-            for resolution in obj.resolutions { Diagnostics.line("\(tool): \(resolution.summary)") }
+
+        let cache = BTFCache(object: object)
+        if BTFCache.enabled && cache.isPresent {
+            do {
+                let loaded = try openLoadAttach(btfPath: cache.path)
+                if common.verbose { Diagnostics.line("\(tool): relocated with the cached minimal BTF \(cache.path)") }
+                return loaded
+            } catch where error.code == .load {
+                cache.remove()
+                if common.verbose { Diagnostics.line("\(tool): the cached BTF \(cache.path) was rejected; using the kernel's") }
+            }
         }
-        let loaded = try obj.load()
-        timing.mark("load")
-        try loaded.attach()
-        timing.mark("attach")
+        let loaded = try openLoadAttach(btfPath: nil)
+        if BTFCache.enabled {
+            let handle = loaded.handle
+            let verbose = common.verbose
+            loaded.afterStart { [unowned handle] in
+                if let reason = cache.generate(object: object, checkingAgainst: handle), verbose {
+                    Diagnostics.line("\(tool): no minimal BTF cached: \(reason)")
+                }
+            }
+        }
         return loaded
     }
 }
