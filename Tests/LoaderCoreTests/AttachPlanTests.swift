@@ -47,6 +47,24 @@ struct FakeKernel: KernelFeatures {
         }
     }
 
+    @Test func aProgramThatFailedIsPassedOverWithItsReason() throws {
+        let kernel = FakeKernel { _ in true }
+        let result = try plan.resolve(on: kernel, tool: "t", failed: ["btf": "failed to load: Permission denied"])
+        #expect(result[0].chosen?.program == "raw")
+        #expect(result[0].summary.contains("tp_btf block_rq_complete: failed to load: Permission denied"))
+        #expect {
+            try plan.resolve(on: kernel, tool: "t", failed: ["btf": "x", "raw": "y", "tp": "z"])
+        } throws: { ($0 as? BPFError)?.message.contains("tracepoint block:block_rq_complete (z)") == true }
+    }
+
+    @Test func libbpfsLogNamesTheFailedProgram() {
+        let log = "libbpf: prog 'fentry_v4': BPF program load failed: Operation not permitted\n"
+            + "libbpf: prog 'fentry_v4': -- BEGIN PROG LOAD LOG --\n...\n"
+            + "libbpf: prog 'fentry_v4': failed to load: -1\nlibbpf: failed to load object 'tcpconnect'\n"
+        #expect(BPFError.failedProgram(in: log) == "fentry_v4")
+        #expect(BPFError.failedProgram(in: "libbpf: map 'events': failed to create: -22\n") == nil)
+    }
+
     @Test func sectionNamesMatchLibbpfConventions() {
         #expect(ProbeKind.tracepoint(category: "syscalls", name: "sys_enter_execve").sectionName == "tracepoint/syscalls/sys_enter_execve")
         #expect(ProbeKind.ksyscall("execve").sectionName == "ksyscall/execve")

@@ -94,13 +94,16 @@ public struct Resolution: Sendable, Equatable {
 extension AttachPlan {
     /// Picks the first supported candidate of each chain. Throws, naming every candidate tried
     /// and why it did not work, when a required chain has none.
-    public func resolve(on kernel: some KernelFeatures, tool: String) throws(BPFError) -> [Resolution] {
+    /// `failed`: programs that passed the kernel's checks but then failed to load or attach,
+    /// with the reason; they are passed over like unsupported ones.
+    public func resolve(on kernel: some KernelFeatures, tool: String,
+                        failed: [String: String] = [:]) throws(BPFError) -> [Resolution] {
         var result: [Resolution] = []
         for chain in self {
             var rejected: [(ProbeCandidate, String)] = []
             var chosen: ProbeCandidate?
             for candidate in chain.candidates {
-                if let reason = kernel.unsupportedReason(candidate.kind) {
+                if let reason = failed[candidate.program] ?? kernel.unsupportedReason(candidate.kind) {
                     rejected.append((candidate, reason))
                 } else {
                     chosen = candidate

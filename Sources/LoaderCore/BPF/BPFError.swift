@@ -11,21 +11,34 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The kernel's or libbpf's own explanation (the verifier log, say), shown under -v.
     public let detail: String?
+    /// The BPF program that failed to load or attach, when it is known: the attach plan can
+    /// then fall back to the next candidate of its chain.
+    public let program: String?
 
-    public init(_ code: Code, _ message: String, detail: String? = nil) {
+    public init(_ code: Code, _ message: String, detail: String? = nil, program: String? = nil) {
         self.code = code
         self.message = message
         self.detail = detail
+        self.program = program
     }
 
     /// An error from a libbpf call that returned a negative errno (or set errno).
-    public static func libbpf(_ code: Code, _ what: String, errno err: Int32) -> BPFError {
+    public static func libbpf(_ code: Code, _ what: String, errno err: Int32, program: String? = nil) -> BPFError {
         let e = err < 0 ? -err : err
         var message = "\(what): \(String(cString: strerror(e)))"
-        if e == EPERM || e == EACCES {
+        if (e == EPERM || e == EACCES) && geteuid() != 0 {
             message += " (need root, or CAP_BPF and CAP_PERFMON)"
         }
-        return BPFError(code, message, detail: LibbpfLog.shared.recentWarnings())
+        let detail = LibbpfLog.shared.recentWarnings()
+        return BPFError(code, message, detail: detail, program: program ?? detail.flatMap(failedProgram))
+    }
+
+    /// libbpf names the program the kernel refused: "prog 'NAME': failed to load: -13".
+    static func failedProgram(in log: String) -> String? {
+        guard let marker = log.firstRange(of: "': failed to load") else { return nil }
+        let before = log[..<marker.lowerBound]
+        guard let open = before.lastIndex(of: "'") else { return nil }
+        return String(before[before.index(after: open)...])
     }
 
     public var description: String { message }

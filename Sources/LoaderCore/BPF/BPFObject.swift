@@ -123,9 +123,11 @@ public struct BPFObject: ~Copyable {
         if err != 0 { throw BPFError.libbpf(.map, "cannot size map \(map)", errno: err) }
     }
 
-    /// Resolves the plan on this kernel and loads only the chosen programs.
-    public mutating func choose(_ plan: AttachPlan, kernel: some KernelFeatures) throws(BPFError) {
-        resolutions = try plan.resolve(on: kernel, tool: handle.name)
+    /// Resolves the plan on this kernel and loads only the chosen programs. `failed` lists
+    /// programs that already failed to load or attach here, with the reason.
+    public mutating func choose(_ plan: AttachPlan, kernel: some KernelFeatures,
+                                failed: [String: String] = [:]) throws(BPFError) {
+        resolutions = try plan.resolve(on: kernel, tool: handle.name, failed: failed)
         let chosen = Set(resolutions.compactMap { $0.chosen?.program })
         for prog in handle.programs() {
             bpf_program__set_autoload(prog, chosen.contains(String(cString: bpf_program__name(prog))))
@@ -155,7 +157,8 @@ public struct LoadedBPF: ~Copyable {
             }
             let link = bpf_program__attach(prog)
             guard let link, libbpf_get_error(UnsafeRawPointer(link)) == 0 else {
-                throw BPFError.libbpf(.attach, "cannot attach \(candidate.kind) for \(resolution.role)", errno: errno)
+                throw BPFError.libbpf(.attach, "cannot attach \(candidate.kind) for \(resolution.role)", errno: errno,
+                                      program: candidate.program)
             }
             handle.links.append(link)
         }

@@ -21,13 +21,13 @@ public enum ToolSession {
         Clock.loadTimeZone()
         timing.mark("checks")
 
-        func openLoadAttach(btfPath: String?) throws(BPFError) -> LoadedBPF {
+        func openLoadAttach(btfPath: String?, failed: [String: String]) throws(BPFError) -> LoadedBPF {
             var obj = try BPFObject(object, btfPath: btfPath)
             try obj.configure(config)
             for (map, entries) in maxEntries {
                 try obj.setMaxEntries(map, entries)
             }
-            try obj.choose(plan, kernel: kernel)
+            try obj.choose(plan, kernel: kernel, failed: failed)
             timing.mark("open")
             if common.verbose {
                 for resolution in obj.resolutions { Diagnostics.line("\(tool): \(resolution.summary)") }
@@ -37,6 +37,23 @@ public enum ToolSession {
             try loaded.attach()
             timing.mark("attach")
             return loaded
+        }
+
+        /// A program the kernel refuses at load or attach (fentry where the kernel forbids it,
+        /// say) is passed over for the next candidate of its chain, and the whole object
+        /// reloaded; when a chain runs out, resolving says which probes were tried and why.
+        func openLoadAttach(btfPath: String?) throws(BPFError) -> LoadedBPF {
+            var failed: [String: String] = [:]
+            while true {
+                do {
+                    return try openLoadAttach(btfPath: btfPath, failed: failed)
+                } catch where (error.code == .load || error.code == .attach) && error.program.map({ failed[$0] == nil }) == true {
+                    guard let program = error.program, plan.contains(where: { $0.candidates.contains { $0.program == program } })
+                    else { throw error }
+                    failed[program] = error.message
+                    if common.verbose { Diagnostics.line("\(tool): \(program) failed (\(error.message)); trying the next probe") }
+                }
+            }
         }
 
         let cache = BTFCache(object: object)
