@@ -180,10 +180,37 @@ final class ExecsnoopTests {
         #expect(object["args_truncated"] as? Bool == false)
     }
 
+    /// Compiles a small C program for a workload the shell cannot make.
+    func compile(_ name: String, _ source: String, flags: [String] = []) throws -> String {
+        let binary = dir.path + "/" + name
+        let file = binary + ".c"
+        try source.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try runCommand("/opt/swift/usr/bin/clang", ["-o", binary, file] + flags).status == 0)
+        return binary
+    }
+
+    /// A thread other than the main one execs: the kernel gives it the process's id, so the
+    /// syscall returns under another thread id than it entered with.
+    @Test func execFromASecondThread() throws {
+        let helper = try compile("thread-exec", """
+        #include <pthread.h>
+        #include <unistd.h>
+        static char *path;
+        static void *run(void *arg) { char *args[] = { path, "from-thread", 0 }; execv(path, args); return 0; }
+        int main(int argc, char **argv) { pthread_t t; path = argv[1]; pthread_create(&t, 0, run, 0); pthread_join(t, 0); return 1; }
+        """, flags: ["-pthread"])
+        let run = try ToolRun("execsnoop", [])
+        try run.waitUntilReady()
+        let program = try uniqueProgram()
+        let (pid, status) = try runCommand(helper, [program.path])
+        #expect(status == 0)
+        let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
+        #expect(run.stop() == 0)
+        #expect(line == expectedRow(comm: program.comm, pid: pid, args: "\(program.path) from-thread"))
+    }
+
     @Test func execveatIsTraced() throws {
-        let helper = dir.path + "/execveat-helper"
-        let source = dir.path + "/execveat.c"
-        try """
+        let helper = try compile("execveat-helper", """
         #define _GNU_SOURCE
         #include <unistd.h>
         #include <fcntl.h>
@@ -193,8 +220,7 @@ final class ExecsnoopTests {
             char *env[] = { 0 };
             return (int)syscall(SYS_execveat, AT_FDCWD, argv[1], args, env, 0);
         }
-        """.write(toFile: source, atomically: true, encoding: .utf8)
-        #expect(try runCommand("/opt/swift/usr/bin/clang", ["-o", helper, source]).status == 0)
+        """)
         let run = try ToolRun("execsnoop", [])
         try run.waitUntilReady()
         let program = try uniqueProgram()
