@@ -64,6 +64,7 @@ static __always_inline void flush(struct args_buf *b, __u32 size)
 	size &= 2 * EXECSNOOP_CHUNK - 1;
 	b->hdr.size = size;
 	emit(&b->hdr, sizeof(b->hdr) + size);
+	b->hdr.flags = 0;  /* a RESTART applies to the first record only */
 }
 
 /* One piece of one argument per call; bpf_loop() keeps the verifier's work independent of the
@@ -145,7 +146,7 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 		return 0;
 	b->hdr.type = EXECSNOOP_REC_ARGS;
 	b->hdr.tid = tid;
-	b->hdr._pad = 0;
+	b->hdr.flags = 0;
 
 	struct copy_state *s = &b->st;
 	const char *argv0 = NULL;
@@ -216,28 +217,67 @@ int tp_exit_execveat(struct syscall_exit_ctx *ctx)
 	return trace_exit(ctx->ret);
 }
 
-/* A thread other than the leader that execs takes over the leader's id (de_thread), so the
- * syscall returns under another id than it entered with: move its pending entry along. */
 /* sched:sched_process_exec's record; stable since Linux 3.4 (see the syscall contexts). */
 struct sched_process_exec_ctx {
 	__u64 common;
-	__u32 filename_loc;
+	__u32 filename_loc;  /* __data_loc: offset (low 16 bits) and length of the file name */
 	__s32 pid;
 	__s32 old_pid;
 };
 
+/* The exec succeeded and the new program is set up. Two repairs happen here:
+ * - a thread other than the leader that execs takes over the leader's id (de_thread), so the
+ *   syscall returns under another id than it entered with: its pending entry moves along;
+ * - an argument that could not be read at entry (its page of the old program was never
+ *   touched, so not yet faulted in: BCC then prints it empty) is read again, from the new
+ *   program's stack, where the kernel has just copied every argument, and the file name from
+ *   this tracepoint's own record. */
 SEC("tracepoint/sched/sched_process_exec")
 int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 {
-	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid;
-	if (old_tid == new_tid)
-		return 0;
+	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid, zero = 0;
 	struct pending *p = bpf_map_lookup_elem(&pending, &old_tid);
 	if (!p)
 		return 0;
 	struct pending copy = *p;
-	bpf_map_update_elem(&pending, &new_tid, &copy, BPF_ANY);
-	bpf_map_delete_elem(&pending, &old_tid);
+	if (old_tid != new_tid) {
+		bpf_map_update_elem(&pending, &new_tid, &copy, BPF_ANY);
+		bpf_map_delete_elem(&pending, &old_tid);
+	}
+	if (!(copy.flags & EXECSNOOP_F_FAULT))
+		return 0;
+
+	struct args_buf *b = bpf_map_lookup_elem(&args_scratch, &zero);
+	if (!b)
+		return 0;
+	unsigned long sp = PT_REGS_SP_CORE((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()));
+	long argc = 0;
+	if (bpf_probe_read_user(&argc, sizeof(argc), (void *)sp))
+		return 0;
+
+	b->hdr.type = EXECSNOOP_REC_ARGS;
+	b->hdr.tid = copy.tid;
+	b->hdr.flags = EXECSNOOP_ARGS_F_RESTART;
+	long n = bpf_probe_read_kernel_str(b->data, EXECSNOOP_CHUNK, (char *)ctx + (ctx->filename_loc & 0xffff));
+	if (n <= 0) {
+		b->data[0] = 0;
+		n = 1;
+	}
+	struct copy_state *s = &b->st;
+	s->argv = (const char *const *)(sp + sizeof(long));  /* argc, then argv[] */
+	s->cur = NULL;
+	s->argi = 1;
+	s->done = 0;
+	s->off = n & (EXECSNOOP_CHUNK - 1);
+	s->argv_empty = argc <= 1;
+	s->p = (struct pending){ .tid = copy.tid, .flags = copy.flags & ~EXECSNOOP_F_FAULT, .args_count = 1 };
+	bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);
+	flush(b, s->off);
+	struct pending *moved = bpf_map_lookup_elem(&pending, &new_tid);
+	if (moved) {
+		moved->flags = s->p.flags;
+		moved->args_count = s->p.args_count;
+	}
 	return 0;
 }
 

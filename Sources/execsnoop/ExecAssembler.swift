@@ -34,6 +34,7 @@ final class ExecAssembler {
             let header = record.loadUnaligned(as: execsnoop_args_hdr.self)
             let size = min(Int(header.size), record.count - headerSize)
             if pending.count >= Self.maxPending && pending[header.tid] == nil { pending.removeAll() }
+            if header.flags & EXECSNOOP_ARGS_F_RESTART != 0 { pending[header.tid] = [] }
             pending[header.tid, default: []].append(contentsOf: record[headerSize..<(headerSize + size)])
         case UInt32(EXECSNOOP_REC_EXIT.rawValue):
             guard record.count >= MemoryLayout<execsnoop_exit>.size else { return }

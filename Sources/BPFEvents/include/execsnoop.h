@@ -33,13 +33,16 @@ struct execsnoop_cfg {
 	__u32 max_arg_size;    /* bytes kept per argument, excluding its NUL */
 };
 
+/* flags of an ARGS record */
+#define EXECSNOOP_ARGS_F_RESTART 1u  /* forget the earlier ARGS records of this exec: a re-read */
+
 /* Header of an ARGS record; `size` bytes of NUL-separated argument text follow. Records of one
  * exec arrive in order and are concatenated; a piece may end inside an argument. */
 struct execsnoop_args_hdr {
 	__u32 type;
 	__u32 tid;
 	__u32 size;
-	__u32 _pad;
+	__u32 flags;
 };
 
 struct execsnoop_exit {
