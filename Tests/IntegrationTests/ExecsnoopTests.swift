@@ -211,6 +211,33 @@ final class ExecsnoopTests {
         #expect(line == expectedRow(comm: program.comm, pid: pid, args: "\(program.path) from-thread"))
     }
 
+    /// An argument on a page the caller never touched is not in memory when exec() is entered
+    /// (BCC prints it empty); execsnoop reads it again from the new program.
+    @Test func argumentsOnUntouchedPagesAreRecovered() throws {
+        let helper = try compile("untouched-args", """
+        #include <unistd.h>
+        __attribute__((aligned(8192))) static const char pad[8192] = "x";
+        __attribute__((aligned(4096))) static const char untouched[] = "on-an-untouched-page";
+        int main(int argc, char **argv) {
+            char *args[] = { argv[1], (char *)untouched, 0 };
+            (void)pad;
+            execv(argv[1], args);
+            return 1;
+        }
+        """)
+        let run = try ToolRun("execsnoop", ["--json"])
+        let program = try uniqueProgram()
+        var line: String?
+        for _ in 0..<50 where line == nil {  // no header in JSON mode: retry until attached
+            try runCommand(helper, [program.path])
+            line = run.waitForLine(timeout: 0.2) { $0.contains("\"comm\": \"\(program.comm)\"") }
+        }
+        #expect(run.stop() == 0)
+        let text = try #require(line)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["args"] as? [String] == [program.path, "on-an-untouched-page"])
+    }
+
     @Test func execveatIsTraced() throws {
         let helper = try compile("execveat-helper", """
         #define _GNU_SOURCE
