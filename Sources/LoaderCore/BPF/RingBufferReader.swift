@@ -67,6 +67,4 @@ public final class RingBufferReader {
         defer { lostReported = total }
         return total &- lostReported
     }
-
-    public var totalLost: UInt64 { lostReported }
 }

@@ -47,9 +47,9 @@ public enum ToolSession {
             while true {
                 do {
                     return try openLoadAttach(btfPath: btfPath, failed: failed)
-                } catch where (error.code == .load || error.code == .attach) && error.program.map({ failed[$0] == nil }) == true {
-                    guard let program = error.program, plan.contains(where: { $0.candidates.contains { $0.program == program } })
-                    else { throw error }
+                } catch where error.code == .load || error.code == .attach {
+                    guard let program = error.program, failed[program] == nil,
+                          plan.contains(where: { $0.candidates.contains { $0.program == program } }) else { throw error }
                     failed[program] = error.message
                     if common.verbose { Diagnostics.line("\(tool): \(program) failed (\(error.message)); trying the next probe") }
                 }
