@@ -1,4 +1,5 @@
 import ArgumentParser
+import BPFEvents
 import Foundation
 import LoaderCore
 import Testing
@@ -128,9 +129,9 @@ let toolsUnderTest: [ToolUnderTest] = [
 
     @Test func configStructsFitTheirBPFVariables() throws {
         var exec = try BPFObject(toolsUnderTest[0].object)
-        try exec.configure(execsnoop_cfg_sample())
+        try exec.configure(execsnoop_cfg())
         var open = try BPFObject(toolsUnderTest[1].object)
-        try open.configure(opensnoop_cfg_sample())
+        try open.configure(opensnoop_cfg())
         #expect(throws: BPFError.self) { try open.configure(UInt8(0)) }
     }
 
