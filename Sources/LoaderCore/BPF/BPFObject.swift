@@ -45,7 +45,7 @@ final class ObjectHandle {
 
     func map(named name: String) throws(BPFError) -> OpaquePointer {
         guard let map = bpf_object__find_map_by_name(object, name) else {
-            throw BPFError(.map, "\(self.name): BPF object has no map '\(name)'")
+            throw BPFError(.map, "the BPF object has no map '\(name)'")
         }
         return map
     }
@@ -91,11 +91,11 @@ public struct BPFObject: ~Copyable {
     public mutating func configure<C: BitwiseCopyable>(_ value: C, variable: String = "cfg") throws(BPFError) {
         guard let rodata = handle.maps().first(where: { String(cString: bpf_map__name($0)).hasSuffix(".rodata") }),
               let btf = bpf_object__btf(handle.object) else {
-            throw BPFError(.configure, "\(handle.name): BPF object has no read-only data to configure")
+            throw BPFError(.configure, "the BPF object has no read-only data to configure")
         }
         let datasecID = btf__find_by_name_kind(btf, ".rodata", BTFKind.datasec)
         guard datasecID > 0, let datasec = btf__type_by_id(btf, UInt32(datasecID)) else {
-            throw BPFError(.configure, "\(handle.name): BPF object has no .rodata BTF section")
+            throw BPFError(.configure, "the BPF object has no .rodata BTF section")
         }
         for i in 0..<UInt32(clibbpf_btf_vlen(datasec)) {
             guard let info = clibbpf_datasec_var(datasec, i)?.pointee,
@@ -103,18 +103,18 @@ public struct BPFObject: ~Copyable {
                   String(cString: btf__name_by_offset(btf, varType.pointee.name_off)) == variable else { continue }
             guard Int(info.size) == MemoryLayout<C>.size else {
                 throw BPFError(.configure,
-                               "\(handle.name): '\(variable)' is \(info.size) bytes in BPF but \(MemoryLayout<C>.size) in Swift")
+                               "'\(variable)' is \(info.size) bytes in BPF but \(MemoryLayout<C>.size) in Swift")
             }
             var size = 0
             guard let base = bpf_map__initial_value(rodata, &size), Int(info.offset) + Int(info.size) <= size else {
-                throw BPFError(.configure, "\(handle.name): cannot reach the initial value of '\(variable)'")
+                throw BPFError(.configure, "cannot reach the initial value of '\(variable)'")
             }
             withUnsafeBytes(of: value) { bytes in
                 (UnsafeMutableRawPointer(mutating: base) + Int(info.offset)).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             }
             return
         }
-        throw BPFError(.configure, "\(handle.name): BPF object has no read-only variable '\(variable)'")
+        throw BPFError(.configure, "the BPF object has no read-only variable '\(variable)'")
     }
 
     /// Sets a map's size before load (ring buffer bytes, hash entries).
@@ -153,7 +153,7 @@ public struct LoadedBPF: ~Copyable {
         for resolution in resolutions {
             guard let candidate = resolution.chosen else { continue }
             guard let prog = bpf_object__find_program_by_name(handle.object, candidate.program) else {
-                throw BPFError(.attach, "\(handle.name): BPF object has no program \(candidate.program)")
+                throw BPFError(.attach, "the BPF object has no program \(candidate.program)")
             }
             let link = bpf_program__attach(prog)
             guard let link, libbpf_get_error(UnsafeRawPointer(link)) == 0 else {
