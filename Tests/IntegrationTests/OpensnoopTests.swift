@@ -165,12 +165,15 @@ final class OpensnoopTests {
         #expect(seen + lost >= storm, "seen \(seen) + lost \(lost) < \(storm)")
     }
 
-    @Test func leavesNoProgramBehind() throws {
+    @Test func leavesNoProgramOrLinkBehind() throws {
         let names: Set = ["tp_enter_open", "tp_enter_openat", "tp_exit_openat", "tp_exit_openat2"]
         let run = try ToolRun("opensnoop", [])
         try run.waitUntilReady()
-        #expect(try loadedPrograms(named: names).count == 4)
+        let programs = try loadedPrograms(named: names)
+        #expect(programs.count == 4)
+        #expect(try linksOf(programs: Set(programs.map(\.id))).count == 4)
         #expect(run.stop() == 0)
         #expect(try loadedPrograms(named: names).isEmpty)
+        #expect(try linksOf(programs: Set(programs.map(\.id))).isEmpty)
     }
 }

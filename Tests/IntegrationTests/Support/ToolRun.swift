@@ -146,16 +146,30 @@ func uniqueName(_ prefix: String) -> String {
 func left(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
 func right(_ s: String, _ width: Int) -> String { s.count >= width ? s : String(repeating: " ", count: width - s.count) + s }
 
-/// IDs of loaded BPF programs whose names are in `names` (from bpftool's JSON).
-func loadedPrograms(named names: Set<String>) throws -> [String] {
+/// Loaded BPF programs whose names are in `names`, as (id, name), from bpftool's JSON.
+func loadedPrograms(named names: Set<String>) throws -> [(id: Int, name: String)] {
+    try bpftool(["prog", "show"]).compactMap { prog in
+        guard let name = prog["name"] as? String, names.contains(name), let id = prog["id"] as? Int else { return nil }
+        return (id, name)
+    }
+}
+
+/// BPF links attached to any of the programs `ids`.
+func linksOf(programs ids: Set<Int>) throws -> [Int] {
+    try bpftool(["link", "show"]).compactMap { link in
+        guard let prog = link["prog_id"] as? Int, ids.contains(prog) else { return nil }
+        return link["id"] as? Int
+    }
+}
+
+private func bpftool(_ arguments: [String]) throws -> [[String: Any]] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/sbin/bpftool")
-    process.arguments = ["-j", "prog", "show"]
+    process.arguments = ["-j"] + arguments
     let out = Pipe()
     process.standardOutput = out
     try process.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let progs = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
-    return progs.compactMap { $0["name"] as? String }.filter { names.contains($0) }
+    return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
 }
