@@ -342,8 +342,7 @@ final class ExecsnoopTests {
     }
 
     @Test func sigtermDetachesAndLeavesNoProgramBehind() throws {
-        // the kernel keeps 15 characters of a name: both entry programs show as tp_enter_execve
-        let names: Set = ["tp_enter_execve", "tp_exit_execve", "tp_exit_execvea", "tp_sched_exec"]
+        let names: Set = ["tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat", "tp_sched_exec"]
         let run = try ToolRun("execsnoop", [])
         try run.waitUntilReady()
         let programs = try loadedPrograms(named: names)
