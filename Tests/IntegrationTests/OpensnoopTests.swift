@@ -165,6 +165,23 @@ final class OpensnoopTests {
         #expect(seen + lost >= storm, "seen \(seen) + lost \(lost) < \(storm)")
     }
 
+    /// `| head -1` takes the header and goes away; the tool ends at once with status 0, without
+    /// waiting for an event to write (there are no failed opens of this pattern).
+    @Test func closedPipeEndsItAtOnceWithStatusZero() throws {
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", "\(Products.binary("opensnoop")) -x -n no-such-command | head -1; echo status=${PIPESTATUS[0]}"]
+        let out = Pipe()
+        shell.standardOutput = out
+        shell.standardError = FileHandle.nullDevice
+        let start = Date()
+        try shell.run()
+        shell.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text == Self.header + "\nstatus=0\n")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
     @Test func leavesNoProgramOrLinkBehind() throws {
         let names: Set = ["tp_enter_open", "tp_enter_openat", "tp_exit_openat", "tp_exit_openat2"]
         let run = try ToolRun("opensnoop", [])

@@ -26,6 +26,7 @@ public enum EventLoop {
             let now = Clock.monotonicNs()
             if now >= nextLostCheck {
                 reportLost(reader)
+                if output.readerIsGone { return }  // end quietly, as a write would on EPIPE
                 nextLostCheck = now + 100_000_000
             }
         }

@@ -22,6 +22,15 @@ public final class OutputSink: Sendable {
         if full { flush() }
     }
 
+    /// Whether stdout is a pipe whose reader has gone away (`| head` finished). Checked while
+    /// the tool waits, so it ends at once, not at its next row.
+    public var readerIsGone: Bool {
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO else { return false }
+        var entry = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLERR) != 0
+    }
+
     public func writeLine(_ text: String) {
         write(text + "\n")
     }
