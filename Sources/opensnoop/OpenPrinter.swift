@@ -37,6 +37,10 @@ final class OpenPrinter {
         guard record.count >= headerSize else { return }
         let e = record.loadUnaligned(as: opensnoop_event.self)
         let comm = KernelString.from(tuple: e.comm)
+        // TIME(s) counts from the first event seen, printed or not, as BCC does
+        let timestampUs = e.ts_ns / 1000
+        let first = firstTimestampUs ?? timestampUs
+        firstTimestampUs = first
         if let name, !comm.contains(name) { return }
 
         let pathEnd = min(record.count, headerSize + Int(e.path_size))
@@ -45,9 +49,6 @@ final class OpenPrinter {
         let dirs = KernelString.split(UnsafeRawBufferPointer(rebasing: record[pathEnd..<dirsEnd]))
         let shownPath = fullPath ? FullPath.join(path: path, dirsLeafFirst: dirs, flags: e.event_flags) : path
 
-        let timestampUs = e.ts_ns / 1000
-        let first = firstTimestampUs ?? timestampUs
-        firstTimestampUs = first
 
         var cells: [Cell] = []
         if timestamp { cells.append(.double(Double(timestampUs - first) / 1e6)) }
