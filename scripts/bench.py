@@ -8,7 +8,7 @@ from a shell loop for execsnoop; an open storm of 20,000 opens from a shell loop
 opensnoop) with the tool attached versus not, the storm's events the tool printed and those it
 reported lost, and its peak and steady resident memory.
 
-Run as root after `swift build -c release --static-swift-stdlib`:
+Run as root after `swift build -c release -Xswiftc -static-executable`:
     sudo scripts/bench.py [--bin DIR] [--runs N]
 """
 import argparse, os, re, signal, statistics, subprocess, sys, tempfile, threading, time

@@ -91,7 +91,7 @@ struct ExecSnoop: ParsableCommand {
     func resolvedUID() throws -> UInt32? {
         guard let uid else { return nil }
         if let number = UInt32(uid), number != TOOLS_INVALID_UID { return number }
-        if let entry = getpwnam(uid) { return entry.pointee.pw_uid }
+        if let number = Users.uid(named: uid) { return number }
         throw ValidationError("argument -u/--uid: '\(uid)' is not valid UID or user entry")
     }
 

@@ -24,3 +24,12 @@ import Testing
         #expect(Base64.decode("AAEC/w==") == [0, 1, 2, 255])
     }
 }
+
+@Suite struct UsersTests {
+    @Test func readsPasswdLines() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nsvc-1:x:4242:4242::/nonexistent:/usr/sbin/nologin\n"
+        #expect(Users.passwdUID(named: "svc-1", in: passwd) == 4242)
+        #expect(Users.passwdUID(named: "root", in: passwd) == 0)
+        #expect(Users.passwdUID(named: "svc", in: passwd) == nil)
+    }
+}
