@@ -103,7 +103,7 @@ struct MinimalBTF {
         for candidate in found {
             if let kept = walk(relocation.access, localRoot: root, targetRoot: candidate) {
                 for (id, member) in kept { members[id, default: []].insert(member) }
-                members[candidate, default: []].formUnion([])
+                if members[candidate] == nil { members[candidate] = [] }  // emitted even if no member is read
                 matched = true
             }
         }
