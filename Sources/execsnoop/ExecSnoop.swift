@@ -123,25 +123,7 @@ struct ExecSnoop: ParsableCommand {
         return UInt32(size)
     }
 
-    /// Tracepoints first (stable, cheap); kprobes on the syscall functions where the kernel
-    /// has no syscall tracepoints.
-    static let plan: AttachPlan = [
-        .oneOf("execve entry", [
-            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_execve"), program: "tp_enter_execve"),
-            ProbeCandidate(.ksyscall("execve"), program: "ks_enter_execve"),
-        ]),
-        .oneOf("execve return", [
-            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_execve"), program: "tp_exit_execve"),
-            ProbeCandidate(.kretsyscall("execve"), program: "ks_exit_execve"),
-        ]),
-        .oneOf("execveat entry", [
-            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_execveat"), program: "tp_enter_execveat"),
-            ProbeCandidate(.ksyscall("execveat"), program: "ks_enter_execveat"),
-        ]),
-        .oneOf("execveat return", [
-            ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_execveat"), program: "tp_exit_execveat"),
-            ProbeCandidate(.kretsyscall("execveat"), program: "ks_exit_execveat"),
-        ]),
+    static let plan: AttachPlan = ProbeChain.syscall("execve") + ProbeChain.syscall("execveat") + [
         .optional("exec by a non-leader thread", [
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec"),
         ]),

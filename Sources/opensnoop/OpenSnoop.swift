@@ -112,21 +112,8 @@ struct OpenSnoop: ParsableCommand {
         try EventLoop.run(reader, duration: duration.map(Double.init))
     }
 
-    /// Tracepoints first (stable, cheap); kprobes on the syscall functions where the kernel
-    /// has no syscall tracepoints. -F uses its own return programs (see trace_exit).
+    /// -F uses its own return programs (see trace_exit in bpf-src/opensnoop.bpf.c).
     static func plan(fullPath: Bool) -> AttachPlan {
-        let suffix = fullPath ? "_fp" : ""
-        return ["open", "openat", "openat2"].flatMap { call in
-            [
-                ProbeChain.oneOf("\(call) entry", [
-                    ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)"),
-                    ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)"),
-                ]),
-                ProbeChain.oneOf("\(call) return", [
-                    ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_\(call)"), program: "tp_exit_\(call)\(suffix)"),
-                    ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(suffix)"),
-                ]),
-            ]
-        }
+        ["open", "openat", "openat2"].flatMap { ProbeChain.syscall($0, returnSuffix: fullPath ? "_fp" : "") }
     }
 }

@@ -71,6 +71,25 @@ public struct ProbeChain: Sendable, Equatable {
 
 public typealias AttachPlan = [ProbeChain]
 
+extension ProbeChain {
+    /// The two chains that trace a syscall: its syscalls:sys_enter_/sys_exit_ tracepoints
+    /// first (stable, cheap), kprobes on the syscall function where the kernel has no syscall
+    /// tracepoints. Programs are named tp_enter_<call>, ks_enter_<call>, tp_exit_<call>,
+    /// ks_exit_<call>; `returnSuffix` picks a variant of the return programs.
+    public static func syscall(_ call: String, returnSuffix: String = "") -> [ProbeChain] {
+        [
+            .oneOf("\(call) entry", [
+                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)"),
+                ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)"),
+            ]),
+            .oneOf("\(call) return", [
+                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_\(call)"), program: "tp_exit_\(call)\(returnSuffix)"),
+                ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(returnSuffix)"),
+            ]),
+        ]
+    }
+}
+
 /// What the plan resolved to on this kernel, for -v and for error messages.
 public struct Resolution: Sendable, Equatable {
     public let role: String
