@@ -1,30 +1,5 @@
-import ArgumentParser
 import BPFEvents
 import LoaderCore
-
-/// -n and -l: regular expressions (Python `re.search` semantics for the usual patterns).
-struct ExecFilters {
-    let name: Regex<AnyRegexOutput>?
-    let line: Regex<AnyRegexOutput>?
-
-    init(name: String?, line: String?) throws {
-        self.name = try name.map { try Self.compile($0, option: "-n/--name") }
-        self.line = try line.map { try Self.compile($0, option: "-l/--line") }
-    }
-
-    private static func compile(_ pattern: String, option: String) throws -> Regex<AnyRegexOutput> {
-        do { return try Regex(pattern) } catch {
-            throw ValidationError("argument \(option): invalid regular expression '\(pattern)'")
-        }
-    }
-
-    /// -n matches the command name or any argument, as BCC's help text says.
-    func keep(comm: String, args: [String], argvText: String) -> Bool {
-        if let name, !(comm.contains(name) || args.contains { $0.contains(name) }) { return false }
-        if let line, !argvText.contains(line) { return false }
-        return true
-    }
-}
 
 /// Formats execs as BCC's execsnoop does (spec section 1), or as JSON lines.
 final class ExecPrinter {
@@ -65,8 +40,8 @@ final class ExecPrinter {
 
         var args = exec.args
         if exec.moreArgs { args.append("...") }
-        if quote { args = args.map { "\"" + $0.quoteEscaped + "\"" } }
-        let argvText = args.joined(separator: " ").newlineEscaped
+        let shown = quote ? args.map { "\"" + $0.quoteEscaped + "\"" } : args
+        let argvText = shown.joined(separator: " ").newlineEscaped
         let comm = exec.comm
         guard filters.keep(comm: comm, args: exec.args, argvText: argvText) else { return }
 
@@ -86,27 +61,8 @@ final class ExecPrinter {
         cells.append(.optionalInt(e.ppid == 0 ? nil : Int64(e.ppid), display: e.ppid == 0 ? "?" : String(e.ppid)))
         if printCPU { cells.append(.int(Int64(e.cpu))) }
         cells.append(.int(Int64(e.retval)))
-        cells.append(.list(display: argvText, items: exec.args + (exec.moreArgs ? ["..."] : [])))
+        cells.append(.list(display: argvText, items: args))
 
         output.print(cells, extra: [("args_truncated", .bool(exec.moreArgs || exec.argCut))])
-    }
-}
-
-extension String {
-    /// For -q: `"` becomes `\"`.
-    var quoteEscaped: String { replacingASCII("\"", with: "\\\"") }
-
-    /// BCC's argument text: a newline shows as the two characters `\n`.
-    var newlineEscaped: String { replacingASCII("\n", with: "\\n") }
-
-    /// Faster than the generic `replacing(_:with:)`, and free when `target` does not occur.
-    private func replacingASCII(_ target: Unicode.Scalar, with replacement: String) -> String {
-        guard utf8.contains(UInt8(target.value)) else { return self }
-        var out = ""
-        out.reserveCapacity(utf8.count + 8)
-        for scalar in unicodeScalars {
-            if scalar == target { out += replacement } else { out.unicodeScalars.append(scalar) }
-        }
-        return out
     }
 }
