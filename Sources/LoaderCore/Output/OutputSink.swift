@@ -8,10 +8,13 @@ public final class OutputSink: Sendable {
     public static let stdout = OutputSink(fd: 1)
 
     private let fd: Int32
+    private let isPipe: Bool
     private let buffer = Mutex<[UInt8]>([])
 
     init(fd: Int32) {
         self.fd = fd
+        var st = stat()
+        isPipe = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO
     }
 
     public func write(_ text: String) {
@@ -25,8 +28,7 @@ public final class OutputSink: Sendable {
     /// Whether stdout is a pipe whose reader has gone away (`| head` finished). Checked while
     /// the tool waits, so it ends at once, not at its next row.
     public var readerIsGone: Bool {
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO else { return false }
+        guard isPipe else { return false }
         var entry = pollfd(fd: fd, events: 0, revents: 0)
         return poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLERR) != 0
     }
