@@ -23,7 +23,6 @@ enum execsnoop_record_type {
 #define EXECSNOOP_F_MORE_ARGS 1u    /* argv had more than max_args entries */
 #define EXECSNOOP_F_ARG_CUT   2u    /* an argument was longer than max_arg_size */
 #define EXECSNOOP_F_FAULT     4u    /* an argument could not be read from user memory */
-#define EXECSNOOP_F_NO_ENTRY  8u    /* the entry was not seen (tool started mid-exec) */
 
 struct execsnoop_cfg {
 	struct tools_common_cfg common;

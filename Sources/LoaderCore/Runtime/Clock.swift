@@ -24,13 +24,6 @@ public enum Clock {
         return monotonicNs() &- sinceStart
     }
 
-    /// Wall-clock seconds (Python's `time.time()`).
-    public static func wallSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// Reads the time zone once, so formatting a time never re-opens /etc/localtime (which a
     /// tool like opensnoop would otherwise report about itself).
     public static func loadTimeZone() { tzset() }

@@ -9,8 +9,6 @@ public enum Signals {
 
     public static var stopRequested: Bool { stop.load(ordering: .relaxed) }
 
-    public static func requestStop() { stop.store(true, ordering: .relaxed) }
-
     public static func install() {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in Signals.stop.store(true, ordering: .relaxed) }
