@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include "execsnoop.h"
 #include "common.bpf.h"
+#include "ringbuf.bpf.h"
 
 const volatile struct execsnoop_cfg cfg = {
 	.targ_uid = TOOLS_INVALID_UID,

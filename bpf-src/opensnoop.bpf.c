@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include "opensnoop.h"
 #include "common.bpf.h"
+#include "ringbuf.bpf.h"
 
 #define AT_FDCWD -100
 

@@ -2,3 +2,4 @@
 #include "bpf_tools_common.h"
 #include "execsnoop.h"
 #include "opensnoop.h"
+#include "biolatency.h"

@@ -6,7 +6,7 @@ struct Manifest {
     struct Option { let short: String?; let long: String; let argument: String? }
     struct Column { let title: String; let json: String; let shownWith: String? }
     struct Candidate { let kind: String; let target: String; let program: String }
-    struct Chain { let role: String; let required: Bool; let chain: [Candidate]; let withOption: [String: [Candidate]] }
+    struct Chain { let role: String; let required: Bool; let chain: [Candidate]; let withOption: [String: [Candidate]]; let onlyWith: String? }
     struct Tool {
         let name: String
         let options: [Option]
@@ -14,6 +14,10 @@ struct Manifest {
         let probes: [Chain]
         let defaultHeader: String
         let bpfSource: String
+        /// Summary tools: the line printed once attached, positional arguments, JSON keys.
+        let banner: String?
+        let positionals: [String]
+        let jsonKeys: [String]
     }
 
     let tools: [Tool]
@@ -46,10 +50,14 @@ struct Manifest {
                     }
                     return Chain(role: p["role"] as? String ?? "", required: p["required"] as? Bool ?? true,
                                  chain: candidates(p["chain"]),
-                                 withOption: (p["with_option"] as? [String: Any] ?? [:]).mapValues(candidates))
+                                 withOption: (p["with_option"] as? [String: Any] ?? [:]).mapValues(candidates),
+                                 onlyWith: p["only_with"] as? String)
                 },
                 defaultHeader: t["default_header"] as? String ?? "",
-                bpfSource: t["bpf_source"] as? String ?? "")
+                bpfSource: t["bpf_source"] as? String ?? "",
+                banner: t["banner"] as? String,
+                positionals: (t["positionals"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String },
+                jsonKeys: t["json_keys"] as? [String] ?? [])
         }
         return Manifest(tools: tools, commonOptions: options(root["common_options"]))
     }

@@ -5,6 +5,7 @@ import LoaderCore
 import Testing
 @testable import execsnoop
 @testable import opensnoop
+@testable import biolatency
 
 /// What a tool is, seen through the code: its parser, its header and its probe plan.
 struct ToolUnderTest: Sendable {
@@ -29,6 +30,13 @@ let toolsUnderTest: [ToolUnderTest] = [
         header: { OpenPrinter(options: try OpenSnoop.parse($0)).header },
         plans: ["": OpenSnoop.plan(fullPath: false), "-F": OpenSnoop.plan(fullPath: true)],
         object: EmbeddedObject(name: "opensnoop", base64: opensnoop.embeddedBPFObjectBase64)),
+    ToolUnderTest(
+        name: "biolatency",
+        parse: { _ = try BioLatency.parse($0) },
+        header: { Log2Histogram(slots: [0, 1]).lines(unit: try BioLatency.parse($0).unit)[0] },
+        plans: ["": BioLatency.plan(queued: false, flags: false), "-Q": BioLatency.plan(queued: true, flags: false),
+                "-F": BioLatency.plan(queued: false, flags: true)],
+        object: EmbeddedObject(name: "biolatency", base64: biolatency.embeddedBPFObjectBase64)),
 ]
 
 @Suite struct ToolManifestTests {
@@ -75,6 +83,12 @@ let toolsUnderTest: [ToolUnderTest] = [
         for column in entry.columns {
             #expect(page.contains("\n\(column.title)\n") && page.contains("JSON key: \(column.json)"), "\(name).8: \(column.title)")
         }
+        for key in entry.jsonKeys {
+            #expect(page.contains("\\fB\(key)\\fR"), "\(name).8 does not document the JSON key \(key)")
+        }
+        for positional in entry.positionals {
+            #expect(page.contains("\\fI\(positional)\\fR"), "\(name).8 does not document \(positional)")
+        }
     }
 
     @Test(arguments: toolsUnderTest.map(\.name))
@@ -97,11 +111,12 @@ let toolsUnderTest: [ToolUnderTest] = [
     func probePlanMatchesTheManifest(name: String) throws {
         let tool = try #require(toolsUnderTest.first { $0.name == name })
         let entry = try #require(manifest.tool(name))
-        let options = Set(entry.probes.flatMap(\.withOption.keys))
+        let options = Set(entry.probes.flatMap(\.withOption.keys) + entry.probes.compactMap(\.onlyWith))
         #expect(Set(tool.plans.keys) == options.union([""]))
         for (option, plan) in tool.plans {
-            #expect(plan.map(\.role) == entry.probes.map(\.role))
-            for (chain, listed) in zip(plan, entry.probes) {
+            let probes = entry.probes.filter { $0.onlyWith == nil || $0.onlyWith == option }
+            #expect(plan.map(\.role) == probes.map(\.role))
+            for (chain, listed) in zip(plan, probes) {
                 let candidates = listed.withOption[option] ?? listed.chain
                 #expect(chain.required == listed.required, "\(chain.role)")
                 #expect(chain.candidates.map { $0.kind.manifestForm.kind } == candidates.map(\.kind), "\(chain.role) \(option)")
@@ -132,6 +147,8 @@ let toolsUnderTest: [ToolUnderTest] = [
         try exec.configure(execsnoop_cfg())
         var open = try BPFObject(toolsUnderTest[1].object)
         try open.configure(opensnoop_cfg())
+        var bio = try BPFObject(toolsUnderTest[2].object)
+        try bio.configure(biolatency_cfg())
         #expect(throws: BPFError.self) { try open.configure(UInt8(0)) }
     }
 

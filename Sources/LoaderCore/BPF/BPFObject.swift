@@ -23,6 +23,12 @@ final class ObjectHandle {
         image.deallocate()
     }
 
+    func runAfterStart() {
+        guard let work = afterStart else { return }
+        afterStart = nil
+        work()
+    }
+
     func programs() -> [OpaquePointer] {
         var result: [OpaquePointer] = []
         var prog = bpf_object__next_program(object, nil)
@@ -168,6 +174,16 @@ public struct LoadedBPF: ~Copyable {
     /// what need not delay the first event.
     public func afterStart(_ work: @escaping () -> Void) {
         handle.afterStart = work
+    }
+
+    /// Runs the work deferred by `afterStart`; the event loops call it once the tool is up.
+    public func runAfterStart() {
+        handle.runAfterStart()
+    }
+
+    /// The count of records or I/Os the BPF side could not keep.
+    public func lostCounter() -> LostCounter {
+        LostCounter(owner: handle)
     }
 
     public func map(_ name: String) throws(BPFError) -> BPFMap {

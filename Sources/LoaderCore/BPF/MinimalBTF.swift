@@ -93,21 +93,23 @@ struct MinimalBTF {
     }
 
     private mutating func record(_ relocation: CORERelocation) -> Bool {
-        let root = resolved(local, relocation.typeID)
-        let found = candidates(for: root)
         if !relocation.kind.isField {
-            whole.formUnion(found)  // type and enum relocations compare whole types
+            // Type and enum relocations compare whole types, found by the name of the type
+            // itself (a typedef, for a tracepoint's btf_trace_* signature).
+            whole.formUnion(candidates(for: relocation.typeID))
             return true
         }
-        var matched = false
+        let root = resolved(local, relocation.typeID)
+        let found = candidates(for: root)
         for candidate in found {
             if let kept = walk(relocation.access, localRoot: root, targetRoot: candidate) {
                 for (id, member) in kept { members[id, default: []].insert(member) }
                 if members[candidate] == nil { members[candidate] = [] }  // emitted even if no member is read
-                matched = true
             }
         }
-        return matched || relocation.kind == .fieldExists
+        // A field no candidate has is fine: libbpf poisons the instruction whichever BTF it
+        // relocates against (code behind a bpf_core_field_exists() check, for other kernels).
+        return true
     }
 
     /// The (struct, member index) pairs of the target a field access goes through, or nil if
@@ -179,7 +181,9 @@ struct MinimalBTF {
                     need(clibbpf_btf_member(t, UInt32(i)).pointee.type, deepCopy: isDeep)
                 }
             case BTFKind.ptr:
-                if isDeep { need(t.pointee.type, deepCopy: true) }
+                // Behind a pointer libbpf matches structs and unions by name and kind only: they
+                // are written with no members (copying them whole would pull in half the kernel).
+                if isDeep { need(t.pointee.type, deepCopy: !isComposite(target, resolved(target, t.pointee.type))) }
             case BTFKind.array:
                 let a = clibbpf_btf_array(t).pointee
                 need(a.type, deepCopy: isDeep)

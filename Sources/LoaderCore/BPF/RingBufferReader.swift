@@ -7,15 +7,14 @@ import Glibc
 public final class RingBufferReader {
     private var ring: OpaquePointer?
     private let handler: (UnsafeRawBufferPointer) -> Void
-    private let lostMap: BPFMap?
-    private var lostReported: UInt64 = 0
+    private let lost: LostCounter
     /// Keeps the object, and so the map's file descriptor, alive as long as the reader.
     private let owner: ObjectHandle
 
     init(map: BPFMap, handler: @escaping (UnsafeRawBufferPointer) -> Void) throws(BPFError) {
         self.handler = handler
         self.owner = map.owner
-        self.lostMap = try? BPFMap(map: map.owner.map(named: "lost_events"), owner: map.owner)
+        self.lost = LostCounter(owner: map.owner)
         let callback: ring_buffer_sample_fn = { ctx, data, size in
             guard let ctx, let data else { return 0 }
             let reader = Unmanaged<RingBufferReader>.fromOpaque(ctx).takeUnretainedValue()
@@ -50,9 +49,7 @@ public final class RingBufferReader {
 
     /// Runs the work the loaded object deferred until the tool was up (LoadedBPF.afterStart).
     public func runAfterStart() {
-        guard let work = owner.afterStart else { return }
-        owner.afterStart = nil
-        work()
+        owner.runAfterStart()
     }
 
     /// Hands every record already in the ring to the handler, without waiting.
@@ -62,9 +59,6 @@ public final class RingBufferReader {
 
     /// Records lost since the last call (the ring was full), summed over CPUs.
     public func newlyLost() -> UInt64 {
-        guard let lostMap, let perCPU = try? lostMap.lookupPerCPU(UInt32(0), as: UInt64.self) else { return 0 }
-        let total = perCPU.reduce(0, &+)
-        defer { lostReported = total }
-        return total &- lostReported
+        lost.newlyLost()
     }
 }

@@ -17,6 +17,10 @@ public enum ToolMain {
             try command.run()
             OutputSink.stdout.flush()
             exit(0)
+        } catch let failure as ToolFailure {
+            OutputSink.stdout.flush()
+            Diagnostics.line(failure.message)
+            exit(failure.status)
         } catch let error as BPFError {
             OutputSink.stdout.flush()
             Diagnostics.line("\(name): \(error.message)")
@@ -57,5 +61,16 @@ public enum ToolMain {
     private static func lowercasedFirst(_ s: String) -> String {
         guard let first = s.first, first.isUppercase, s.dropFirst().first?.isUppercase != true else { return s }
         return first.lowercased() + s.dropFirst()
+    }
+}
+
+/// A failure reported in BCC's own words (no "<tool>: " prefix), with BCC's exit status.
+public struct ToolFailure: Error {
+    public let message: String
+    public let status: Int32
+
+    public init(_ message: String, status: Int32 = 1) {
+        self.message = message
+        self.status = status
     }
 }

@@ -43,7 +43,7 @@ public enum ToolSession {
         /// say) is passed over for the next candidate of its chain, and the whole object
         /// reloaded; when a chain runs out, resolving says which probes were tried and why.
         func openLoadAttach(btfPath: String?) throws(BPFError) -> LoadedBPF {
-            var failed: [String: String] = [:]
+            var failed = avoidedPrograms(plan)
             while true {
                 do {
                     return try openLoadAttach(btfPath: btfPath, failed: failed)
@@ -79,6 +79,22 @@ public enum ToolSession {
         }
         return loaded
     }
+}
+
+/// Programs the environment asks to pass over, to exercise fallbacks on a kernel that has
+/// the preferred probes: BPF_TOOLS_AVOID_PROBES is a comma-separated list of program names or
+/// kinds as in section names (`tp_btf`, `raw_tp`, `tracepoint`, `kprobe`...).
+func avoidedPrograms(_ plan: AttachPlan) -> [String: String] {
+    guard let list = getenv("BPF_TOOLS_AVOID_PROBES").map({ String(cString: $0) }), !list.isEmpty else { return [:] }
+    let avoided = Set(list.split(separator: ",").map(String.init))
+    var result: [String: String] = [:]
+    for candidate in plan.flatMap(\.candidates) {
+        let kind = String(candidate.kind.sectionName.prefix { $0 != "/" })
+        if avoided.contains(candidate.program) || avoided.contains(kind) {
+            result[candidate.program] = "avoided by BPF_TOOLS_AVOID_PROBES"
+        }
+    }
+    return result
 }
 
 /// With BPF_TOOLS_TIMING=1 in the environment, prints how long each start-up phase took (for

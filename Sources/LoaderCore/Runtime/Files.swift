@@ -20,3 +20,12 @@ public func readFile(_ path: String) throws(BPFError) -> String {
     }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+extension StringProtocol where SubSequence == Substring {
+    /// Without leading and trailing white space (the newline /proc and /sys files end with).
+    var trimmed: Substring {
+        let start = firstIndex { !$0.isWhitespace } ?? endIndex
+        let end = lastIndex { !$0.isWhitespace }.map { index(after: $0) } ?? start
+        return self[start..<end]
+    }
+}

@@ -18,9 +18,11 @@ public enum Tracefs {
 
 /// Start-up checks that turn the usual set-up problems into one clear line each.
 public enum Preflight {
+    static let vmlinuxBTF = "/sys/kernel/btf/vmlinux"
+
     public static func run(tool: String) throws(BPFError) {
         try checkPrivileges(tool: tool)
-        if access("/sys/kernel/btf/vmlinux", R_OK) != 0 {
+        if access(vmlinuxBTF, R_OK) != 0 {
             throw BPFError(.preflight,
                            "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); it needs CONFIG_DEBUG_INFO_BTF=y")
         }
@@ -32,15 +34,9 @@ public enum Preflight {
         if geteuid() == 0 { return }
         let status = (try? readFile("/proc/self/status")) ?? ""
         let capEff = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }
-            .flatMap { UInt64($0.dropFirst("CapEff:".count).trimmingCharacters(), radix: 16) } ?? 0
+            .flatMap { UInt64($0.dropFirst("CapEff:".count).trimmed, radix: 16) } ?? 0
         let capBPF: UInt64 = 1 << 39, capPerfmon: UInt64 = 1 << 38, capSysAdmin: UInt64 = 1 << 21
         if capEff & capSysAdmin != 0 || (capEff & capBPF != 0 && capEff & capPerfmon != 0) { return }
         throw BPFError(.preflight, "must be run as root (or with CAP_BPF and CAP_PERFMON)")
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -83,6 +83,18 @@ final class ToolRun: Sendable {
         }
     }
 
+    /// Waits for `text` on stderr: tools whose stdout is only JSON say there that they are ready.
+    func waitForStderr(_ text: String, timeout: Double = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !stderr.contains(text) {
+            if Date() >= deadline || !process.isRunning {
+                Issue.record("no '\(text)' on stderr: \(stderr)")
+                throw ToolRunError.notReady
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
     /// Sends `signal` and waits for the exit; returns the exit status.
     @discardableResult
     func stop(_ signal: Int32 = SIGINT, timeout: Double = 10) -> Int32 {

@@ -1,0 +1,40 @@
+import Glibc
+
+/// The summary tools' main loop (biolatency's `interval count`, profile's duration): sleep,
+/// report, flush; stop after `count` reports, or report once more at once on SIGINT/SIGTERM.
+public enum IntervalLoop {
+    /// How often a sleeping tool checks for a stop request or a reader that went away.
+    static let checkInterval = 0.1
+
+    public static func run(interval: Double, count: Int?, loaded: borrowing LoadedBPF,
+                           output: OutputSink = .stdout, report: () throws -> Void) rethrows {
+        output.flush()  // the banner, at once: it tells scripts the probes are attached
+        loaded.runAfterStart()
+        var remaining = count
+        while true {
+            let stopped = !sleep(seconds: interval, output: output)
+            try report()
+            output.flush()
+            if let left = remaining {
+                remaining = left - 1
+                if left <= 1 { return }
+            }
+            if stopped { return }
+        }
+    }
+
+    /// Sleeps `seconds`; false if a stop was requested (or the reader of stdout went away)
+    /// meanwhile. A signal interrupts the sleep at once (no SA_RESTART, see Signals).
+    static func sleep(seconds: Double, output: OutputSink) -> Bool {
+        let deadline = Clock.monotonicNs() &+ UInt64(seconds * 1e9)
+        while !Signals.stopRequested {
+            if output.readerIsGone { return false }
+            let now = Clock.monotonicNs()
+            if now >= deadline { return true }
+            let step = min(Double(deadline - now) / 1e9, checkInterval)
+            var request = timespec(tv_sec: Int(step), tv_nsec: Int((step - Double(Int(step))) * 1e9))
+            nanosleep(&request, nil)
+        }
+        return false
+    }
+}

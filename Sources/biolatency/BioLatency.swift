@@ -1,0 +1,139 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// biolatency's options (BCC's names and meanings) and its run.
+struct BioLatency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "biolatency",
+        abstract: "Summarize block device I/O latency as a histogram",
+        discussion: """
+        examples:
+            ./biolatency                    # summarize block I/O latency as a histogram
+            ./biolatency 1 10               # print 1 second summaries, 10 times
+            ./biolatency -mT 1              # 1s summaries, milliseconds, and timestamps
+            ./biolatency -Q                 # include OS queued time in I/O time
+            ./biolatency -D                 # show each disk device separately
+            ./biolatency -F                 # show I/O flags separately
+            ./biolatency -j                 # print a dictionary
+            ./biolatency -e                 # show extension summary(average)
+            ./biolatency -d sdc             # Trace sdc only
+            ./biolatency --cgroup /sys/fs/cgroup/db  # I/O started in this cgroup
+        """)
+
+    @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
+    var timestamp = false
+
+    @Flag(name: [.customShort("Q"), .customLong("queued")], help: "include OS queued time in I/O time")
+    var queued = false
+
+    @Flag(name: [.customShort("m"), .customLong("milliseconds")], help: "millisecond histogram")
+    var milliseconds = false
+
+    @Flag(name: [.customShort("D"), .customLong("disks")], help: "print a histogram per disk device")
+    var disks = false
+
+    @Flag(name: [.customShort("F"), .customLong("flags")], help: "print a histogram per set of I/O flags")
+    var flags = false
+
+    @Flag(name: [.customShort("e"), .customLong("extension")], help: "summarize average/total value")
+    var extension_ = false
+
+    /// BCC's -j; --json (every tool's) means the same.
+    @Flag(name: .customShort("j"), help: "json output (same as --json)")
+    var jsonShort = false
+
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("disk")],
+            help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
+    var disk: String?
+
+    @Argument(help: "output interval, in seconds")
+    var interval: Int?
+
+    @Argument(help: "number of outputs")
+    var count: Int?
+
+    @OptionGroup var common: CommonOptions
+
+    /// BCC's default when no interval is given: in effect, until Ctrl-C.
+    static let forever = 99_999_999
+
+    var json: Bool { jsonShort || common.json }
+
+    /// The histogram's unit, as BCC names it.
+    var unit: String { milliseconds ? "msecs" : "usecs" }
+
+    func validate() throws {
+        if let interval, interval <= 0 { throw ValidationError("argument interval: must be a positive number of seconds, not \(interval)") }
+        if let count, count <= 0 { throw ValidationError("argument count: must be a positive number of outputs, not \(count)") }
+    }
+
+    func run() throws {
+        if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.") }
+        var cfg = biolatency_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.targ_ms = milliseconds ? 1 : 0
+        cfg.per_disk = disks ? 1 : 0
+        cfg.per_flag = flags ? 1 : 0
+        cfg.queued = queued ? 1 : 0
+        cfg.sector_end = UInt64.max
+        if let disk {
+            guard let device = BlockDevices.find(disk) else { throw BPFError(.invalidArgument, "no such disk '\(disk)'") }
+            cfg.filter_dev = 1
+            cfg.targ_dev = device.diskKernelDev
+            if let partition = device.partition {
+                cfg.sector_start = partition.start
+                cfg.sector_end = partition.start + partition.sectors
+            }
+        }
+
+        let bpf = try start(cfg)
+        let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
+        // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
+        let banner = "Tracing block device I/O... Hit Ctrl-C to end."
+        if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
+        try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
+            try report.print()
+        }
+    }
+
+    private func start(_ cfg: biolatency_cfg) throws(BPFError) -> LoadedBPF {
+        do {
+            return try ToolSession.start(tool: "biolatency",
+                                         object: EmbeddedObject(name: "biolatency", base64: embeddedBPFObjectBase64),
+                                         plan: Self.plan(queued: queued, flags: flags), config: cfg, common: common)
+        } catch {
+            guard flags && error.code == .noAttachPoint else { throw error }
+            throw BPFError(.noAttachPoint, "can't use -F: it needs the request's flags, which only BTF or raw tracepoints "
+                           + "pass (the classic block tracepoints carry none): \(error.message)")
+        }
+    }
+
+    /// Where a request's latency starts and ends. -F needs the request itself (its flags),
+    /// which the classic tracepoints do not pass.
+    static func plan(queued: Bool, flags: Bool) -> AttachPlan {
+        func chain(_ tracepoint: String, _ suffix: String, classic: Bool = true) -> [ProbeCandidate] {
+            [ProbeCandidate(.btfTracepoint(tracepoint), program: "btf_\(suffix)"),
+             ProbeCandidate(.rawTracepoint(tracepoint), program: "raw_\(suffix)")]
+                + (classic ? [ProbeCandidate(.tracepoint(category: "block", name: tracepoint), program: "tp_\(suffix)")] : [])
+        }
+        let issue = chain("block_rq_issue", "rq_issue")
+        let completion = ProbeChain.oneOf("request completion", chain("block_rq_complete", "rq_complete", classic: !flags))
+        guard queued else { return [.oneOf("request issue", issue), completion] }
+        // block_io_start (Linux 6.5+) sees every request as it is queued; before it, insertion
+        // into the I/O scheduler, plus the issue of requests that bypass the scheduler.
+        let start = chain("block_io_start", "io_start") + chain("block_rq_insert", "rq_insert")
+        return [.oneOf("request queued", start.sorted { rank($0) < rank($1) }),
+                .oneOf("request issue", issue), completion]
+    }
+
+    /// tp_btf before raw_tp before classic, then the newer tracepoint before the older.
+    private static func rank(_ candidate: ProbeCandidate) -> Int {
+        let kind = switch candidate.kind {
+        case .btfTracepoint: 0
+        case .rawTracepoint: 1
+        default: 2
+        }
+        return kind * 2 + (candidate.program.hasSuffix("io_start") ? 0 : 1)
+    }
+}

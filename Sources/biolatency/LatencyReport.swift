@@ -1,0 +1,108 @@
+import BPFEvents
+import LoaderCore
+
+/// One interval's histograms, printed as BCC prints them (or as JSON).
+///
+/// The BPF side only ever adds to its histograms; each report prints what was added since the
+/// previous one. (BCC reads then clears the map, which loses the I/Os that complete in
+/// between; the difference of two reads loses none.)
+final class LatencyReport {
+    private let hists: BPFMap
+    private let lost: LostCounter
+    private let options: BioLatency
+    private let devices = BlockDevices()
+    private var previous: [Key: Histogram] = [:]
+
+    private struct Key: Hashable {
+        let dev: UInt32
+        let flags: UInt32
+    }
+
+    struct Histogram {
+        var slots: [UInt64]
+        var total: UInt64
+
+        init(_ raw: biolatency_hist) {
+            var raw = raw
+            slots = withUnsafeBytes(of: &raw.slots) { Array($0.bindMemory(to: UInt64.self)) }
+            total = raw.total
+        }
+
+        init(slots: [UInt64], total: UInt64) {
+            self.slots = slots
+            self.total = total
+        }
+
+        func minus(_ earlier: Histogram?) -> Histogram {
+            guard let earlier else { return self }
+            return Histogram(slots: zip(slots, earlier.slots).map { $0 &- $1 }, total: total &- earlier.total)
+        }
+
+        var count: UInt64 { slots.reduce(0, &+) }
+    }
+
+    init(hists: BPFMap, lost: LostCounter, options: BioLatency) {
+        self.hists = hists
+        self.lost = lost
+        self.options = options
+    }
+
+    /// This interval's histograms with a section name (disk or flags) if -D or -F, in name order.
+    private func interval() throws(BPFError) -> [(section: String?, hist: Histogram)] {
+        var current: [Key: Histogram] = [:]
+        for (key, value) in try hists.entries(biolatency_key.self, biolatency_hist.self) {
+            current[Key(dev: key.dev, flags: key.flags)] = Histogram(value)
+        }
+        defer { previous = current }
+        return current.compactMap { key, hist -> (String?, Histogram)? in
+            let delta = hist.minus(previous[key])
+            guard delta.count > 0 else { return nil }
+            let section = options.disks ? devices.name(ofKernelDev: key.dev)
+                : options.flags ? RequestFlags.describe(key.flags) : nil
+            return (section, delta)
+        }.sorted { ($0.0 ?? "") < ($1.0 ?? "") }
+    }
+
+    func print() throws(BPFError) {
+        let out = OutputSink.stdout
+        let histograms = try interval()
+        if options.json {
+            printJSON(histograms, out)
+        } else {
+            printText(histograms, out)
+        }
+        let missed = lost.newlyLost()
+        if missed > 0 { Diagnostics.line("biolatency: \(missed) I/Os were not counted (too many requests in flight for the tool's maps)") }
+    }
+
+    private func printText(_ histograms: [(section: String?, hist: Histogram)], _ out: OutputSink) {
+        out.writeLine("")
+        if options.timestamp { out.writeLine(PyFormat("%-8s")(.text(Clock.localTime()))) }
+        let sectionName = options.disks ? "disk" : "flags"
+        for (section, hist) in histograms {
+            if let section { out.writeLine("\n\(sectionName) = \(section)") }
+            for line in Log2Histogram(slots: hist.slots).lines(unit: options.unit) { out.writeLine(line) }
+        }
+        let count = histograms.reduce(0) { $0 + $1.hist.count }
+        if options.extension_ && count > 0 {
+            let total = histograms.reduce(0) { $0 + $1.hist.total }
+            out.writeLine("\navg = \(total / count) \(options.unit), total: \(total) \(options.unit), count: \(count)\n")
+        }
+    }
+
+    /// One JSON object per histogram and nothing else, so the output is JSON Lines (BCC prints
+    /// Python dict reprs between blank lines and -T times).
+    private func printJSON(_ histograms: [(section: String?, hist: Histogram)], _ out: OutputSink) {
+        let ts = Clock.localTime("%Y-%m-%d %H:%M:%S")
+        let sectionKey = options.disks ? "disk" : "flags"
+        // Without sections BCC prints a histogram every interval, even an empty one.
+        let shown = histograms.isEmpty && !options.disks && !options.flags
+            ? [(section: String?.none, hist: Histogram(slots: [], total: 0))] : histograms
+        for (section, hist) in shown {
+            var members: [(String, JSONValue)] = [("ts", .string(ts)), ("val_type", .string(options.unit)),
+                                                  ("data", Log2Histogram(slots: hist.slots).jsonBuckets())]
+            if let section { members.append((sectionKey, .string(section))) }
+            out.writeLine(JSONValue.object(members).serialized)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/* biolatency: block I/O latency as log2 histograms, counted in the kernel.
+ *
+ * A request's start time is kept when it is issued to the device (or, with -Q, when it is
+ * first queued); at completion the latency goes into the histogram of its key (disk and/or
+ * flags). Each hook has three variants, used in this order of preference: BTF tracepoints
+ * (typed access to the struct request), raw tracepoints (the same pointer, read with probe
+ * reads), and classic tracepoints (no request pointer: requests are matched by disk and
+ * sector, and there are no flags).
+ */
+#include "vmlinux.h"
+#include "biolatency.h"
+#include "common.bpf.h"
+
+#define E2BIG 7  /* a full map */
+
+const volatile struct biolatency_cfg cfg = {
+	.sector_end = ~0ULL,
+};
+
+/* Requests in flight: struct request pointer, or disk and sector for classic tracepoints. */
+struct start_key {
+	__u64 id;
+	__u64 sector;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct start_key);
+	__type(value, __u64);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct biolatency_key);
+	__type(value, struct biolatency_hist);
+} hists SEC(".maps");
+
+/* The value a new histogram starts from (too big for the BPF stack). */
+static struct biolatency_hist zero_hist;
+
+/* Kernels before 5.11 passed the request queue first to block_rq_insert and block_rq_issue. */
+typedef void (*btf_trace_block_rq_issue___single)(void *, struct request *);
+
+/* The disk moved from the request to its queue in 5.16. */
+struct request___old {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+struct request_queue___new {
+	struct gendisk *disk;
+} __attribute__((preserve_access_index));
+
+/* Before 6.0 the operations were enum req_opf. */
+enum req_opf___old {
+	REQ_OP_READ___old, REQ_OP_WRITE___old, REQ_OP_FLUSH___old, REQ_OP_DISCARD___old,
+	REQ_OP_SECURE_ERASE___old, REQ_OP_ZONE_RESET___old, REQ_OP_WRITE_SAME___old,
+	REQ_OP_WRITE_ZEROES___old,
+};
+
+enum req_op___new {
+	REQ_OP_READ___new, REQ_OP_WRITE___new, REQ_OP_FLUSH___new, REQ_OP_DISCARD___new,
+	REQ_OP_SECURE_ERASE___new, REQ_OP_ZONE_RESET___new, REQ_OP_WRITE_ZEROES___new,
+};
+
+static __always_inline struct gendisk *request_disk(struct request *rq)
+{
+	struct request___old *old = (void *)rq;
+	if (bpf_core_field_exists(old->rq_disk))
+		return BPF_CORE_READ(old, rq_disk);
+	struct request_queue___new *q = (void *)BPF_CORE_READ(rq, q);
+	return BPF_CORE_READ(q, disk);
+}
+
+static __always_inline __u32 disk_dev(struct gendisk *disk)
+{
+	if (!disk)
+		return 0;
+	return ((__u32)BPF_CORE_READ(disk, major) << 20) | (__u32)BPF_CORE_READ(disk, first_minor);
+}
+
+#define OP_IS(op, name)                                                                  \
+	(bpf_core_enum_value_exists(enum req_op___new, name##___new)                       \
+		 ? (op) == bpf_core_enum_value(enum req_op___new, name##___new)            \
+		 : bpf_core_enum_value_exists(enum req_opf___old, name##___old) &&         \
+			   (op) == bpf_core_enum_value(enum req_opf___old, name##___old))
+
+#define FLAG_BIT(flags, bit, bcc)                                                        \
+	(bpf_core_enum_value_exists(enum req_flag_bits, bit) &&                           \
+	 ((flags) & (1u << bpf_core_enum_value(enum req_flag_bits, bit))) ? (bcc) : 0)
+
+/* The kernel's cmd_flags in BCC's encoding: the kernel's numbers for operations and flag bits
+ * changed over the years, BCC's (and so its output) did not. */
+static __always_inline __u32 bcc_flags(__u32 cmd_flags)
+{
+	__u32 op = cmd_flags & 0xff;  /* REQ_OP_BITS has been 8 since 4.10 */
+	__u32 out;
+
+	if (OP_IS(op, REQ_OP_READ))
+		out = BIOLATENCY_OP_READ;
+	else if (OP_IS(op, REQ_OP_WRITE))
+		out = BIOLATENCY_OP_WRITE;
+	else if (OP_IS(op, REQ_OP_FLUSH))
+		out = BIOLATENCY_OP_FLUSH;
+	else if (OP_IS(op, REQ_OP_DISCARD))
+		out = BIOLATENCY_OP_DISCARD;
+	else if (OP_IS(op, REQ_OP_SECURE_ERASE))
+		out = BIOLATENCY_OP_SECURE_ERASE;
+	else if (OP_IS(op, REQ_OP_ZONE_RESET))
+		out = BIOLATENCY_OP_ZONE_RESET;
+	else if (bpf_core_enum_value_exists(enum req_opf___old, REQ_OP_WRITE_SAME___old) &&
+		 op == bpf_core_enum_value(enum req_opf___old, REQ_OP_WRITE_SAME___old))
+		out = BIOLATENCY_OP_WRITE_SAME;
+	else if (OP_IS(op, REQ_OP_WRITE_ZEROES))
+		out = BIOLATENCY_OP_WRITE_ZEROES;
+	else
+		out = BIOLATENCY_OP_UNKNOWN;
+
+	out |= FLAG_BIT(cmd_flags, __REQ_SYNC, BIOLATENCY_F_SYNC);
+	out |= FLAG_BIT(cmd_flags, __REQ_META, BIOLATENCY_F_META);
+	out |= FLAG_BIT(cmd_flags, __REQ_PRIO, BIOLATENCY_F_PRIO);
+	out |= FLAG_BIT(cmd_flags, __REQ_NOMERGE, BIOLATENCY_F_NOMERGE);
+	out |= FLAG_BIT(cmd_flags, __REQ_IDLE, BIOLATENCY_F_IDLE);
+	out |= FLAG_BIT(cmd_flags, __REQ_FUA, BIOLATENCY_F_FUA);
+	out |= FLAG_BIT(cmd_flags, __REQ_RAHEAD, BIOLATENCY_F_RAHEAD);
+	out |= FLAG_BIT(cmd_flags, __REQ_BACKGROUND, BIOLATENCY_F_BACKGROUND);
+	out |= FLAG_BIT(cmd_flags, __REQ_NOWAIT, BIOLATENCY_F_NOWAIT);
+	return out;
+}
+
+/* -d and --cgroup, checked where a request starts: a request not started is never counted.
+ * The cgroup is the current task's: the submitter's when the request is queued or issued
+ * directly, the dispatching worker's when an I/O scheduler issues it later. */
+static __always_inline bool start_wanted(__u32 dev, __u64 sector)
+{
+	if (cfg.filter_dev && (dev != cfg.targ_dev || sector < cfg.sector_start || sector >= cfg.sector_end))
+		return false;
+	if (cfg.common.filter_cgroup &&
+	    bpf_get_current_ancestor_cgroup_id(cfg.common.cgroup_level) != cfg.common.cgroup_id)
+		return false;
+	return true;
+}
+
+static __always_inline void record_start(struct start_key *key, bool issue)
+{
+	__u64 ts = bpf_ktime_get_ns();
+	/* With -Q an issue keeps the time the request was queued: it only starts the requests
+	 * that skipped the queue (issued directly) or were queued before the tool started. */
+	if (bpf_map_update_elem(&start, key, &ts, issue && cfg.queued ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
+		count_lost();
+}
+
+static __always_inline void rq_start(struct request *rq, bool issue)
+{
+	struct start_key key = { .id = (__u64)rq };
+	if (cfg.filter_dev || cfg.common.filter_cgroup) {
+		if (!start_wanted(disk_dev(request_disk(rq)), BPF_CORE_READ(rq, __sector)))
+			return;
+	}
+	record_start(&key, issue);
+}
+
+/* bcc's bpf_log2l(): floor(log2(v)) + 1, and 1 for 0. */
+static __always_inline __u64 log2l_slot(__u64 v)
+{
+	__u64 r = (v > 0xffffffffULL) << 5, shift;
+	v >>= r;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r + 1;
+}
+
+static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags)
+{
+	__u64 *tsp = bpf_map_lookup_elem(&start, skey);
+	if (!tsp)
+		return;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 delta = now > *tsp ? now - *tsp : 0;
+	bpf_map_delete_elem(&start, skey);
+	delta /= cfg.targ_ms ? 1000000 : 1000;
+
+	struct biolatency_key key = { .dev = dev, .flags = flags };
+	struct biolatency_hist *hist = bpf_map_lookup_elem(&hists, &key);
+	if (!hist) {
+		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
+		hist = bpf_map_lookup_elem(&hists, &key);
+		if (!hist) {
+			count_lost();
+			return;
+		}
+	}
+	__u64 slot = log2l_slot(delta);
+	if (slot >= BIOLATENCY_SLOTS)
+		slot = BIOLATENCY_SLOTS - 1;
+	__sync_fetch_and_add(&hist->slots[slot], 1);
+	__sync_fetch_and_add(&hist->total, delta);
+}
+
+static __always_inline void rq_done(struct request *rq)
+{
+	struct start_key key = { .id = (__u64)rq };
+	__u32 dev = cfg.per_disk ? disk_dev(request_disk(rq)) : 0;
+	__u32 flags = cfg.per_flag ? bcc_flags(BPF_CORE_READ(rq, cmd_flags)) : 0;
+	count(&key, dev, flags);
+}
+
+/* The request argument of block_rq_insert/block_rq_issue: the second one before 5.11. The
+ * second load is written in assembly: the compiler would otherwise merge the two loads into one
+ * through the context pointer plus 0 or 8, which the verifier refuses ("modified ctx ptr"). */
+static __always_inline struct request *rq_of_insert_issue(u64 *args)
+{
+	__u64 rq;
+	if (bpf_core_type_matches(btf_trace_block_rq_issue___single))
+		return (struct request *)args[0];
+	asm volatile("%0 = *(u64 *)(%1 + 8)" : "=r"(rq) : "r"(args));
+	return (struct request *)rq;
+}
+
+/* BTF tracepoints */
+
+SEC("tp_btf/block_io_start")
+int btf_io_start(u64 *ctx)
+{
+	rq_start((struct request *)ctx[0], false);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_insert")
+int btf_rq_insert(u64 *ctx)
+{
+	rq_start(rq_of_insert_issue(ctx), false);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int btf_rq_issue(u64 *ctx)
+{
+	rq_start(rq_of_insert_issue(ctx), true);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int btf_rq_complete(u64 *ctx)
+{
+	rq_done((struct request *)ctx[0]);
+	return 0;
+}
+
+/* Raw tracepoints: the same arguments (the context is the argument array), untyped */
+
+SEC("raw_tp/block_io_start")
+int raw_io_start(u64 *ctx)
+{
+	rq_start((struct request *)ctx[0], false);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_insert")
+int raw_rq_insert(u64 *ctx)
+{
+	rq_start(rq_of_insert_issue(ctx), false);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_issue")
+int raw_rq_issue(u64 *ctx)
+{
+	rq_start(rq_of_insert_issue(ctx), true);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_complete")
+int raw_rq_complete(u64 *ctx)
+{
+	rq_done((struct request *)ctx[0]);
+	return 0;
+}
+
+/* Classic tracepoints: requests known by disk and sector */
+
+static __always_inline void tp_start(struct trace_event_raw_block_rq *ctx, bool issue)
+{
+	__u32 dev = ctx->dev;
+	__u64 sector = ctx->sector;
+	if (!start_wanted(dev, sector))
+		return;
+	struct start_key key = { .id = dev, .sector = sector };
+	record_start(&key, issue);
+}
+
+SEC("tracepoint/block/block_io_start")
+int tp_io_start(struct trace_event_raw_block_rq *ctx)
+{
+	tp_start(ctx, false);
+	return 0;
+}
+
+SEC("tracepoint/block/block_rq_insert")
+int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
+{
+	tp_start(ctx, false);
+	return 0;
+}
+
+SEC("tracepoint/block/block_rq_issue")
+int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
+{
+	tp_start(ctx, true);
+	return 0;
+}
+
+SEC("tracepoint/block/block_rq_complete")
+int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+{
+	__u32 dev = ctx->dev;
+	struct start_key key = { .id = dev, .sector = ctx->sector };
+	count(&key, cfg.per_disk ? dev : 0, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
