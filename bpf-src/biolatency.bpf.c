@@ -3,16 +3,14 @@
  *
  * A request's start time is kept when it is issued to the device (or, with -Q, when it is
  * first queued); at completion the latency goes into the histogram of its key (disk and/or
- * flags). Each hook has three variants, used in this order of preference: BTF tracepoints
- * (typed access to the struct request), raw tracepoints (the same pointer, read with probe
- * reads), and classic tracepoints (no request pointer: requests are matched by disk and
- * sector, and there are no flags).
+ * flags). Each hook has three variants, in user space's order of preference: raw tracepoints
+ * and BTF tracepoints (both get the struct request, read here with CO-RE probe reads), and
+ * classic tracepoints (no request pointer: requests are matched by disk and sector, and there
+ * are no flags).
  */
 #include "vmlinux.h"
 #include "biolatency.h"
 #include "common.bpf.h"
-
-#define E2BIG 7  /* a full map */
 
 const volatile struct biolatency_cfg cfg = {
 	.sector_end = ~0ULL,
@@ -24,12 +22,30 @@ struct start_key {
 	__u64 sector;
 };
 
+/* Their start times, in an open-addressed table (a few slots probed from the key's hash)
+ * instead of a hash map: array lookups are inlined by the verifier, and a hash map update cost
+ * more than everything else done per I/O (measured: 0.8 us of 1.3 us on a 20 us I/O). A slot
+ * is claimed with a compare-and-swap of its id, released by the completion. */
+#define START_SLOTS (1 << 14)
+#define START_PROBES 4
+
+struct start_slot {
+	__u64 id;      /* 0: free */
+	__u64 sector;
+	__u64 ts;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct start_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, START_SLOTS);
+	__type(key, __u32);
+	__type(value, struct start_slot);
 } start SEC(".maps");
+
+static __always_inline __u32 start_hash(struct start_key *key, __u32 probe)
+{
+	return (__u32)(((key->id ^ key->sector) * 0x9E3779B97F4A7C15ULL) >> 50) + probe;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -143,13 +159,36 @@ static __always_inline bool start_wanted(__u32 dev, __u64 sector)
 	return true;
 }
 
+static __always_inline struct start_slot *start_slot(struct start_key *key, __u32 probe)
+{
+	__u32 index = start_hash(key, probe) & (START_SLOTS - 1);
+	return bpf_map_lookup_elem(&start, &index);
+}
+
 static __always_inline void record_start(struct start_key *key, bool issue)
 {
 	__u64 ts = bpf_ktime_get_ns();
-	/* With -Q an issue keeps the time the request was queued: it only starts the requests
-	 * that skipped the queue (issued directly) or were queued before the tool started. */
-	if (bpf_map_update_elem(&start, key, &ts, issue && cfg.queued ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
-		count_lost();
+	struct start_slot *slot;
+	__u32 probe;
+
+	/* Issued again (requeued), or issued after being queued: with -Q the queueing time stays. */
+	for (probe = 0; probe < START_PROBES; probe++) {
+		slot = start_slot(key, probe);
+		if (slot && slot->id == key->id && slot->sector == key->sector) {
+			if (!(issue && cfg.queued))
+				slot->ts = ts;
+			return;
+		}
+	}
+	for (probe = 0; probe < START_PROBES; probe++) {
+		slot = start_slot(key, probe);
+		if (slot && slot->id == 0 && __sync_val_compare_and_swap(&slot->id, 0, key->id) == 0) {
+			slot->sector = key->sector;
+			slot->ts = ts;
+			return;
+		}
+	}
+	count_lost();  /* every slot probed is taken: too many requests in flight */
 }
 
 static __always_inline void rq_start(struct request *rq, bool issue)
@@ -177,12 +216,19 @@ static __always_inline __u64 log2l_slot(__u64 v)
 
 static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags)
 {
-	__u64 *tsp = bpf_map_lookup_elem(&start, skey);
-	if (!tsp)
-		return;
+	__u64 start_ts = 0;
+	for (__u32 probe = 0; probe < START_PROBES; probe++) {
+		struct start_slot *slot = start_slot(skey, probe);
+		if (slot && slot->id == skey->id && slot->sector == skey->sector) {
+			start_ts = slot->ts;
+			slot->id = 0;
+			break;
+		}
+	}
+	if (!start_ts)
+		return;  /* started before the tool, or not wanted (-d, --cgroup) */
 	__u64 now = bpf_ktime_get_ns();
-	__u64 delta = now > *tsp ? now - *tsp : 0;
-	bpf_map_delete_elem(&start, skey);
+	__u64 delta = now > start_ts ? now - start_ts : 0;
 	delta /= cfg.targ_ms ? 1000000 : 1000;
 
 	struct biolatency_key key = { .dev = dev, .flags = flags };

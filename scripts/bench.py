@@ -8,6 +8,10 @@ from a shell loop for execsnoop; an open storm of 20,000 opens from a shell loop
 opensnoop) with the tool attached versus not, the storm's events the tool printed and those it
 reported lost, and its peak and steady resident memory.
 
+For biolatency: start-up to its banner, and the slowdown of a storm of 50,000 synchronous
+O_DIRECT 4 KiB reads (dd) on a loop device over a file in /tmp with biolatency attached versus
+not, and how many of the storm's I/Os its histogram counted.
+
 Run as root after `swift build -c release -Xswiftc -static-executable`:
     sudo scripts/bench.py [--bin DIR] [--runs N]
 """
@@ -15,6 +19,7 @@ import argparse, os, re, signal, statistics, subprocess, sys, tempfile, threadin
 
 EXEC_STORM = 3000
 OPEN_STORM = 20000
+IO_STORM = 50000
 
 
 def startup_ms(binary, runs, env=None):
@@ -98,12 +103,20 @@ def bpf_run_ns(pid_programs):
     return total_ns, total_cnt
 
 
+def bpf_stats(enabled):
+    subprocess.run(["sysctl", "-q", f"kernel.bpf_stats_enabled={1 if enabled else 0}"], check=False)
+
+
 def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
     """Untraced and traced storms alternate, so drifts of this (shared, noisy) machine hit both
-    alike; the slowdown is the median of the per-pair ratios."""
+    alike; the slowdown is the median of the per-pair ratios. The kernel's BPF run-time
+    accounting (two clock reads per program run) is off for those, and on for one more traced
+    storm that measures the programs' own time."""
     ratios, untraced, traced_times, seen, lost_total, steady, peak = [], [], [], [], 0, 0, 0
     bpf_ns = bpf_cnt = 0
-    for _ in range(runs):
+    for i in range(runs + 1):
+        measuring_bpf = i == runs
+        bpf_stats(measuring_bpf)
         base = run_storm(script)[0]
         holder = {}
         tool = Traced(binary, tool_args, lambda line: holder.get("m", lambda l: False)(line))
@@ -114,14 +127,17 @@ def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
         p.wait()
         elapsed = time.perf_counter() - t0
         ns1, cnt1 = bpf_run_ns(programs)
-        bpf_ns, bpf_cnt = bpf_ns + ns1 - ns0, bpf_cnt + cnt1 - cnt0
         s, pk, lost = tool.finish()
-        untraced.append(base)
-        traced_times.append(elapsed)
-        ratios.append(elapsed / base)
         seen.append(tool.matched)
         lost_total += lost
         steady, peak = max(steady, s), max(peak, pk)
+        if measuring_bpf:
+            bpf_ns, bpf_cnt = ns1 - ns0, cnt1 - cnt0
+            continue
+        untraced.append(base)
+        traced_times.append(elapsed)
+        ratios.append(elapsed / base)
+    bpf_stats(False)
     return {
         "untraced_s": statistics.median(untraced), "traced_s": statistics.median(traced_times),
         "slowdown": statistics.median(ratios), "seen": min(seen), "expected": count, "lost": lost_total,
@@ -130,46 +146,97 @@ def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
     }
 
 
+def biolatency_bench(binary, runs):
+    """Alternating untraced/traced O_DIRECT read storms on a fresh loop device."""
+    with tempfile.TemporaryDirectory(prefix="bench-bio-") as d:
+        image = os.path.join(d, "disk.img")
+        subprocess.run(["truncate", "-s", "256M", image], check=True)
+        loop = subprocess.run(["losetup", "-f", "--show", image], check=True, capture_output=True, text=True).stdout.strip()
+        try:
+            storm = ["dd", f"if={loop}", "of=/dev/null", "bs=4k", f"count={IO_STORM}", "iflag=direct", "status=none"]
+            ratios, untraced, traced, counted, bpf_ns, bpf_cnt = [], [], [], [], 0, 0
+            programs = {"raw_rq_issue", "raw_rq_complete"}
+            for i in range(runs + 1):
+                measuring_bpf = i == runs  # see storm_bench
+                bpf_stats(measuring_bpf)
+                t0 = time.perf_counter()
+                subprocess.run(storm, check=True)
+                base = time.perf_counter() - t0
+                p = subprocess.Popen([binary, "-e", "-d", os.path.basename(loop)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+                p.stdout.readline()
+                ns0, cnt0 = bpf_run_ns(programs)
+                t0 = time.perf_counter()
+                subprocess.run(storm, check=True)
+                elapsed = time.perf_counter() - t0
+                ns1, cnt1 = bpf_run_ns(programs)
+                p.send_signal(signal.SIGINT)
+                out, _ = p.communicate(timeout=30)
+                m = re.search(r"count: (\d+)", out)
+                counted.append(int(m.group(1)) if m else 0)
+                if measuring_bpf:
+                    bpf_ns, bpf_cnt = ns1 - ns0, cnt1 - cnt0
+                    continue
+                untraced.append(base)
+                traced.append(elapsed)
+                ratios.append(elapsed / base)
+            bpf_stats(False)
+        finally:
+            subprocess.run(["losetup", "-d", loop], check=False)
+    return {"untraced_s": statistics.median(untraced), "traced_s": statistics.median(traced),
+            "slowdown": statistics.median(ratios), "counted": min(counted), "max_counted": max(counted),
+            "bpf_ns_per_run": bpf_ns / bpf_cnt if bpf_cnt else 0}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release"))
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--startup-runs", type=int, default=15)
+    ap.add_argument("--only", help="comma-separated tools to measure (default: all)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench.py: must be run as root")
-    # BPF programs' own run time, as the kernel accounts it
-    subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"], check=False)
     execsnoop = os.path.join(args.bin, "execsnoop")
     opensnoop = os.path.join(args.bin, "opensnoop")
+    biolatency = os.path.join(args.bin, "biolatency")
 
     print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
-    for tool in (execsnoop, opensnoop):
+    wanted = set(args.only.split(",")) if args.only else {"execsnoop", "opensnoop", "biolatency"}
+    for tool in (t for t in (execsnoop, opensnoop, biolatency) if os.path.basename(t) in wanted):
         med, lo, hi = startup_ms(tool, args.startup_runs)
-        print(f"{os.path.basename(tool)}: start-up to header: median {med:.1f} ms (min {lo:.1f}, max {hi:.1f}; target <= 30 ms)")
+        print(f"{os.path.basename(tool)}: start-up to header (banner): median {med:.1f} ms (min {lo:.1f}, max {hi:.1f}; target <= 30 ms)")
         cold = dict(os.environ, BPF_TOOLS_BTF_CACHE="0")
         med, lo, hi = startup_ms(tool, args.startup_runs, env=cold)
         print(f"{os.path.basename(tool)}: start-up without the minimal-BTF cache (first run after boot): "
               f"median {med:.1f} ms (min {lo:.1f}, max {hi:.1f})")
 
-    exec_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
-    r = storm_bench(execsnoop, [], exec_script, EXEC_STORM,
-                    lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +0 /bin/true$"): bool(pat.match(line))),
-                    args.runs, {"tp_enter_execve", "tp_exit_execve", "tp_sched_exec"})
-    print(f"execsnoop: exec storm of {EXEC_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
-          f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
-          f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
-
-    with tempfile.NamedTemporaryFile(prefix="bench-open-") as f:
-        open_script = f"i=0; while [ $i -lt {OPEN_STORM} ]; do : < {f.name}; i=$((i+1)); done"
-        r = storm_bench(opensnoop, [], open_script, OPEN_STORM,
-                        lambda pid: (lambda line, pat=re.compile(rf"^{pid} +sh +\d+ +0 {re.escape(f.name)}$"): bool(pat.match(line))),
-                        args.runs, {"tp_enter_openat", "tp_exit_openat"})
-        print(f"opensnoop: open storm of {OPEN_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+    if "execsnoop" in wanted:
+        exec_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
+        r = storm_bench(execsnoop, [], exec_script, EXEC_STORM,
+                        lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +0 /bin/true$"): bool(pat.match(line))),
+                        args.runs, {"tp_enter_execve", "tp_exit_execve", "tp_sched_exec"})
+        print(f"execsnoop: exec storm of {EXEC_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
               f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
               f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+    if "opensnoop" in wanted:
+        with tempfile.NamedTemporaryFile(prefix="bench-open-") as f:
+            open_script = f"i=0; while [ $i -lt {OPEN_STORM} ]; do : < {f.name}; i=$((i+1)); done"
+            r = storm_bench(opensnoop, [], open_script, OPEN_STORM,
+                            lambda pid: (lambda line, pat=re.compile(rf"^{pid} +sh +\d+ +0 {re.escape(f.name)}$"): bool(pat.match(line))),
+                            args.runs, {"tp_enter_openat", "tp_exit_openat"})
+            print(f"opensnoop: open storm of {OPEN_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+                  f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
+                  f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
+                  f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+    if "biolatency" in wanted:
+        r = biolatency_bench(biolatency, args.runs)
+        print(f"biolatency: O_DIRECT read storm of {IO_STORM} on a loop device: {r['untraced_s']:.2f} s untraced, "
+              f"{r['traced_s']:.2f} s traced, slowdown x{r['slowdown']:.3f} (target <= x1.05); "
+              f"counted {r['counted']}-{r['max_counted']}/{IO_STORM}; BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
 
 
 if __name__ == "__main__":

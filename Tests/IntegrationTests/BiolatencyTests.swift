@@ -216,26 +216,34 @@ final class BiolatencyTests {
         #expect(objects.map { $0["disk"] as? String } == [loop.name])
     }
 
-    /// Each fallback really counts: BTF tracepoints are preferred, raw and classic tracepoints
+    /// Each fallback really counts: raw tracepoints are preferred, BTF and classic tracepoints
     /// are forced here by passing over the better ones.
-    @Test(arguments: ["raw_tp", "tracepoint"])
+    @Test(arguments: ["tp_btf", "tracepoint"])
     func fallbackProbesCountTheSame(kind: String) throws {
-        let avoid = kind == "raw_tp" ? "tp_btf" : "tp_btf,raw_tp"
         var environment = ProcessInfo.processInfo.environment
-        environment["BPF_TOOLS_AVOID_PROBES"] = avoid
+        environment["BPF_TOOLS_AVOID_PROBES"] = kind == "tp_btf" ? "raw_tp" : "raw_tp,tp_btf"
         for queued in [false, true] {
             let run = try report(["-v", "-d", loop.name] + (queued ? ["-Q"] : []), environment: environment) {
                 try loop.directIO(reads: 20, writes: 10)
             }
             #expect(Self.total(run.lines) == 30, "\(kind) -Q \(queued): \(run.lines)")
-            let prefix = kind == "raw_tp" ? "raw_tp block_rq_complete" : "tracepoint block:block_rq_complete"
-            #expect(run.stderr.contains("request completion: using \(prefix)"), "\(run.stderr)")
+            let probe = kind == "tp_btf" ? "tp_btf block_rq_complete" : "tracepoint block:block_rq_complete"
+            #expect(run.stderr.contains("request completion: using \(probe)"), "\(run.stderr)")
         }
+    }
+
+    @Test func rawTracepointsArePreferred() throws {
+        let run = try report(["-v", "-Q", "-d", loop.name]) { try loop.directIO(reads: 3) }
+        for probe in ["request queued: using raw_tp block_io_start", "request issue: using raw_tp block_rq_issue",
+                      "request completion: using raw_tp block_rq_complete"] {
+            #expect(run.stderr.contains(probe), "\(run.stderr)")
+        }
+        #expect(Self.total(run.lines) == 3)
     }
 
     @Test func flagsWithOnlyClassicTracepointsSaysWhy() throws {
         var environment = ProcessInfo.processInfo.environment
-        environment["BPF_TOOLS_AVOID_PROBES"] = "tp_btf,raw_tp"
+        environment["BPF_TOOLS_AVOID_PROBES"] = "raw_tp,tp_btf"
         let run = try ToolRun("biolatency", ["-F"], environment: environment)
         #expect(run.waitForExit() == 1)
         #expect(run.stderr.hasPrefix("biolatency: can't use -F: it needs the request's flags"), "\(run.stderr)")
@@ -249,7 +257,7 @@ final class BiolatencyTests {
         var environment = ProcessInfo.processInfo.environment
         environment["BPF_TOOLS_AVOID_PROBES"] = "btf_io_start,raw_io_start,tp_io_start"
         let run = try report(["-Q", "-v", "-d", loop.name], environment: environment) { try loop.directIO(reads: 20, writes: 5) }
-        #expect(run.stderr.contains("request queued: using tp_btf block_rq_insert"), "\(run.stderr)")
+        #expect(run.stderr.contains("request queued: using raw_tp block_rq_insert"), "\(run.stderr)")
         #expect(Self.total(run.lines) == 25)
     }
 

@@ -14,6 +14,7 @@ public final class RunningKernel: KernelFeatures {
     private var vmlinuxBTF: OpaquePointer?
     private var triedBTF = false
     private var kprobeFunctions: Set<Substring>?
+    private var tracefsEvents: Set<String>?
 
     public init(tracefs: String = Tracefs.path) {
         self.tracefs = tracefs
@@ -54,11 +55,19 @@ public final class RunningKernel: KernelFeatures {
         }
     }
 
-    /// Whether tracefs has an event of this name, in any category.
+    /// Whether tracefs has an event of this name, in any category. Most events are named after
+    /// their category (block_rq_issue is block/block_rq_issue), which one access() confirms;
+    /// else the list of all events is read, once (tracefs lookups cost ~2 ms each).
     private func hasTracefsEvent(_ name: String) -> Bool {
-        var found = glob_t()
-        defer { globfree(&found) }
-        return glob("\(tracefs)/events/*/\(name)", 0, nil, &found) == 0 && found.gl_pathc > 0
+        if let prefix = name.split(separator: "_").first,
+           access("\(tracefs)/events/\(prefix)/\(name)", F_OK) == 0 {
+            return true
+        }
+        if tracefsEvents == nil {
+            let text = (try? readFile("\(tracefs)/available_events")) ?? ""
+            tracefsEvents = Set(text.split(separator: "\n").compactMap { $0.split(separator: ":").last.map(String.init) })
+        }
+        return tracefsEvents?.contains(name) == true
     }
 
     private func kernelBTF() -> OpaquePointer? {
