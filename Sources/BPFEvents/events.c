@@ -3,3 +3,4 @@
 #include "execsnoop.h"
 #include "opensnoop.h"
 #include "biolatency.h"
+#include "profile.h"

@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/vfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <string.h>
+#include <errno.h>
+#include <linux/perf_event.h>
 
 /* libbpf's print callback takes a va_list; format it here so Swift gets a plain string. */
 typedef void (*clibbpf_log_fn)(int level, const char *message);
@@ -65,6 +70,27 @@ static inline const struct btf_var_secinfo *clibbpf_datasec_var(const struct btf
 static inline unsigned short clibbpf_btf_vlen(const struct btf_type *t)
 {
 	return btf_vlen(t);
+}
+
+/* A sampling perf event on one CPU (all tasks), counting `type`/`config` events and firing
+ * `frequency` times a second, or every `period` events when frequency is 0. perf_event_open
+ * has no libc wrapper, and Swift cannot call the variadic syscall(). Returns the fd or -errno. */
+static inline int clibbpf_open_sampling_event(unsigned int type, unsigned long long config,
+					      unsigned long long frequency, unsigned long long period, int cpu)
+{
+	struct perf_event_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = type;
+	attr.config = config;
+	if (frequency) {
+		attr.freq = 1;
+		attr.sample_freq = frequency;
+	} else {
+		attr.sample_period = period;
+	}
+	long fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : (int)fd;
 }
 
 #endif

@@ -78,6 +78,7 @@ extension ProbeKind {
         case .kretprobe(let f): ("kretprobe", f)
         case .ksyscall(let s): ("ksyscall", s)
         case .kretsyscall(let s): ("kretsyscall", s)
+        case .perfEvent(let e): ("perf_event", e.name)
         }
     }
 }

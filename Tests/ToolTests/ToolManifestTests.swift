@@ -6,6 +6,7 @@ import Testing
 @testable import execsnoop
 @testable import opensnoop
 @testable import biolatency
+@testable import profile
 
 /// What a tool is, seen through the code: its parser, its header and its probe plan.
 struct ToolUnderTest: Sendable {
@@ -37,6 +38,12 @@ let toolsUnderTest: [ToolUnderTest] = [
         plans: ["": BioLatency.plan(queued: false, flags: false), "-Q": BioLatency.plan(queued: true, flags: false),
                 "-F": BioLatency.plan(queued: false, flags: true)],
         object: EmbeddedObject(name: "biolatency", base64: biolatency.embeddedBPFObjectBase64)),
+    ToolUnderTest(
+        name: "profile",
+        parse: { _ = try Profile.parse($0) },
+        header: { try Profile.parse($0).banner },
+        plans: ["": Profile.plan],
+        object: EmbeddedObject(name: "profile", base64: profile.embeddedBPFObjectBase64)),
 ]
 
 @Suite struct ToolManifestTests {
@@ -149,6 +156,8 @@ let toolsUnderTest: [ToolUnderTest] = [
         try open.configure(opensnoop_cfg())
         var bio = try BPFObject(toolsUnderTest[2].object)
         try bio.configure(biolatency_cfg())
+        var prof = try BPFObject(toolsUnderTest[3].object)
+        try prof.configure(profile_cfg())
         #expect(throws: BPFError.self) { try open.configure(UInt8(0)) }
     }
 

@@ -10,6 +10,8 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
     case kretprobe(String)
     case ksyscall(String)
     case kretsyscall(String)
+    /// A sampling perf event on every CPU (see PerfSampling for the rate and the CPUs).
+    case perfEvent(PerfEventType)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
         case .kretprobe(let f): "kretprobe \(f)"
         case .ksyscall(let s): "ksyscall \(s)"
         case .kretsyscall(let s): "kretsyscall \(s)"
+        case .perfEvent(let e): "perf event \(e.name)"
         }
     }
 
@@ -37,6 +40,7 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
         case .kretprobe(let f): "kretprobe/\(f)"
         case .ksyscall(let s): "ksyscall/\(s)"
         case .kretsyscall(let s): "kretsyscall/\(s)"
+        case .perfEvent: "perf_event"
         }
     }
 }

@@ -34,6 +34,18 @@ public struct BPFMap {
         return err == 0 ? value : nil
     }
 
+    /// The value at `key` read as an array of `E` (a stack-trace map's addresses, say), or nil.
+    public func lookupArray<K: BitwiseCopyable, E: BitwiseCopyable>(_ key: K, of: E.Type) throws(BPFError) -> [E]? {
+        guard MemoryLayout<K>.size == keySize, valueSize % MemoryLayout<E>.stride == 0 else {
+            throw BPFError(.map, "map \(name): key/value are \(keySize)/\(valueSize) bytes, not \(MemoryLayout<K>.size)/n*\(MemoryLayout<E>.stride)")
+        }
+        precondition(!isPerCPU, "use lookupPerCPU for per-CPU maps")
+        var key = key
+        var values = [E](repeating: zeroed(E.self), count: valueSize / MemoryLayout<E>.stride)
+        let err = values.withUnsafeMutableBytes { bpf_map_lookup_elem(fd, &key, $0.baseAddress) }
+        return err == 0 ? values : nil
+    }
+
     /// One value per possible CPU.
     public func lookupPerCPU<K: BitwiseCopyable, V: BitwiseCopyable>(_ key: K, as: V.Type = V.self) throws(BPFError) -> [V] {
         try checkSizes(K.self, V.self)

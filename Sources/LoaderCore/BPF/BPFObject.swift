@@ -10,6 +10,8 @@ final class ObjectHandle {
     var links: [OpaquePointer] = []
     /// Work to do once the tool is up and its header printed (see LoadedBPF.afterStart).
     var afterStart: (() -> Void)?
+    /// Rate and CPUs of the perf events sampling programs attach to.
+    var sampling: PerfSampling?
 
     init(object: OpaquePointer, name: String, image: UnsafeMutableRawBufferPointer) {
         self.object = object
@@ -124,6 +126,11 @@ public struct BPFObject: ~Copyable {
     }
 
     /// Sets a map's size before load (ring buffer bytes, hash entries).
+    /// Rate and CPUs for the programs that attach to perf events.
+    public mutating func setSampling(_ sampling: PerfSampling) {
+        handle.sampling = sampling
+    }
+
     public mutating func setMaxEntries(_ map: String, _ entries: UInt32) throws(BPFError) {
         let err = bpf_map__set_max_entries(try handle.map(named: map), entries)
         if err != 0 { throw BPFError.libbpf(.map, "cannot size map \(map)", errno: err) }
@@ -161,10 +168,34 @@ public struct LoadedBPF: ~Copyable {
             guard let prog = bpf_object__find_program_by_name(handle.object, candidate.program) else {
                 throw BPFError(.attach, "the BPF object has no program \(candidate.program)")
             }
+            if case .perfEvent(let type) = candidate.kind {
+                try attachPerfEvent(prog, type, role: resolution.role, program: candidate.program)
+                continue
+            }
             let link = bpf_program__attach(prog)
             guard let link, libbpf_get_error(UnsafeRawPointer(link)) == 0 else {
                 throw BPFError.libbpf(.attach, "cannot attach \(candidate.kind) for \(resolution.role)", errno: errno,
                                       program: candidate.program)
+            }
+            handle.links.append(link)
+        }
+    }
+
+    /// One perf event per CPU of `sampling`, each with the program attached; the link owns
+    /// (and closes) the event's fd.
+    private func attachPerfEvent(_ prog: OpaquePointer, _ type: PerfEventType, role: String, program: String) throws(BPFError) {
+        guard let sampling = handle.sampling else {
+            throw BPFError(.attach, "\(role): a perf event needs a sampling rate and CPUs")
+        }
+        for cpu in sampling.cpus {
+            let fd = sampling.open(type, cpu: cpu)
+            guard fd >= 0 else {
+                throw BPFError.libbpf(.attach, "cannot open a \(type.name) perf event on CPU \(cpu)", errno: fd, program: program)
+            }
+            let link = bpf_program__attach_perf_event(prog, fd)
+            guard let link, libbpf_get_error(UnsafeRawPointer(link)) == 0 else {
+                close(fd)
+                throw BPFError.libbpf(.attach, "cannot attach to the \(type.name) perf event on CPU \(cpu)", errno: errno, program: program)
             }
             handle.links.append(link)
         }

@@ -44,6 +44,8 @@ public final class RunningKernel: KernelFeatures {
                 ? nil : "fentry/fexit programs are not allowed by this kernel"
         case .kprobe(let function), .kretprobe(let function):
             return kprobeReason(function)
+        case .perfEvent(let type):
+            return PerfSampling.unsupportedReason(type)
         case .ksyscall(let name), .kretsyscall(let name):
             #if arch(x86_64)
             return kprobeReason("__x64_sys_\(name)")

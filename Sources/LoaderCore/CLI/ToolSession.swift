@@ -3,7 +3,8 @@ import Glibc
 
 /// Everything between parsed options and the first event, the same for every tool: libbpf
 /// logging, start-up checks, signals, open, read-only config, map sizes, probe choice, load,
-/// attach. Returns the attached object; dropping it detaches everything.
+/// `beforeAttach` (to fill maps the programs read), attach. Returns the attached object;
+/// dropping it detaches everything.
 public enum ToolSession {
     public static func start<Config: BitwiseCopyable>(
         tool: String,
@@ -12,7 +13,9 @@ public enum ToolSession {
         config: Config,
         common: CommonOptions,
         maxEntries: [(map: String, entries: UInt32)] = [],
-        kernel: some KernelFeatures = RunningKernel()
+        sampling: PerfSampling? = nil,
+        kernel: some KernelFeatures = RunningKernel(),
+        beforeAttach: (borrowing LoadedBPF) throws(BPFError) -> Void = { _ throws(BPFError) in }
     ) throws(BPFError) -> LoadedBPF {
         let timing = StartupTiming(tool: tool)
         LibbpfLog.shared.install(verbose: common.verbose)
@@ -27,6 +30,7 @@ public enum ToolSession {
             for (map, entries) in maxEntries {
                 try obj.setMaxEntries(map, entries)
             }
+            if let sampling { obj.setSampling(sampling) }
             try obj.choose(plan, kernel: kernel, failed: failed)
             timing.mark("open")
             if common.verbose {
@@ -34,6 +38,7 @@ public enum ToolSession {
             }
             let loaded = try obj.load()
             timing.mark("load")
+            try beforeAttach(loaded)
             try loaded.attach()
             timing.mark("attach")
             return loaded

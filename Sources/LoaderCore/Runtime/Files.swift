@@ -2,6 +2,11 @@ import Glibc
 
 /// Reads a whole (small, usually /proc or /sys) file as text.
 public func readFile(_ path: String) throws(BPFError) -> String {
+    String(decoding: try readBytes(path), as: UTF8.self)
+}
+
+/// Reads a whole file as bytes (/proc files report no size, so it reads until the end).
+public func readBytes(_ path: String) throws(BPFError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
         throw BPFError(.preflight, "cannot open \(path): \(String(cString: strerror(errno)))")
@@ -18,7 +23,7 @@ public func readFile(_ path: String) throws(BPFError) -> String {
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 extension StringProtocol where SubSequence == Substring {
@@ -27,5 +32,19 @@ extension StringProtocol where SubSequence == Substring {
         let start = firstIndex { !$0.isWhitespace } ?? endIndex
         let end = lastIndex { !$0.isWhitespace }.map { index(after: $0) } ?? start
         return self[start..<end]
+    }
+}
+
+/// Writes `text` to `path`, replacing the file.
+public func writeFile(_ path: String, _ text: String) throws(BPFError) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw BPFError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw BPFError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))") }
+        bytes = bytes.dropFirst(n)
     }
 }

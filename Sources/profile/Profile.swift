@@ -1,0 +1,156 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// profile's options (BCC's names, meanings and exclusions) and its run.
+struct Profile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Profile CPU stack traces at a timed interval",
+        discussion: """
+        examples:
+            ./profile             # profile stack traces at 49 Hertz until Ctrl-C
+            ./profile -F 99       # profile stack traces at 99 Hertz
+            ./profile -c 1000000  # profile stack traces every 1 in a million events
+            ./profile 5           # profile at 49 Hertz for 5 seconds only
+            ./profile -f 5        # output in folded format for flame graphs
+            ./profile -p 185      # only profile process with PID 185
+            ./profile -L 185      # only profile thread with TID 185
+            ./profile -U          # only show user space stacks (no kernel)
+            ./profile -K          # only show kernel space stacks (no user)
+            ./profile --flamegraph out.svg 10  # an SVG flame graph of 10 seconds
+        """)
+
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")],
+            help: ArgumentHelp("profile process with one or more comma separated PIDs only", valueName: "PID"))
+    var pids: IDList?
+
+    @Option(name: [.customShort("L", allowingJoined: true), .customLong("tid")],
+            help: ArgumentHelp("profile thread with one or more comma separated TIDs only", valueName: "TID"))
+    var tids: IDList?
+
+    @Flag(name: [.customShort("U"), .customLong("user-stacks-only")], help: "show stacks from user space only (no kernel space stacks)")
+    var userStacksOnly = false
+
+    @Flag(name: [.customShort("K"), .customLong("kernel-stacks-only")], help: "show stacks from kernel space only (no user space stacks)")
+    var kernelStacksOnly = false
+
+    @Option(name: [.customShort("F", allowingJoined: true), .customLong("frequency")],
+            help: ArgumentHelp("sample frequency, Hertz", valueName: "FREQUENCY"))
+    var frequency: Int?
+
+    @Option(name: [.customShort("c", allowingJoined: true), .customLong("count")],
+            help: ArgumentHelp("sample period, number of events", valueName: "COUNT"))
+    var count: Int?
+
+    @Flag(name: [.customShort("d"), .customLong("delimited")], help: "insert delimiter between kernel/user stacks")
+    var delimited = false
+
+    @Flag(name: [.customShort("a"), .customLong("annotations")], help: "add _[k] annotations to kernel frames")
+    var annotations = false
+
+    @Flag(name: [.customShort("I"), .customLong("include-idle")], help: "include CPU idle stacks")
+    var includeIdle = false
+
+    @Flag(name: [.customShort("f"), .customLong("folded")], help: "output folded format, one line per stack (for flame graphs)")
+    var folded = false
+
+    @Flag(name: [.customShort("A"), .customLong("address")], help: "show raw addresses")
+    var addresses = false
+
+    @Option(name: .customLong("hash-storage-size"), help: ArgumentHelp("the number of hash keys that can be stored and (default 40960)", valueName: "HASH_STORAGE_SIZE"))
+    var hashStorageSize = 40960
+
+    @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (default 16384)", valueName: "STACK_STORAGE_SIZE"))
+    var stackStorageSize = 16384
+
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("cpu")],
+            help: ArgumentHelp("cpu number to run profile on", valueName: "CPU"))
+    var cpu: Int?
+
+    @Option(name: .customLong("flamegraph"), help: ArgumentHelp("also write an SVG flame graph of the samples to this file", valueName: "FILE"))
+    var flamegraph: String?
+
+    @Argument(help: "duration of trace, in seconds")
+    var duration: Int?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if pids != nil && tids != nil { throw ValidationError("argument -L/--tid: not allowed with argument -p/--pid") }
+        if userStacksOnly && kernelStacksOnly {
+            throw ValidationError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only")
+        }
+        if frequency != nil && count != nil { throw ValidationError("argument -c/--count: not allowed with argument -F/--frequency") }
+        if let frequency, frequency <= 0 { throw ValidationError("argument -F/--frequency: must be positive") }
+        if let count, count <= 0 { throw ValidationError("argument -c/--count: must be positive") }
+        if let duration, duration <= 0 { throw ValidationError("argument duration: must be positive") }
+        if hashStorageSize <= 0 || hashStorageSize > 1 << 24 {
+            throw ValidationError("argument --hash-storage-size: must be positive (at most 16777216)")
+        }
+        if stackStorageSize <= 0 || stackStorageSize > 1 << 24 {
+            throw ValidationError("argument --stack-storage-size: must be positive (at most 16777216)")
+        }
+        if let cpu, cpu < 0 { throw ValidationError("argument -C/--cpu: must be a CPU number") }
+    }
+
+    /// BCC's banner, e.g. "Sampling at 49 Hertz of all threads by user + kernel stack... Hit Ctrl-C to end."
+    var banner: String {
+        let sample = count.map { "every \($0) events" } ?? "\(frequency ?? 49) Hertz"
+        let threads = pids.map { "PID \($0)" } ?? tids.map { "TID \($0)" } ?? "all threads"
+        let stacks = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
+        var text = "Sampling at \(sample) of \(threads) by \(stacks) stack"
+        if let cpu { text += " on CPU#\(cpu)" }
+        return text + (duration.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.")
+    }
+
+    func run() throws {
+        var cfg = profile_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.filter = UInt32(pids != nil ? PROFILE_FILTER_TGID : tids != nil ? PROFILE_FILTER_TID : PROFILE_FILTER_NONE)
+        cfg.include_idle = includeIdle ? 1 : 0
+        cfg.user_stacks = kernelStacksOnly ? 0 : 1
+        cfg.kernel_stacks = userStacksOnly ? 0 : 1
+
+        let online = PerfSampling.onlineCPUs()
+        if let cpu, !online.contains(Int32(cpu)) { throw BPFError(.invalidArgument, "CPU \(cpu) is not online (online: \(online.map(String.init).joined(separator: ",")))") }
+        let sampling = PerfSampling(rate: count.map { .period(UInt64($0)) } ?? .frequency(UInt64(frequency ?? 49)),
+                                    cpus: cpu.map { [Int32($0)] } ?? online)
+        let targets = (pids ?? tids)?.ids ?? []
+        var sizes: [(map: String, entries: UInt32)] = [("counts", UInt32(hashStorageSize)), ("stack_traces", UInt32(stackStorageSize))]
+        if !targets.isEmpty { sizes.append(("targets", UInt32(targets.count))) }
+
+        let bpf = try ToolSession.start(tool: "profile", object: EmbeddedObject(name: "profile", base64: embeddedBPFObjectBase64),
+                                        plan: Self.plan, config: cfg, common: common, maxEntries: sizes, sampling: sampling,
+                                        beforeAttach: { loaded throws(BPFError) in
+            let map = try loaded.map("targets")
+            for id in targets { try map.update(id, UInt8(1)) }
+        })
+        if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
+        let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"),
+                                 lost: bpf.lostCounter())
+        try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
+            try report.print()
+        }
+    }
+
+    /// Hardware cycles where there is a PMU, the CPU clock everywhere (BCC's choice).
+    static let plan: AttachPlan = [
+        .oneOf("sampling", [ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event"),
+                            ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event")]),
+    ]
+}
+
+/// "185" or "185,2040": BCC's comma-separated positive IDs, shown as Python's list repr.
+struct IDList: ExpressibleByArgument, CustomStringConvertible {
+    let ids: [UInt32]
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+        let ids = parts.compactMap { UInt32($0) }
+        guard !parts.isEmpty, ids.count == parts.count, ids.allSatisfy({ $0 > 0 && $0 <= Int32.max }) else { return nil }
+        self.ids = ids
+    }
+
+    var description: String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
+}

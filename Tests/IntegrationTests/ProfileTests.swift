@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Programs with known hot functions, compiled by the tests with frame pointers and symbols:
+/// `hotprog` (a PIE executable: main -> hot_outer -> hot_middle -> hot_leaf, or with "lib"
+/// lib_outer -> lib_hot in libhot.so, or with "sys" a loop of getppid() syscalls).
+final class HotPrograms {
+    let dir: TempDir
+    var program: String { dir.path + "/hotprog" }
+
+    static let librarySource = """
+    volatile unsigned long lib_sink;
+    __attribute__((noinline)) void lib_hot(void) { for (int i = 0; i < 1000; i++) lib_sink += i * i; }
+    __attribute__((noinline)) void lib_outer(void) { for (int i = 0; i < 100; i++) lib_hot(); }
+    """
+
+    static let programSource = """
+    #include <stdlib.h>
+    #include <string.h>
+    #include <time.h>
+    #include <unistd.h>
+    void lib_outer(void);
+    volatile unsigned long sink;
+    __attribute__((noinline)) void hot_leaf(void) { for (int i = 0; i < 1000; i++) sink += i * i; }
+    __attribute__((noinline)) void hot_middle(void) { for (int i = 0; i < 100; i++) hot_leaf(); }
+    __attribute__((noinline)) void hot_outer(void) { hot_middle(); }
+    __attribute__((noinline)) void sys_loop(void) { for (int i = 0; i < 1000; i++) getppid(); }
+    int main(int argc, char **argv) {
+        double seconds = argc > 2 ? atof(argv[2]) : 3;
+        struct timespec now, end;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        end.tv_sec += (time_t)seconds;
+        end.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+        if (end.tv_nsec >= 1000000000L) { end.tv_sec++; end.tv_nsec -= 1000000000L; }
+        const char *mode = argc > 1 ? argv[1] : "cpu";
+        do {
+            if (!strcmp(mode, "lib")) lib_outer();
+            else if (!strcmp(mode, "sys")) sys_loop();
+            else hot_outer();
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        } while (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+        return 0;
+    }
+    """
+
+    init() throws {
+        dir = try TempDir("profile-test")
+        try Self.librarySource.write(toFile: dir.path + "/lib.c", atomically: false, encoding: .utf8)
+        try Self.programSource.write(toFile: dir.path + "/prog.c", atomically: false, encoding: .utf8)
+        let flags = ["-O1", "-g0", "-fno-omit-frame-pointer", "-fno-inline"]
+        let library = try runCommand("/usr/bin/clang", flags + ["-shared", "-fPIC", "-o", dir.path + "/libhot.so", dir.path + "/lib.c"])
+        let program = try runCommand("/usr/bin/clang", flags + ["-fPIE", "-pie", "-o", self.program, dir.path + "/prog.c",
+                                                                "-L", dir.path, "-lhot", "-Wl,-rpath," + dir.path])
+        guard library.status == 0, program.status == 0 else {
+            dir.remove()
+            throw HotProgramError.compileFailed
+        }
+    }
+
+    /// Starts the program in `mode` for `seconds`.
+    func start(_ mode: String, seconds: Double = 3) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = [mode, String(seconds)]
+        try process.run()
+        return process
+    }
+
+    deinit { dir.remove() }
+}
+
+enum HotProgramError: Error { case compileFailed }
+
+/// profile run as root against programs with known hot functions.
+@Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
+final class ProfileTests {
+    let programs: HotPrograms
+
+    init() throws { programs = try HotPrograms() }
+
+    /// Folded lines "frames count" of one run of profile over `mode`'s program.
+    func folded(_ mode: String, _ options: [String], seconds: Int = 2) throws -> (lines: [(frames: [String], count: Int)], run: ToolRun, pid: Int32) {
+        let workload = try programs.start(mode, seconds: Double(seconds) + 1.5)
+        defer { workload.terminate(); workload.waitUntilExit() }
+        let run = try ToolRun("profile", ["-f", "-p", String(workload.processIdentifier)] + options + [String(seconds)])
+        #expect(run.waitForExit(timeout: Double(seconds) + 20) == 0, "stderr: \(run.stderr)")
+        let lines = run.lines.compactMap { line -> ([String], Int)? in
+            guard let space = line.lastIndex(of: " "), let count = Int(line[line.index(after: space)...]) else { return nil }
+            return (line[..<space].split(separator: ";").map(String.init), count)
+        }
+        return (lines, run, workload.processIdentifier)
+    }
+
+    @Test func hotFunctionsAppearInCallOrder() throws {
+        let (lines, run, _) = try folded("cpu", [])
+        #expect(run.lines.count == lines.count, "every line is folded: \(run.lines)")
+        let total = lines.reduce(0) { $0 + $1.count }
+        let chain = lines.filter { $0.frames.first == "hotprog" && $0.frames.joined(separator: ";").contains("main;hot_outer;hot_middle;hot_leaf") }
+            .reduce(0) { $0 + $1.count }
+        #expect(total >= 50, "at 49 Hz for 2 s: \(total) samples")
+        #expect(chain * 2 > total, "main;hot_outer;hot_middle;hot_leaf in \(chain) of \(total) samples: \(run.lines)")
+        // ascending counts
+        #expect(lines.map(\.count) == lines.map(\.count).sorted())
+    }
+
+    @Test func sharedLibraryAndPIEResolve() throws {
+        let workload = try programs.start("lib", seconds: 3.5)
+        defer { workload.terminate(); workload.waitUntilExit() }
+        let run = try ToolRun("profile", ["-U", "-p", String(workload.processIdentifier), "2"])
+        #expect(run.waitForExit(timeout: 20) == 0)
+        let text = run.lines.joined(separator: "\n")
+        #expect(run.lines.contains { $0.hasPrefix("    lib_hot+0x") && $0.hasSuffix(" [libhot.so]") }, "\(text)")
+        #expect(run.lines.contains { $0.hasPrefix("    main+0x") && $0.hasSuffix(" [hotprog]") }, "\(text)")
+        #expect(run.lines.contains("    -                hotprog (\(workload.processIdentifier))"))
+        #expect(run.lines.first == "Sampling at 49 Hertz of PID [\(workload.processIdentifier)] by user stack for 2 secs.")
+        #expect(run.lines.dropFirst().first == "")
+    }
+
+    @Test func kernelAndUserSidesSplit() throws {
+        let both = try folded("sys", ["-a", "-d"])
+        let kernelFrames = both.lines.flatMap(\.frames).filter { $0.hasSuffix("_[k]") }
+        #expect(!kernelFrames.isEmpty, "a syscall loop shows kernel frames: \(both.run.lines)")
+        // user frames, the delimiter, then kernel frames (sys_loop itself is often skipped:
+        // libc's getppid() has no frame pointer, so the unwinder goes from it to main)
+        #expect(both.lines.contains { line in
+            guard let dash = line.frames.firstIndex(of: "-") else { return false }
+            return line.frames[..<dash].contains("main") && line.frames[(dash + 1)...].allSatisfy { $0.hasSuffix("_[k]") }
+                && dash + 1 < line.frames.count
+        }, "\(both.run.lines)")
+
+        let kernelOnly = try folded("sys", ["-a", "-K"])
+        #expect(!kernelOnly.lines.isEmpty)
+        #expect(kernelOnly.lines.allSatisfy { $0.frames.dropFirst().allSatisfy { $0.hasSuffix("_[k]") } }, "\(kernelOnly.run.lines)")
+
+        let userOnly = try folded("sys", ["-a", "-U"])
+        #expect(!userOnly.lines.isEmpty)
+        #expect(userOnly.lines.allSatisfy { $0.frames.allSatisfy { !$0.hasSuffix("_[k]") } }, "\(userOnly.run.lines)")
+        #expect(userOnly.lines.contains { $0.frames.contains("sys_loop") })
+    }
+
+    @Test func flameGraphIsValidSVGWithTheHotFunction() throws {
+        let svg = programs.dir.path + "/out.svg"
+        let (_, run, _) = try folded("cpu", ["--flamegraph", svg])
+        #expect(run.stderr.isEmpty || !run.stderr.contains("error"), "\(run.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: svg))
+        final class Collector: NSObject, XMLParserDelegate {
+            var texts: [String] = []
+            var rects = 0
+            var root: String?
+            var current = ""
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+                if root == nil { root = name }
+                if name == "rect" { rects += 1 }
+                current = ""
+            }
+            func parser(_ parser: XMLParser, foundCharacters string: String) { current += string }
+            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+                if name == "text" || name == "title" { texts.append(current) }
+            }
+        }
+        let collector = Collector()
+        let parser = XMLParser(data: data)
+        parser.delegate = collector
+        #expect(parser.parse(), "the SVG parses as XML: \(String(describing: parser.parserError))")
+        #expect(collector.root == "svg")
+        #expect(collector.rects > 4)
+        #expect(collector.texts.contains { $0.hasPrefix("hot_leaf (") && $0.contains(" samples, ") }, "\(collector.texts)")
+    }
+
+    @Test func jsonObjectPerStack() throws {
+        let workload = try programs.start("cpu", seconds: 3)
+        defer { workload.terminate(); workload.waitUntilExit() }
+        let run = try ToolRun("profile", ["--json", "-p", String(workload.processIdentifier), "1"])
+        #expect(run.waitForExit(timeout: 20) == 0)
+        let objects = run.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!objects.isEmpty && objects.count == run.lines.count, "\(run.lines)")
+        let hot = objects.first { ($0["user_stack"] as? [[String: Any]])?.contains { $0["symbol"] as? String == "hot_leaf" } == true }
+        #expect(hot?["pid"] as? Int == Int(workload.processIdentifier))
+        #expect(hot?["comm"] as? String == "hotprog")
+        #expect((hot?["count"] as? Int ?? 0) > 0)
+        #expect((hot?["user_stack"] as? [[String: Any]])?.first?["module"] as? String == "hotprog")
+    }
+
+    /// A process that exits before profile prints: its frames are "[unknown]", nothing fails.
+    @Test func exitedProcessPrintsUnknown() throws {
+        let run = try ToolRun("profile", ["-f", "-U", "3"])
+        try run.waitForStderr("Sampling at 49 Hertz")
+        let workload = try programs.start("cpu", seconds: 1)
+        workload.waitUntilExit()
+        #expect(run.waitForExit(timeout: 20) == 0, "\(run.stderr)")
+        let mine = run.lines.filter { $0.hasPrefix("hotprog;") }
+        #expect(!mine.isEmpty, "\(run.lines.suffix(5))")
+        #expect(mine.allSatisfy { $0.hasPrefix("hotprog;[unknown]") }, "\(mine)")
+    }
+
+    @Test func usageErrors() throws {
+        for arguments in [["-p", "1", "-L", "1"], ["-U", "-K"], ["-F", "0"], ["-c", "0"], ["-F", "9", "-c", "9"], ["0"],
+                          ["--stack-storage-size", "0"], ["--hash-storage-size", "0"], ["-p", "abc"], ["-p", "1,,2"], ["--nope"]] {
+            let run = try ToolRun("profile", arguments)
+            #expect(run.waitForExit() == 2, "\(arguments)")
+            #expect(run.stderr.hasPrefix("usage: profile"), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains("profile: error: "), "\(arguments)")
+        }
+        let offline = try ToolRun("profile", ["-C", "4096", "1"])
+        #expect(offline.waitForExit() == 1)
+        #expect(offline.stderr.hasPrefix("profile: CPU 4096 is not online"), "\(offline.stderr)")
+    }
+}
