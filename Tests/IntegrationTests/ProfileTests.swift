@@ -197,6 +197,63 @@ final class ProfileTests {
         #expect(mine.allSatisfy { $0.hasPrefix("hotprog;[unknown]") }, "\(mine)")
     }
 
+    /// A binary only visible in the process's own mount namespace (as in a container) is read
+    /// through /proc/PID/root.
+    @Test func binaryInAnotherMountNamespaceResolves() throws {
+        let hidden = "/mnt/" + uniqueName("ns")
+        let script = "mkdir -p \(hidden) && mount -t tmpfs none \(hidden) && cp \(programs.program) \(hidden)/nsprog && exec \(hidden)/nsprog cpu 3.5"
+        let workload = Process()
+        workload.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        workload.arguments = ["-m", "--propagation", "private", "/bin/sh", "-c", script]
+        try workload.run()
+        defer { workload.terminate(); workload.waitUntilExit(); try? FileManager.default.removeItem(atPath: hidden) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(!FileManager.default.fileExists(atPath: hidden + "/nsprog"), "the binary must not be visible here")
+        let run = try ToolRun("profile", ["-U", "-f", "-p", String(workload.processIdentifier), "2"])
+        #expect(run.waitForExit(timeout: 20) == 0, "\(run.stderr)")
+        #expect(run.lines.contains { $0.hasPrefix("nsprog;") && $0.contains(";main;hot_outer;hot_middle;hot_leaf") }, "\(run.lines)")
+    }
+
+    #if arch(x86_64)
+    /// Code without a file (a JIT's) resolves through the /tmp/perf-PID.map the process writes.
+    @Test func jitCodeResolvesThroughThePerfMap() throws {
+        let source = """
+        #include <stdio.h>
+        #include <string.h>
+        #include <sys/mman.h>
+        #include <time.h>
+        #include <unistd.h>
+        int main(void) {
+            /* mov ecx, 10000000; 1: dec ecx; jnz 1b; ret */
+            unsigned char code[] = {0xB9, 0x80, 0x96, 0x98, 0x00, 0xFF, 0xC9, 0x75, 0xFC, 0xC3};
+            void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            memcpy(page, code, sizeof(code));
+            char path[64];
+            snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+            FILE *map = fopen(path, "w");
+            fprintf(map, "%lx %zx jitted_hot_loop\\n", (unsigned long)page, sizeof(code));
+            fclose(map);
+            time_t end = time(NULL) + 4;
+            while (time(NULL) < end) ((void (*)(void))page)();
+            unlink(path);
+            return 0;
+        }
+        """
+        let dir = programs.dir.path
+        try source.write(toFile: dir + "/jit.c", atomically: false, encoding: .utf8)
+        #expect(try runCommand("/usr/bin/clang", ["-O1", "-o", dir + "/jitprog", dir + "/jit.c"]).status == 0)
+        let workload = Process()
+        workload.executableURL = URL(fileURLWithPath: dir + "/jitprog")
+        try workload.run()
+        defer { workload.terminate(); workload.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.3)
+        let run = try ToolRun("profile", ["-U", "-p", String(workload.processIdentifier), "2"])
+        #expect(run.waitForExit(timeout: 20) == 0)
+        #expect(run.lines.contains { $0.hasPrefix("    jitted_hot_loop+0x") && $0.hasSuffix(" [perf-\(workload.processIdentifier).map]") },
+                "\(run.lines)")
+    }
+    #endif
+
     @Test func usageErrors() throws {
         for arguments in [["-p", "1", "-L", "1"], ["-U", "-K"], ["-F", "0"], ["-c", "0"], ["-F", "9", "-c", "9"], ["0"],
                           ["--stack-storage-size", "0"], ["--hash-storage-size", "0"], ["-p", "abc"], ["-p", "1,,2"], ["--nope"]] {
