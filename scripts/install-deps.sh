@@ -5,12 +5,12 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 # libbpf and what it links against; clang/llvm for BPF (the Swift toolchain's clang is used
 # when present); bpftool (tests check no program is left behind); setpriv, addpart (util-linux),
-# mount and losetup (mount), ip for test workloads; hyperfine and python3 for the benchmark.
+# mount and losetup (mount), ip and iptables for test workloads; hyperfine and python3 for the benchmark.
 packages=(
   libbpf-dev libelf-dev zlib1g-dev
   clang llvm
   bpftool
-  util-linux mount iproute2 procps
+  util-linux mount iproute2 procps iptables
   hyperfine python3
 )
 missing=()

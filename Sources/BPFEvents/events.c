@@ -4,3 +4,5 @@
 #include "opensnoop.h"
 #include "biolatency.h"
 #include "profile.h"
+#include "tcp_common.h"
+#include "tcpconnect.h"

@@ -254,6 +254,14 @@ final class ProfileTests {
     }
     #endif
 
+    /// A stack table too small for the stacks: BCC's placeholders and warning.
+    @Test func missedStacksAreReported() throws {
+        let (lines, run, _) = try folded("sys", ["--stack-storage-size", "1"])
+        #expect(lines.contains { $0.frames.contains("[Missed User Stack]") || $0.frames.contains("[Missed Kernel Stack]") }, "\(run.lines)")
+        #expect(run.stderr.contains("WARNING: "), "\(run.stderr)")
+        #expect(run.stderr.contains(" stack traces could not be displayed. Consider increasing --stack-storage-size.\n"), "\(run.stderr)")
+    }
+
     @Test func usageErrors() throws {
         for arguments in [["-p", "1", "-L", "1"], ["-U", "-K"], ["-F", "0"], ["-c", "0"], ["-F", "9", "-c", "9"], ["0"],
                           ["--stack-storage-size", "0"], ["--hash-storage-size", "0"], ["-p", "abc"], ["-p", "1,,2"], ["--nope"]] {

@@ -1,0 +1,31 @@
+/* Reading a TCP socket's identity, for the TCP tools. Include after common.bpf.h. */
+#ifndef TCP_BPF_H
+#define TCP_BPF_H
+
+#include "tcp_common.h"
+
+#define IPPROTO_TCP 6
+
+/* Addresses and ports of `sk`, read through CO-RE (struct sock_common is stable in name,
+ * not in layout). */
+static __always_inline void read_flow(const struct sock *sk, struct tcp_flow *flow)
+{
+	flow->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	flow->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	flow->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (flow->family == TOOLS_AF_INET6) {
+		BPF_CORE_READ_INTO(&flow->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
+		BPF_CORE_READ_INTO(&flow->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+	} else {
+		flow->saddr[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		flow->daddr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	}
+}
+
+/* sk_protocol was a bitfield before 5.6: the probed read handles both layouts. */
+static __always_inline bool is_tcp(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+#endif
