@@ -3,7 +3,7 @@ import PackageDescription
 
 /// The tools this package ships. tools.json is the manifest that tests and docs read;
 /// a test checks that this list and tools.json name the same tools.
-let tools = ["execsnoop", "opensnoop", "biolatency", "profile"]
+let tools = ["execsnoop", "opensnoop", "biolatency", "profile", "tcpconnect", "tcplife", "tcpretrans"]
 
 let package = Package(
     name: "swift-bpf-tools",

@@ -11,7 +11,9 @@
 static __always_inline void read_flow(const struct sock *sk, struct tcp_flow *flow)
 {
 	flow->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	flow->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* inet_sport, not skc_num: a closing socket is unhashed (skc_num cleared) before
+	 * its state changes to CLOSE */
+	flow->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	flow->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (flow->family == TOOLS_AF_INET6) {
 		BPF_CORE_READ_INTO(&flow->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);

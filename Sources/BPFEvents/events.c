@@ -6,3 +6,5 @@
 #include "profile.h"
 #include "tcp_common.h"
 #include "tcpconnect.h"
+#include "tcplife.h"
+#include "tcpretrans.h"

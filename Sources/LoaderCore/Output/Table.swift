@@ -6,14 +6,18 @@ public struct Column: Sendable {
     public let header: PyFormat
     public let row: PyFormat
     public let jsonKey: String
+    /// What the header shows: the title, or nothing for a column BCC leaves untitled.
+    public let headerText: String
 
     /// `headerFormat` and `rowFormat` are BCC's formats for this column, e.g. "%-16s " and
     /// "%-16s "; `jsonKey` defaults to the title in snake_case.
-    public init(_ title: String, header headerFormat: String, row rowFormat: String, json: String? = nil) {
+    public init(_ title: String, header headerFormat: String, row rowFormat: String, json: String? = nil,
+                untitled: Bool = false) {
         self.title = title
         self.header = PyFormat(headerFormat)
         self.row = PyFormat(rowFormat)
         self.jsonKey = json ?? Column.snakeCase(title)
+        self.headerText = untitled ? "" : title
     }
 
     static func snakeCase(_ title: String) -> String {
@@ -66,7 +70,7 @@ public struct Table: Sendable {
     }
 
     public var header: String {
-        columns.map { $0.header(.text($0.title)) }.joined()
+        columns.map { $0.header(.text($0.headerText)) }.joined()
     }
 
     public func row(_ cells: [Cell]) -> String {

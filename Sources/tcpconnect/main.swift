@@ -1,0 +1,3 @@
+import LoaderCore
+
+ToolMain.run(TCPConnect.self)

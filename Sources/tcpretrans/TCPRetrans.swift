@@ -1,0 +1,88 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// tcpretrans's options (BCC's names and meanings) and its run.
+struct TCPRetrans: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tcpretrans",
+        abstract: "Trace TCP retransmits",
+        discussion: """
+        examples:
+            ./tcpretrans           # trace TCP retransmits
+            ./tcpretrans -s        # include TCP sequence numbers
+            ./tcpretrans -l        # include TLP attempts
+            ./tcpretrans -4        # trace IPv4 family only
+            ./tcpretrans -6        # trace IPv6 family only
+            ./tcpretrans -c        # count retransmits per flow, printed at Ctrl-C
+        """)
+
+    @Flag(name: [.customShort("s"), .customLong("sequence")], help: "display TCP sequence numbers")
+    var sequence = false
+
+    @Flag(name: [.customShort("l"), .customLong("lossprobe")], help: "include tail loss probe attempts")
+    var lossProbe = false
+
+    @Flag(name: [.customShort("c"), .customLong("count")], help: "count occurred retransmits per flow")
+    var count = false
+
+    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
+    var ipv4 = false
+
+    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
+    var ipv6 = false
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if ipv4 && ipv6 { throw ValidationError("argument -6/--ipv6: not allowed with argument -4/--ipv4") }
+    }
+
+    func run() throws {
+        var cfg = tcpretrans_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.targ_family = ipv4 ? UInt32(TOOLS_AF_INET) : ipv6 ? UInt32(TOOLS_AF_INET6) : 0
+        cfg.count_mode = count ? 1 : 0
+        let bpf = try start(cfg)
+        let out = OutputSink.stdout
+        if !common.json { out.writeLine("Tracing retransmits ... Hit Ctrl-C to end") }
+        if count {
+            let counts = try bpf.map("counts")
+            try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
+                RetransPrinter.printCounts(try TCPFlow.counts(counts, descending: false), json: common.json)
+            }
+            return
+        }
+        let printer = RetransPrinter(options: self)
+        let reader = try bpf.ringBuffer { printer.print($0) }
+        printer.printHeader()
+        try EventLoop.run(reader)
+    }
+
+    private func start(_ cfg: tcpretrans_cfg) throws(BPFError) -> LoadedBPF {
+        do {
+            return try ToolSession.start(tool: "tcpretrans", object: EmbeddedObject(name: "tcpretrans", base64: embeddedBPFObjectBase64),
+                                         plan: Self.plan(lossProbes: lossProbe), config: cfg, common: common)
+        } catch {
+            guard lossProbe && error.code == .noAttachPoint && error.message.contains("tail loss probes") else { throw error }
+            throw BPFError(.noAttachPoint, "can't use -l: tail loss probes have no tracepoint, and this kernel allows neither "
+                           + "fentry nor kprobes on tcp_send_loss_probe (\(error.message))")
+        }
+    }
+
+    static func plan(lossProbes: Bool) -> AttachPlan {
+        var plan: AttachPlan = [
+            .oneOf("retransmits", [
+                ProbeCandidate(.rawTracepoint("tcp_retransmit_skb"), program: "raw_retransmit"),
+                ProbeCandidate(.tracepoint(category: "tcp", name: "tcp_retransmit_skb"), program: "tp_retransmit"),
+            ]),
+        ]
+        if lossProbes {
+            plan.append(.oneOf("tail loss probes", [
+                ProbeCandidate(.fentry("tcp_send_loss_probe"), program: "fentry_loss_probe"),
+                ProbeCandidate(.kprobe("tcp_send_loss_probe"), program: "kprobe_loss_probe"),
+            ]))
+        }
+        return plan
+    }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tcplife: one event per TCP session when it closes, with its lifespan and bytes.
+ *
+ * BCC's method, on sock:inet_sock_set_state: the first state below FIN_WAIT1 starts the
+ * clock; the task on the CPU when the socket enters SYN_SENT (the connecting client) or
+ * LAST_ACK (the server closing) is remembered as its owner; CLOSE reports it, with the
+ * socket's bytes acked and received. Sessions open before the tool started are skipped.
+ */
+#include "vmlinux.h"
+#include "tcplife.h"
+#include "common.bpf.h"
+#include "ringbuf.bpf.h"
+#include "tcp.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_FIN_WAIT1 4
+#define TCP_CLOSE 7
+#define TCP_LAST_ACK 9
+
+const volatile struct tcplife_cfg cfg = {};
+
+struct owner {
+	__u32 pid;
+	char comm[TOOLS_TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u64);
+	__type(value, __u64);
+} birth SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u64);
+	__type(value, struct owner);
+} whoami SEC(".maps");
+
+/* -L / -D: the local and remote ports wanted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);  /* sized from user space */
+	__type(key, __u16);
+	__type(value, __u8);
+} lports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);  /* sized from user space */
+	__type(key, __u16);
+	__type(value, __u8);
+} dports SEC(".maps");
+
+static __always_inline void state_change(const struct sock *sk, int newstate)
+{
+	__u64 skaddr = (__u64)sk;
+	struct tcplife_event e = {};
+	read_flow(sk, &e.flow);
+	if (cfg.filter_lports && !bpf_map_lookup_elem(&lports, &e.flow.sport))
+		return;
+	if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &e.flow.dport))
+		return;
+
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (newstate < TCP_FIN_WAIT1) {
+		/* the first such state is the session's birth; before the PID filter, so that
+		 * no creation is missed */
+		__u64 ts = bpf_ktime_get_ns();
+		bpf_map_update_elem(&birth, &skaddr, &ts, BPF_NOEXIST);
+	}
+	if (newstate == TCP_SYN_SENT || newstate == TCP_LAST_ACK) {
+		if (cfg.targ_tgid && cfg.targ_tgid != tgid)
+			return;
+		struct owner me = { .pid = tgid };
+		bpf_get_current_comm(&me.comm, sizeof(me.comm));
+		bpf_map_update_elem(&whoami, &skaddr, &me, BPF_ANY);
+	}
+	if (newstate != TCP_CLOSE)
+		return;
+
+	__u64 *tsp = bpf_map_lookup_elem(&birth, &skaddr);
+	struct owner *owner = bpf_map_lookup_elem(&whoami, &skaddr);
+	if (!tsp) {
+		bpf_map_delete_elem(&whoami, &skaddr);
+		return;  /* born before the tool started */
+	}
+	__u64 now = bpf_ktime_get_ns();
+	e.span_us = (now - *tsp) / 1000;
+	e.ts_us = now / 1000;
+	bpf_map_delete_elem(&birth, &skaddr);
+	if (owner) {
+		e.pid = owner->pid;
+		__builtin_memcpy(e.comm, owner->comm, sizeof(e.comm));
+	} else {
+		e.pid = tgid;
+		bpf_get_current_comm(&e.comm, sizeof(e.comm));
+	}
+	bpf_map_delete_elem(&whoami, &skaddr);
+	if (cfg.targ_tgid && cfg.targ_tgid != e.pid)
+		return;
+	if (cfg.targ_family && cfg.targ_family != e.flow.family)
+		return;
+	if (!common_filters_pass(&cfg.common, e.pid))
+		return;
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	e.rx_bytes = BPF_CORE_READ(tp, bytes_received);
+	e.tx_bytes = BPF_CORE_READ(tp, bytes_acked);
+	emit(&e, sizeof(e));
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int raw_set_state(u64 *ctx)
+{
+	const struct sock *sk = (const struct sock *)ctx[0];
+	if (is_tcp(sk))
+		state_change(sk, (int)ctx[2]);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol == IPPROTO_TCP)
+		state_change((const struct sock *)ctx->skaddr, ctx->newstate);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
