@@ -6,15 +6,20 @@
 
 #define IPPROTO_TCP 6
 
+/* The ports of `sk`, host order. inet_sport, not skc_num: a closing socket is unhashed
+ * (skc_num cleared) before its state changes to CLOSE. */
+static __always_inline void read_ports(const struct sock *sk, struct tcp_flow *flow)
+{
+	flow->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	flow->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
 /* Addresses and ports of `sk`, read through CO-RE (struct sock_common is stable in name,
  * not in layout). */
 static __always_inline void read_flow(const struct sock *sk, struct tcp_flow *flow)
 {
 	flow->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	/* inet_sport, not skc_num: a closing socket is unhashed (skc_num cleared) before
-	 * its state changes to CLOSE */
-	flow->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	flow->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	read_ports(sk, flow);
 	if (flow->family == TOOLS_AF_INET6) {
 		BPF_CORE_READ_INTO(&flow->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
 		BPF_CORE_READ_INTO(&flow->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);

@@ -57,12 +57,14 @@ struct {
 static __always_inline void state_change(const struct sock *sk, int newstate)
 {
 	__u64 skaddr = (__u64)sk;
-	struct tcplife_event e = {};
-	read_flow(sk, &e.flow);
-	if (cfg.filter_lports && !bpf_map_lookup_elem(&lports, &e.flow.sport))
-		return;
-	if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &e.flow.dport))
-		return;
+	if (cfg.filter_lports || cfg.filter_dports) {
+		struct tcp_flow ports;
+		read_ports(sk, &ports);
+		if (cfg.filter_lports && !bpf_map_lookup_elem(&lports, &ports.sport))
+			return;
+		if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &ports.dport))
+			return;
+	}
 
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (newstate < TCP_FIN_WAIT1) {
@@ -87,6 +89,7 @@ static __always_inline void state_change(const struct sock *sk, int newstate)
 		bpf_map_delete_elem(&whoami, &skaddr);
 		return;  /* born before the tool started */
 	}
+	struct tcplife_event e = {};
 	__u64 now = bpf_ktime_get_ns();
 	e.span_us = (now - *tsp) / 1000;
 	e.ts_us = now / 1000;
@@ -101,6 +104,7 @@ static __always_inline void state_change(const struct sock *sk, int newstate)
 	bpf_map_delete_elem(&whoami, &skaddr);
 	if (cfg.targ_tgid && cfg.targ_tgid != e.pid)
 		return;
+	read_flow(sk, &e.flow);
 	if (cfg.targ_family && cfg.targ_family != e.flow.family)
 		return;
 	if (!common_filters_pass(&cfg.common, e.pid))

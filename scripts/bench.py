@@ -13,6 +13,12 @@ work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sample
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
 are sampled at 4999 Hertz on every CPU).
 
+For tcpconnect, tcplife and tcpretrans: start-up to the header, and the slowdown of a storm of
+5,000 loopback connections (a C program: connect, then close, against its own listener) with
+each tool attached versus not, and the rows the tool printed for the storm (tcpconnect: one per
+connect; tcplife: two per connection, client and server sockets; tcpretrans: none expected),
+counted as every row printed during the storm (the machine is otherwise idle).
+
 For biolatency: start-up to its banner, and the slowdown of a storm of 50,000 synchronous
 O_DIRECT 4 KiB reads (dd) on a loop device over a file in /tmp with biolatency attached versus
 not, and how many of the storm's I/Os its histogram counted.
@@ -220,6 +226,71 @@ def compile_c(source, path):
     subprocess.run(["clang", "-O1", "-fno-omit-frame-pointer", "-fno-inline", "-o", path, path + ".c"], check=True)
 
 
+CONNECT_STORM = 5000
+CONNECT_PROGRAM = r"""
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static int listener;
+static void *serve(void *arg) { for (;;) { int c = accept(listener, NULL, NULL); if (c >= 0) close(c); } return arg; }
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(addr);
+    listener = socket(AF_INET, SOCK_STREAM, 0);
+    bind(listener, (struct sockaddr *)&addr, sizeof(addr));
+    listen(listener, 4096);
+    getsockname(listener, (struct sockaddr *)&addr, &len);
+    pthread_t t;
+    pthread_create(&t, NULL, serve, NULL);
+    for (int i = 0; i < n; i++) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct linger l = { 1, 0 };  /* RST on close: no TIME_WAIT pile-up over the runs */
+        setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+        if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) != 0) return 1;
+        close(s);
+    }
+    usleep(100000);
+    return 0;
+}
+"""
+
+
+def tcp_bench(bin_dir, runs):
+    """Alternating untraced/traced connect storms for each TCP tool."""
+    results, lost_total = {}, {}
+    with tempfile.TemporaryDirectory(prefix="bench-tcp-") as d:
+        storm = os.path.join(d, "connects")
+        with open(storm + ".c", "w") as f:
+            f.write(CONNECT_PROGRAM)
+        subprocess.run(["clang", "-O2", "-pthread", "-o", storm, storm + ".c"], check=True)
+        for tool in ("tcpconnect", "tcplife", "tcpretrans"):
+            binary = os.path.join(bin_dir, tool)
+            ratios, rows = [], []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                subprocess.run([storm, str(CONNECT_STORM)], check=True)
+                base = time.perf_counter() - t0
+                # rows are read as they come: a pipe left full would stall the tool and lose events
+                traced = Traced(binary, [], lambda line: bool(line.strip()))
+                if tool != "tcplife":  # the banner came first: wait for the header too
+                    while traced.matched < 1:
+                        time.sleep(0.01)
+                before = traced.matched
+                t0 = time.perf_counter()
+                subprocess.run([storm, str(CONNECT_STORM)], check=True)
+                ratios.append((time.perf_counter() - t0) / base)
+                time.sleep(0.2)
+                _, _, lost = traced.finish()
+                rows.append(traced.matched - before)
+                lost_total[tool] = lost_total.get(tool, 0) + lost
+            results[tool] = (statistics.median(ratios), min(rows), max(rows), lost_total.get(tool, 0))
+    return results
+
+
 def profile_bench(binary, runs):
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as d:
         cpu = os.path.join(d, "cpu")
@@ -271,10 +342,12 @@ def main():
     opensnoop = os.path.join(args.bin, "opensnoop")
     biolatency = os.path.join(args.bin, "biolatency")
     profile = os.path.join(args.bin, "profile")
+    tcp_tools = [os.path.join(args.bin, t) for t in ("tcpconnect", "tcplife", "tcpretrans")]
 
     print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
-    wanted = set(args.only.split(",")) if args.only else {"execsnoop", "opensnoop", "biolatency", "profile"}
-    for tool in (t for t in (execsnoop, opensnoop, biolatency, profile) if os.path.basename(t) in wanted):
+    wanted = set(args.only.split(",")) if args.only else {"execsnoop", "opensnoop", "biolatency", "profile",
+                                                          "tcpconnect", "tcplife", "tcpretrans"}
+    for tool in (t for t in [execsnoop, opensnoop, biolatency, profile] + tcp_tools if os.path.basename(t) in wanted):
         med, lo, hi = startup_ms(tool, args.startup_runs)
         print(f"{os.path.basename(tool)}: start-up to header (banner): median {med:.1f} ms (min {lo:.1f}, max {hi:.1f}; target <= 30 ms)")
         cold = dict(os.environ, BPF_TOOLS_BTF_CACHE="0")
@@ -314,6 +387,14 @@ def main():
         print(f"profile: CPU-bound program slowdown x{slowdowns[49]:.3f} at 49 Hz (target <= x1.01), "
               f"x{slowdowns[999]:.3f} at 999 Hz (target <= x1.03)")
         print(f"profile: {stacks} distinct stacks symbolized and printed in {report_s:.2f} s (target < 1 s for 10,000)")
+
+    tcp_wanted = [t for t in ("tcpconnect", "tcplife", "tcpretrans") if t in wanted]
+    if tcp_wanted:
+        expected = {"tcpconnect": CONNECT_STORM, "tcplife": 2 * CONNECT_STORM, "tcpretrans": 0}
+        for tool, (slowdown, lo, hi, lost) in tcp_bench(args.bin, args.runs).items():
+            if tool in tcp_wanted:
+                print(f"{tool}: loopback connect storm of {CONNECT_STORM}: slowdown x{slowdown:.3f} (target <= x1.10); "
+                      f"rows for the storm {lo}-{hi} (expected {expected[tool]}), lost {lost}")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ struct TCPConnect: ParsableCommand {
             for port in wanted { try map.update(port, UInt8(1)) }
         })
         let out = OutputSink.stdout
-        if !common.json { out.writeLine("Tracing connect ... Hit Ctrl-C to end") }
+        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
+        if common.json { Diagnostics.line("Tracing connect ... Hit Ctrl-C to end") } else { out.writeLine("Tracing connect ... Hit Ctrl-C to end") }
         if count {
             let counts = try bpf.map("counts")
             try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {

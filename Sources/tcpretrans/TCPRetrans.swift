@@ -45,7 +45,8 @@ struct TCPRetrans: ParsableCommand {
         cfg.count_mode = count ? 1 : 0
         let bpf = try start(cfg)
         let out = OutputSink.stdout
-        if !common.json { out.writeLine("Tracing retransmits ... Hit Ctrl-C to end") }
+        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
+        if common.json { Diagnostics.line("Tracing retransmits ... Hit Ctrl-C to end") } else { out.writeLine("Tracing retransmits ... Hit Ctrl-C to end") }
         if count {
             let counts = try bpf.map("counts")
             try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {

@@ -85,7 +85,7 @@ final class ProfileTests {
     /// Folded lines "frames count" of one run of profile over `mode`'s program.
     func folded(_ mode: String, _ options: [String], seconds: Int = 2) throws -> (lines: [(frames: [String], count: Int)], run: ToolRun, pid: Int32) {
         let workload = try programs.start(mode, seconds: Double(seconds) + 1.5)
-        defer { workload.terminate(); workload.waitUntilExit() }
+        defer { workload.kill(); workload.waitUntilExit() }
         let run = try ToolRun("profile", ["-f", "-p", String(workload.processIdentifier)] + options + [String(seconds)])
         #expect(run.waitForExit(timeout: Double(seconds) + 20) == 0, "stderr: \(run.stderr)")
         let lines = run.lines.compactMap { line -> ([String], Int)? in
@@ -109,7 +109,7 @@ final class ProfileTests {
 
     @Test func sharedLibraryAndPIEResolve() throws {
         let workload = try programs.start("lib", seconds: 3.5)
-        defer { workload.terminate(); workload.waitUntilExit() }
+        defer { workload.kill(); workload.waitUntilExit() }
         let run = try ToolRun("profile", ["-U", "-p", String(workload.processIdentifier), "2"])
         #expect(run.waitForExit(timeout: 20) == 0)
         let text = run.lines.joined(separator: "\n")
@@ -173,7 +173,7 @@ final class ProfileTests {
 
     @Test func jsonObjectPerStack() throws {
         let workload = try programs.start("cpu", seconds: 3)
-        defer { workload.terminate(); workload.waitUntilExit() }
+        defer { workload.kill(); workload.waitUntilExit() }
         let run = try ToolRun("profile", ["--json", "-p", String(workload.processIdentifier), "1"])
         #expect(run.waitForExit(timeout: 20) == 0)
         let objects = run.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -206,7 +206,7 @@ final class ProfileTests {
         workload.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         workload.arguments = ["-m", "--propagation", "private", "/bin/sh", "-c", script]
         try workload.run()
-        defer { workload.terminate(); workload.waitUntilExit(); try? FileManager.default.removeItem(atPath: hidden) }
+        defer { workload.kill(); workload.waitUntilExit(); try? FileManager.default.removeItem(atPath: hidden) }
         Thread.sleep(forTimeInterval: 0.5)
         #expect(!FileManager.default.fileExists(atPath: hidden + "/nsprog"), "the binary must not be visible here")
         let run = try ToolRun("profile", ["-U", "-f", "-p", String(workload.processIdentifier), "2"])
@@ -245,7 +245,7 @@ final class ProfileTests {
         let workload = Process()
         workload.executableURL = URL(fileURLWithPath: dir + "/jitprog")
         try workload.run()
-        defer { workload.terminate(); workload.waitUntilExit() }
+        defer { workload.kill(); workload.waitUntilExit() }
         Thread.sleep(forTimeInterval: 0.3)
         let run = try ToolRun("profile", ["-U", "-p", String(workload.processIdentifier), "2"])
         #expect(run.waitForExit(timeout: 20) == 0)

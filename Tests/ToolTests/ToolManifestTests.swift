@@ -7,6 +7,9 @@ import Testing
 @testable import opensnoop
 @testable import biolatency
 @testable import profile
+@testable import tcpconnect
+@testable import tcplife
+@testable import tcpretrans
 
 /// What a tool is, seen through the code: its parser, its header and its probe plan.
 struct ToolUnderTest: Sendable {
@@ -44,6 +47,24 @@ let toolsUnderTest: [ToolUnderTest] = [
         header: { try Profile.parse($0).banner },
         plans: ["": Profile.plan],
         object: EmbeddedObject(name: "profile", base64: profile.embeddedBPFObjectBase64)),
+    ToolUnderTest(
+        name: "tcpconnect",
+        parse: { _ = try TCPConnect.parse($0) },
+        header: { ConnectPrinter(options: try TCPConnect.parse($0)).header },
+        plans: ["": TCPConnect.plan],
+        object: EmbeddedObject(name: "tcpconnect", base64: tcpconnect.embeddedBPFObjectBase64)),
+    ToolUnderTest(
+        name: "tcplife",
+        parse: { _ = try TCPLife.parse($0) },
+        header: { LifePrinter(options: try TCPLife.parse($0)).header },
+        plans: ["": TCPLife.plan],
+        object: EmbeddedObject(name: "tcplife", base64: tcplife.embeddedBPFObjectBase64)),
+    ToolUnderTest(
+        name: "tcpretrans",
+        parse: { _ = try TCPRetrans.parse($0) },
+        header: { RetransPrinter(options: try TCPRetrans.parse($0)).header },
+        plans: ["": TCPRetrans.plan(lossProbes: false), "-l": TCPRetrans.plan(lossProbes: true)],
+        object: EmbeddedObject(name: "tcpretrans", base64: tcpretrans.embeddedBPFObjectBase64)),
 ]
 
 @Suite struct ToolManifestTests {
@@ -158,6 +179,12 @@ let toolsUnderTest: [ToolUnderTest] = [
         try bio.configure(biolatency_cfg())
         var prof = try BPFObject(toolsUnderTest[3].object)
         try prof.configure(profile_cfg())
+        var connect = try BPFObject(toolsUnderTest[4].object)
+        try connect.configure(tcpconnect_cfg())
+        var life = try BPFObject(toolsUnderTest[5].object)
+        try life.configure(tcplife_cfg())
+        var retrans = try BPFObject(toolsUnderTest[6].object)
+        try retrans.configure(tcpretrans_cfg())
         #expect(throws: BPFError.self) { try open.configure(UInt8(0)) }
     }
 
@@ -169,6 +196,7 @@ let toolsUnderTest: [ToolUnderTest] = [
         case "NAME", "LINE": return "x"
         case "FLAG": return "O_CREAT"
         case "BUFFER_PAGES": return "64"
+        case "PORT", "LOCALPORT", "REMOTEPORT": return "80,443"
         default: return "1"
         }
     }

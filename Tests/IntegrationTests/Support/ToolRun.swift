@@ -185,3 +185,10 @@ private func bpftool(_ arguments: [String]) throws -> [[String: Any]] {
     process.waitUntilExit()
     return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
 }
+
+extension Process {
+    /// SIGKILL: the test runner may block SIGTERM, and a blocked mask is inherited.
+    func kill() {
+        if isRunning { Glibc.kill(processIdentifier, SIGKILL) }
+    }
+}
