@@ -64,7 +64,8 @@ SEC("raw_tp/inet_sock_set_state")
 int raw_set_state(u64 *ctx)
 {
 	const struct sock *sk = (const struct sock *)ctx[0];
-	if (is_tcp(sk))
+	/* the states first: they are in the arguments, the protocol needs a read */
+	if ((int)ctx[2] == TCP_SYN_SENT && (int)ctx[1] == TCP_CLOSE && is_tcp(sk))
 		syn_sent(sk, (int)ctx[1], (int)ctx[2]);
 	return 0;
 }

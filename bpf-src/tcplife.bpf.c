@@ -3,8 +3,9 @@
  *
  * BCC's method, on sock:inet_sock_set_state: the first state below FIN_WAIT1 starts the
  * clock; the task on the CPU when the socket enters SYN_SENT (the connecting client) or
- * LAST_ACK (the server closing) is remembered as its owner; CLOSE reports it, with the
- * socket's bytes acked and received. Sessions open before the tool started are skipped.
+ * LAST_ACK (the server closing) is remembered as its owner; CLOSE reports it (or the task on
+ * the CPU then, when no owner is known), with the socket's bytes acked and received.
+ * Sessions open before the tool started are skipped.
  */
 #include "vmlinux.h"
 #include "tcplife.h"
@@ -20,8 +21,12 @@
 
 const volatile struct tcplife_cfg cfg = {};
 
-struct owner {
-	__u32 pid;
+/* A session being watched: when it started and who owns it. One map, so that each state
+ * change costs at most one map operation (they dominate the cost, ~0.3 us each here). */
+struct session {
+	__u64 ts;
+	__u32 pid;             /* 0 until an owner is known */
+	__u32 _pad;
 	char comm[TOOLS_TASK_COMM_LEN];
 };
 
@@ -29,15 +34,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u64);
-	__type(value, __u64);
-} birth SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u64);
-	__type(value, struct owner);
-} whoami SEC(".maps");
+	__type(value, struct session);
+} sessions SEC(".maps");
 
 /* -L / -D: the local and remote ports wanted. */
 struct {
@@ -54,7 +52,7 @@ struct {
 	__type(value, __u8);
 } dports SEC(".maps");
 
-static __always_inline void state_change(const struct sock *sk, int newstate)
+static __always_inline void state_change(const struct sock *sk, int oldstate, int newstate)
 {
 	__u64 skaddr = (__u64)sk;
 	if (cfg.filter_lports || cfg.filter_dports) {
@@ -67,41 +65,47 @@ static __always_inline void state_change(const struct sock *sk, int newstate)
 	}
 
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	bool owner_wanted = !cfg.targ_tgid || cfg.targ_tgid == tgid;
 	if (newstate < TCP_FIN_WAIT1) {
-		/* the first such state is the session's birth; before the PID filter, so that
-		 * no creation is missed */
-		__u64 ts = bpf_ktime_get_ns();
-		bpf_map_update_elem(&birth, &skaddr, &ts, BPF_NOEXIST);
-	}
-	if (newstate == TCP_SYN_SENT || newstate == TCP_LAST_ACK) {
-		if (cfg.targ_tgid && cfg.targ_tgid != tgid)
+		/* The first such state is the session's birth; recorded before the PID filter so
+		 * that no creation is missed. SYN_SENT -> ESTABLISHED was seen at SYN_SENT. */
+		if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT)
 			return;
-		struct owner me = { .pid = tgid };
-		bpf_get_current_comm(&me.comm, sizeof(me.comm));
-		bpf_map_update_elem(&whoami, &skaddr, &me, BPF_ANY);
+		struct session new = { .ts = bpf_ktime_get_ns() };
+		if (newstate == TCP_SYN_SENT && owner_wanted) {
+			new.pid = tgid;
+			bpf_get_current_comm(&new.comm, sizeof(new.comm));
+		}
+		bpf_map_update_elem(&sessions, &skaddr, &new, BPF_NOEXIST);
+		return;
+	}
+	if (newstate == TCP_LAST_ACK) {
+		/* the task closing after its peer (a server, usually) becomes the owner, as in BCC */
+		struct session *known = bpf_map_lookup_elem(&sessions, &skaddr);
+		if (known && owner_wanted) {
+			known->pid = tgid;
+			bpf_get_current_comm(&known->comm, sizeof(known->comm));
+		}
+		return;
 	}
 	if (newstate != TCP_CLOSE)
 		return;
 
-	__u64 *tsp = bpf_map_lookup_elem(&birth, &skaddr);
-	struct owner *owner = bpf_map_lookup_elem(&whoami, &skaddr);
-	if (!tsp) {
-		bpf_map_delete_elem(&whoami, &skaddr);
+	struct session *session = bpf_map_lookup_elem(&sessions, &skaddr);
+	if (!session)
 		return;  /* born before the tool started */
-	}
 	struct tcplife_event e = {};
 	__u64 now = bpf_ktime_get_ns();
-	e.span_us = (now - *tsp) / 1000;
+	e.span_us = (now - session->ts) / 1000;
 	e.ts_us = now / 1000;
-	bpf_map_delete_elem(&birth, &skaddr);
-	if (owner) {
-		e.pid = owner->pid;
-		__builtin_memcpy(e.comm, owner->comm, sizeof(e.comm));
+	if (session->pid) {
+		e.pid = session->pid;
+		__builtin_memcpy(e.comm, session->comm, sizeof(e.comm));
 	} else {
 		e.pid = tgid;
 		bpf_get_current_comm(&e.comm, sizeof(e.comm));
 	}
-	bpf_map_delete_elem(&whoami, &skaddr);
+	bpf_map_delete_elem(&sessions, &skaddr);
 	if (cfg.targ_tgid && cfg.targ_tgid != e.pid)
 		return;
 	read_flow(sk, &e.flow);
@@ -120,7 +124,7 @@ int raw_set_state(u64 *ctx)
 {
 	const struct sock *sk = (const struct sock *)ctx[0];
 	if (is_tcp(sk))
-		state_change(sk, (int)ctx[2]);
+		state_change(sk, (int)ctx[1], (int)ctx[2]);
 	return 0;
 }
 
@@ -128,7 +132,7 @@ SEC("tracepoint/sock/inet_sock_set_state")
 int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol == IPPROTO_TCP)
-		state_change((const struct sock *)ctx->skaddr, ctx->newstate);
+		state_change((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
 	return 0;
 }
 
