@@ -35,4 +35,15 @@ static __always_inline bool is_tcp(const struct sock *sk)
 	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
 }
 
+/* Count modes (-c): one more for `flow` in `map` (a hash of struct tcp_flow to __u64); a
+ * flow that does not fit is counted as lost. */
+static __always_inline void count_flow(void *map, const struct tcp_flow *flow)
+{
+	__u64 one = 1, *count = bpf_map_lookup_elem(map, flow);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+	else if (bpf_map_update_elem(map, flow, &one, BPF_NOEXIST))
+		count_lost();
+}
+
 #endif

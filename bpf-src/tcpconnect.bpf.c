@@ -99,11 +99,7 @@ int tp_exit_connect(struct syscall_exit_ctx *ctx)
 		return 0;
 	if (cfg.count_mode) {
 		e.flow.sport = 0;
-		__u64 one = 1, *count = bpf_map_lookup_elem(&counts, &e.flow);
-		if (count)
-			__sync_fetch_and_add(count, 1);
-		else if (bpf_map_update_elem(&counts, &e.flow, &one, BPF_NOEXIST))
-			count_lost();
+		count_flow(&counts, &e.flow);
 		return 0;
 	}
 	e.ts_us = bpf_ktime_get_ns() / 1000;

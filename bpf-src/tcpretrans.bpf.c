@@ -27,11 +27,7 @@ static __always_inline void report(const struct sock *sk, const struct sk_buff *
 	if (cfg.common.filter_cgroup && !common_filters_pass(&cfg.common, bpf_get_current_pid_tgid() >> 32))
 		return;
 	if (cfg.count_mode) {
-		__u64 one = 1, *count = bpf_map_lookup_elem(&counts, &e.flow);
-		if (count)
-			__sync_fetch_and_add(count, 1);
-		else if (bpf_map_update_elem(&counts, &e.flow, &one, BPF_NOEXIST))
-			count_lost();
+		count_flow(&counts, &e.flow);
 		return;
 	}
 	e.pid = bpf_get_current_pid_tgid() >> 32;

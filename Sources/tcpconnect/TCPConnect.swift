@@ -33,11 +33,7 @@ struct TCPConnect: ParsableCommand {
             help: ArgumentHelp("comma-separated list of destination ports to trace.", valueName: "PORT"))
     var ports: PortList?
 
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @OptionGroup var family: FamilyOptions
 
     @Flag(name: [.customShort("L"), .customLong("lport")], help: "include LPORT on output")
     var lport = false
@@ -57,7 +53,6 @@ struct TCPConnect: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("argument -6/--ipv6: not allowed with argument -4/--ipv4") }
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
         if let uid, uid < 0 || uid >= Int(TOOLS_INVALID_UID) { throw ValidationError("argument -u/--uid: invalid UID value: '\(uid)'") }
         if dns && count { throw ValidationError("argument -d/--dns: not allowed with argument -c/--count") }
@@ -72,7 +67,7 @@ struct TCPConnect: ParsableCommand {
         cfg.common = try common.bpfConfig()
         cfg.targ_tgid = UInt32(pid ?? 0)
         cfg.targ_uid = uid.map(UInt32.init) ?? TOOLS_INVALID_UID
-        cfg.targ_family = ipv4 ? UInt32(TOOLS_AF_INET) : ipv6 ? UInt32(TOOLS_AF_INET6) : 0
+        cfg.targ_family = family.bpfFamily
         cfg.filter_ports = ports == nil ? 0 : 1
         cfg.count_mode = count ? 1 : 0
         let wanted = ports?.ports ?? []

@@ -44,16 +44,11 @@ struct TCPLife: ParsableCommand {
             help: ArgumentHelp("comma-separated list of remote ports to trace.", valueName: "REMOTEPORT"))
     var remotePorts: PortList?
 
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @OptionGroup var family: FamilyOptions
 
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("argument -6/--ipv6: not allowed with argument -4/--ipv4") }
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
     }
 
@@ -61,7 +56,7 @@ struct TCPLife: ParsableCommand {
         var cfg = tcplife_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_tgid = UInt32(pid ?? 0)
-        cfg.targ_family = ipv4 ? UInt32(TOOLS_AF_INET) : ipv6 ? UInt32(TOOLS_AF_INET6) : 0
+        cfg.targ_family = family.bpfFamily
         cfg.filter_lports = localPorts == nil ? 0 : 1
         cfg.filter_dports = remotePorts == nil ? 0 : 1
         let (local, remote) = (localPorts?.ports ?? [], remotePorts?.ports ?? [])

@@ -26,22 +26,15 @@ struct TCPRetrans: ParsableCommand {
     @Flag(name: [.customShort("c"), .customLong("count")], help: "count occurred retransmits per flow")
     var count = false
 
-    @Flag(name: [.customShort("4"), .customLong("ipv4")], help: "trace IPv4 family only")
-    var ipv4 = false
-
-    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "trace IPv6 family only")
-    var ipv6 = false
+    @OptionGroup var family: FamilyOptions
 
     @OptionGroup var common: CommonOptions
 
-    func validate() throws {
-        if ipv4 && ipv6 { throw ValidationError("argument -6/--ipv6: not allowed with argument -4/--ipv4") }
-    }
 
     func run() throws {
         var cfg = tcpretrans_cfg()
         cfg.common = try common.bpfConfig()
-        cfg.targ_family = ipv4 ? UInt32(TOOLS_AF_INET) : ipv6 ? UInt32(TOOLS_AF_INET6) : 0
+        cfg.targ_family = family.bpfFamily
         cfg.count_mode = count ? 1 : 0
         let bpf = try start(cfg)
         let out = OutputSink.stdout
