@@ -1,0 +1,73 @@
+import Testing
+@testable import LoaderCore
+
+/// The core pieces the TCP tools and profile share, on values whose answers are known.
+@Suite struct NetAndSymbolTests {
+    @Test func addressesPrintAsInetNtop() {
+        // bytes as the kernel stores them (network order), loaded little-endian
+        #expect(IPAddress(family: 2, bytes: (0x0100_007F, 0)).description == "127.0.0.1")
+        #expect(IPAddress(family: 2, bytes: (0x0100_007F, 0)).version == 4)
+        #expect(IPAddress(family: 10, bytes: (0, 0x0100_0000_0000_0000)).description == "::1")
+        // fe80::1:22 -> fe 80 00 .. 00 01 00 22
+        let low: UInt64 = 0x2200_0100_0000_0000
+        #expect(IPAddress(family: 10, bytes: (0x80FE, low)).description == "fe80::1:22")
+        #expect(IPAddress(family: 10, bytes: (0, 0x0100_007F_FFFF_0000)).description == "::ffff:127.0.0.1")
+    }
+
+    @Test func tcpStateNamesAsBCC() {
+        #expect(TCPState.name(1) == "ESTABLISHED")
+        #expect(TCPState.name(2) == "SYN_SENT")
+        #expect(TCPState.name(12) == "NEW_SYN_RECV")
+        #expect(TCPState.name(99) == "99")
+    }
+
+    @Test func portLists() {
+        #expect(PortList(argument: "80")?.ports == [80])
+        #expect(PortList(argument: "80,443")?.ports == [80, 443])
+        for bad in ["", "0", "65536", "80,", ",80", "http", "80;443", "-1"] {
+            #expect(PortList(argument: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func framesRenderAsBCCSym() {
+        #expect(Frame(name: "main", offset: 0x12, module: "a.out").detailed == "main+0x12 [a.out]")
+        #expect(Frame(name: "main", offset: 0x12, module: "a.out").bare == "main")
+        #expect(Frame(name: nil, module: "libc.so.6").detailed == "[unknown] [libc.so.6]")
+        #expect(Frame.unknown.detailed == "[unknown]")
+        #expect(Frame.unknown.bare == "[unknown]")
+    }
+
+    @Test func symbolLookupHonoursSizesAndAliases() {
+        let table = SymbolTable([
+            .init(start: 0x1000, size: 0x100, name: "first"),
+            .init(start: 0x2000, size: 0, name: "alias"),
+            .init(start: 0x2000, size: 0x80, name: "sized"),
+            .init(start: 0x3000, size: 0, name: "open_ended"),
+        ])
+        #expect(table.lookup(0x0fff) == nil)
+        #expect(table.lookup(0x1000)?.name == "first")
+        #expect(table.lookup(0x10ff)?.offset == 0xff)
+        #expect(table.lookup(0x1100) == nil)  // past first's size, before the next symbol
+        #expect(table.lookup(0x2010)?.name == "sized")
+        #expect(table.lookup(0x2010)?.offset == 0x10)
+        #expect(table.lookup(0x3456)?.name == "open_ended")
+    }
+
+    @Test func perfMapsAndMappingsParse() {
+        let perf = UserSymbols.parsePerfMap("7f0000001000 20 jitted_a\n0x7f0000002000 0x10 jitted b\nnonsense\n")
+        #expect(perf.lookup(0x7f00_0000_1010)?.name == "jitted_a")
+        #expect(perf.lookup(0x7f00_0000_2004)?.name == "jitted b")
+        #expect(perf.lookup(0x7f00_0000_2010) == nil)
+        let mapping = UserSymbols.parse("55d0c8a00000-55d0c8a02000 r-xp 00002000 fd:00 1234   /usr/bin/x y")
+        #expect(mapping?.start == 0x55d0_c8a0_0000 && mapping?.offset == 0x2000 && mapping?.path == "/usr/bin/x y")
+        #expect(UserSymbols.parse("55d0c8a00000-55d0c8a02000 rw-p 00000000 00:00 0") == nil)  // not executable
+    }
+
+    @Test func flameGraphEscapesAndScales() {
+        let svg = FlameGraph(title: "t", samples: [(["a<b>", "leaf_[k]"], 3), (["a<b>", "other"], 1)]).svg()
+        #expect(svg.contains("a&lt;b&gt; (4 samples, 100%)"))
+        #expect(svg.contains("leaf (3 samples, 75%)"))
+        #expect(svg.contains("other (1 samples, 25%)"))
+        #expect(!svg.contains("<b>"))
+    }
+}
