@@ -159,6 +159,16 @@ static __always_inline bool start_wanted(__u32 dev, __u64 sector)
 	return true;
 }
 
+/* Takes a free slot. Compare-and-swap needs Linux 5.12; before it two CPUs could both take
+ * one slot, and the I/O whose start is overwritten is not counted. */
+static __always_inline bool claim(__u64 *id, __u64 value)
+{
+	if (LINUX_KERNEL_VERSION >= KERNEL_VERSION(5, 12, 0))
+		return __sync_val_compare_and_swap(id, 0, value) == 0;
+	*id = value;
+	return true;
+}
+
 static __always_inline struct start_slot *start_slot(struct start_key *key, __u32 probe)
 {
 	__u32 index = start_hash(key, probe) & (START_SLOTS - 1);
@@ -182,7 +192,7 @@ static __always_inline void record_start(struct start_key *key, bool issue)
 	}
 	for (probe = 0; probe < START_PROBES; probe++) {
 		slot = start_slot(key, probe);
-		if (slot && slot->id == 0 && __sync_val_compare_and_swap(&slot->id, 0, key->id) == 0) {
+		if (slot && slot->id == 0 && claim(&slot->id, key->id)) {
 			slot->sector = key->sector;
 			slot->ts = ts;
 			return;
@@ -244,8 +254,8 @@ static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags
 	__u64 slot = log2l_slot(delta);
 	if (slot >= BIOLATENCY_SLOTS)
 		slot = BIOLATENCY_SLOTS - 1;
-	__sync_fetch_and_add(&hist->slots[slot], 1);
-	__sync_fetch_and_add(&hist->total, delta);
+	atomic_add(&hist->slots[slot], 1);
+	atomic_add(&hist->total, delta);
 }
 
 static __always_inline void rq_done(struct request *rq)

@@ -65,7 +65,7 @@ int do_perf_event(struct bpf_perf_event_data *ctx)
 
 	__u64 *count = bpf_map_lookup_elem(&counts, &key);
 	if (count) {
-		__sync_fetch_and_add(count, 1);
+		atomic_add(count, 1);
 		return 0;
 	}
 	__u64 one = 1;
@@ -73,7 +73,7 @@ int do_perf_event(struct bpf_perf_event_data *ctx)
 	if (err == -EEXIST) {  /* another CPU added it meanwhile */
 		count = bpf_map_lookup_elem(&counts, &key);
 		if (count)
-			__sync_fetch_and_add(count, 1);
+			atomic_add(count, 1);
 	} else if (err) {
 		count_lost();  /* the table is full: BCC's "hash table full" warning */
 	}

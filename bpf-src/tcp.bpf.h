@@ -41,7 +41,7 @@ static __always_inline void count_flow(void *map, const struct tcp_flow *flow)
 {
 	__u64 one = 1, *count = bpf_map_lookup_elem(map, flow);
 	if (count)
-		__sync_fetch_and_add(count, 1);
+		atomic_add(count, 1);
 	else if (bpf_map_update_elem(map, flow, &one, BPF_NOEXIST))
 		count_lost();
 }

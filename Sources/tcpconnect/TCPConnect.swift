@@ -85,7 +85,7 @@ struct TCPConnect: ParsableCommand {
         if count {
             let counts = try bpf.map("counts")
             try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
-                try ConnectPrinter.printCounts(try TCPFlow.counts(counts, descending: true), json: common.json)
+                ConnectPrinter.printCounts(try TCPFlow.counts(counts, descending: true), json: common.json)
             }
             return
         }

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Checks one guest's serial log from init.sh: the rows each tool printed for its workload,
+and, from each tool's -v lines, that every probe chosen is the first of its chain in
+tools.json (the preferred one), where the kernel offers it. Prints what failed; exit 1 if any.
+"""
+import json, os, re, sys
+
+log = open(sys.argv[1], errors="replace").read().replace("\r", "")
+manifest = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "tools.json")))
+kernel = (re.search(r"@@@ KERNEL (\S+)", log) or [None, "?"])[1]
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+    return condition
+
+
+def section(name):
+    m = re.search(rf"@@@ BEGIN {name}\n(.*?)@@@ STDERR {name}\n(.*?)@@@ END {name} rc=(\d+)", log, re.S)
+    if not check(m, f"{name}: no output (did the guest get there?)"):
+        return [], "", -1
+    return m[1].splitlines(), m[2], int(m[3])
+
+
+def ports(name):
+    m = re.search(rf"@@@ PORTS {name} (.*)", log)
+    return m[1].split() if m else []
+
+
+def histogram_total(lines):
+    return sum(int(l.split(":")[1].split("|")[0]) for l in lines if " -> " in l)
+
+
+# options each tool ran with in init.sh: they decide which chains apply
+options = {"execsnoop": set(), "opensnoop": set(), "biolatency": set(), "profile": set(),
+           "tcpconnect": set(), "tcplife": set(), "tcpretrans": {"-l"}}
+# where the first choice may be missing for a reason the tool states (no PMU under emulation)
+may_pass_over = {("profile", "sampling"): "no hardware performance counters"}
+
+for tool in manifest["tools"]:
+    name = tool["name"]
+    out, err, rc = section(name)
+    check(rc == 0, f"{name}: exit status {rc}; stderr: {err.strip()}")
+    for chain in tool["probes"]:
+        if chain.get("only_with") and chain["only_with"] not in options[name]:
+            continue
+        candidates = chain["chain"]
+        for option, alternative in chain.get("with_option", {}).items():
+            if option in options[name]:
+                candidates = alternative
+        m = re.search(rf"^{name}: {re.escape(chain['role'])}: using .*? \((\w+)\)(.*)$", err, re.M)
+        if not check(m, f"{name}: -v does not say which probe serves '{chain['role']}'"):
+            continue
+        reason = may_pass_over.get((name, chain["role"]))
+        if m[1] != candidates[0]["program"] and reason and reason in m[2]:
+            continue
+        check(m[1] == candidates[0]["program"],
+              f"{name}: '{chain['role']}' uses {m[1]}, not the preferred {candidates[0]['program']}: {m[0]}")
+
+# execsnoop: the probe program's exec, with its arguments
+out, _, _ = section("execsnoop")
+check(out[:1] == ["COMM             PID     PPID    RET ARGS"], f"execsnoop header: {out[:1]}")
+check(any(re.fullmatch(r"matrix_exec_pro\s+\d+\s+\d+\s+0 /tmp/matrix_exec_probe true", l) for l in out),
+      f"execsnoop: no row for /tmp/matrix_exec_probe: {out}")
+
+# opensnoop: cat opening the probe file
+out, _, _ = section("opensnoop")
+check(out[:1] == ["PID    COMM               FD ERR PATH"], f"opensnoop header: {out[:1]}")
+check(any(re.fullmatch(r"\d+\s+cat\s+\d+\s+0 /etc/matrix-open-probe", l) for l in out),
+      f"opensnoop: no row for /etc/matrix-open-probe: {out}")
+
+# biolatency: 200 O_DIRECT reads of the NVMe disk, one request each
+out, _, _ = section("biolatency")
+check(out[:1] == ["Tracing block device I/O... Hit Ctrl-C to end."], f"biolatency banner: {out[:1]}")
+check(histogram_total(out) == 200, f"biolatency: histogram total {histogram_total(out)}, not 200: {out}")
+check(any(l.endswith("count: 200") for l in out), f"biolatency: no -e line with count: 200")
+
+# profile: most samples of the hot program in main -> hot_outer -> hot_middle -> hot_leaf
+out, err, _ = section("profile")
+counts = [(l.rsplit(" ", 1)[0], int(l.rsplit(" ", 1)[1])) for l in out if re.search(r" \d+$", l)]
+total = sum(c for _, c in counts)
+chain = sum(c for stack, c in counts if "main;hot_outer;hot_middle;hot_leaf" in stack)
+check(total >= 50, f"profile: only {total} samples")
+check(chain * 2 > total, f"profile: the hot chain in {chain} of {total} samples: {out}")
+check(all(stack.startswith("workloads;") for stack, _ in counts), f"profile: samples of other processes with -p: {out}")
+
+# tcpconnect: each connect, with its local port
+out, _, _ = section("tcpconnect")
+words = ports("tcpconnect")
+for i in range(0, len(words), 4):
+    family, lport, dport = words[i + 1], words[i + 2], words[i + 3]
+    host = "127.0.0.1" if family == "4" else "::1"
+    check(any(re.fullmatch(rf"\d+\s+workloads\s+{family}\s+{re.escape(host)}\s+{lport}\s+{re.escape(host)}\s+{dport}\s+", l)
+              for l in out), f"tcpconnect: no row for IPv{family} {lport} -> {dport}: {out}")
+check(len(words) == 8, f"tcpconnect: the workload made {len(words) // 4} connections, not 2")
+
+# tcplife: both ends of each connection, 1 MiB one way and 2 MiB the other
+out, _, _ = section("tcplife")
+words = ports("tcplife")
+for i in range(0, len(words), 4):
+    lport, dport = words[i + 2], words[i + 3]
+    for (local, remote, tx, rx) in ((lport, dport, "1024", "2048"), (dport, lport, "2048", "1024")):
+        check(any(re.fullmatch(rf"\d+\s+workloads\s+\S+\s+{local}\s+\S+\s+{remote}\s+{tx}\s+{rx}\s+[\d.]+", l) for l in out),
+              f"tcplife: no row {local} -> {remote} with TX_KB {tx} RX_KB {rx}: {out}")
+
+# tcpretrans: the SYN dropped by the full accept queue, retransmitted
+out, _, _ = section("tcpretrans")
+words = ports("tcpretrans")
+if check(len(words) == 3, f"tcpretrans: no ports from the workload: {words}"):
+    lport, dport = words[1], words[2]
+    check(any(re.fullmatch(rf"\d\d:\d\d:\d\d \d+\s+4\s+127\.0\.0\.1:{lport}\s+R> 127\.0\.0\.1:{dport}\s+SYN_SENT", l) for l in out),
+          f"tcpretrans: no SYN_SENT retransmit of {lport} -> {dport}: {out}")
+
+check("@@@ DONE" in log, "the guest did not finish its script")
+if failures:
+    print(f"kernel-matrix: {kernel}: {len(failures)} failure(s)")
+    for f in failures:
+        print(f"  - {f}")
+    sys.exit(1)
+print(f"kernel-matrix: {kernel}: all seven tools passed")

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The kernel matrix: boots stock Debian cloud kernels (6.1 and 6.12 from bookworm, 5.10 from
+# bullseye) in qemu with an initramfs holding the release binaries of all seven tools and their
+# workloads, runs every tool inside against a real workload (init.sh) and checks the rows on
+# the host (check.py). Run as root after the release build:
+#     swift build -c release -Xswiftc -static-executable && sudo scripts/kernel-matrix/run.sh [5.10] [6.1] [6.12]
+# Needs qemu-system-x86, busybox-static, cpio, clang (scripts/install-deps.sh installs them).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${BIN:-$root/.build/release}
+work=${WORK:-/tmp/kernel-matrix}
+kernels=("$@")
+((${#kernels[@]})) || kernels=(6.1 6.12)
+mkdir -p "$work"
+cd "$work"
+
+# bullseye's packages through apt lists of our own, leaving the system's apt state alone
+bullseye=(-o Dir::State::Lists="$work/bullseye/lists" -o Dir::Etc::SourceList="$work/bullseye/sources.list"
+	-o Dir::Etc::SourceParts=/dev/null -o Dir::Cache="$work/bullseye/cache")
+apt_for() {
+	if [ "$1" = 5.10 ]; then
+		if [ ! -d "$work/bullseye/lists" ]; then
+			mkdir -p "$work/bullseye/lists/partial" "$work/bullseye/cache/archives/partial"
+			echo "deb http://deb.debian.org/debian bullseye main" > "$work/bullseye/sources.list"
+			apt-get "${bullseye[@]}" update -q >&2
+		fi
+		echo "${bullseye[@]}"
+	fi
+}
+
+# Kernel packages, resolved now: their ABI numbers change with every security update.
+package_for() {
+	case "$1" in
+	5.10) echo "$(apt-cache $(apt_for 5.10) depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')-unsigned" ;;
+	6.1) echo "$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')-unsigned" ;;
+	6.12) apt-cache depends linux-image-6.12-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}' ;;
+	*) echo "kernel-matrix: unknown kernel $1 (5.10, 6.1 or 6.12)" >&2; return 1 ;;
+	esac
+}
+
+fetch_kernel() {
+	local version=$1 package deb
+	package=$(package_for "$version")
+	[ -n "$package" ] || { echo "kernel-matrix: no package for $version" >&2; return 1; }
+	deb=$(ls "$work"/"${package}"_*.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		# stale package lists name kernels the mirror no longer has: refresh once and retry
+		(cd "$work" && { apt-get $(apt_for "$version") download -q "$package" >&2 \
+			|| { apt-get $(apt_for "$version") update -q >&2 && apt-get $(apt_for "$version") download -q "$package" >&2; }; })
+		deb=$(ls "$work"/"${package}"_*.deb | head -1)
+	fi
+	rm -rf "$work/k-$version" && mkdir -p "$work/k-$version"
+	dpkg -x "$deb" "$work/k-$version"
+	ls "$work/k-$version"/boot/vmlinuz-*
+}
+
+# The initramfs: busybox, the tools, the workloads, /init.
+build_initramfs() {
+	local dir=$work/initramfs
+	rm -rf "$dir" && mkdir -p "$dir"/{bin,dev,proc,sys,tmp,etc}
+	cp /bin/busybox "$dir/bin/busybox"
+	ln -s busybox "$dir/bin/sh"
+	for tool in execsnoop opensnoop biolatency profile tcpconnect tcplife tcpretrans; do
+		cp "$bin/$tool" "$dir/bin/$tool"
+	done
+	clang -O1 -g0 -fno-omit-frame-pointer -fno-inline -static -pthread -o "$dir/bin/workloads" "$here/workloads.c"
+	cp "$here/init.sh" "$dir/init" && chmod +x "$dir/init"
+	cp /usr/share/zoneinfo/UTC "$dir/etc/localtime"
+	echo "root:x:0:0:root:/:/bin/sh" > "$dir/etc/passwd"
+	echo "matrix" > "$dir/etc/matrix-open-probe"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+}
+
+build_initramfs
+truncate -s 64M "$work/disk.img"
+status=0
+for version in "${kernels[@]}"; do
+	vmlinuz=$(fetch_kernel "$version")
+	log=$work/guest-$version.log
+	start=$(date +%s)
+	timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -net none \
+		-kernel "$vmlinuz" -initrd "$work/initramfs.gz" -append "console=ttyS0 quiet panic=-1" \
+		-drive file="$work/disk.img",if=none,id=d0,format=raw -device nvme,drive=d0,serial=matrix \
+		< /dev/null > "$log" 2>&1 || true
+	echo "kernel-matrix: $version booted and ran in $(( $(date +%s) - start )) s (log: $log)"
+	python3 "$here/check.py" "$log" || status=1
+done
+exit $status
