@@ -12,6 +12,8 @@
 #include "biolatency.h"
 #include "common.bpf.h"
 
+#define E2BIG 7  /* a full map */
+
 const volatile struct biolatency_cfg cfg = {
 	.sector_end = ~0ULL,
 };
@@ -41,6 +43,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct start_slot);
 } start SEC(".maps");
+
+/* Kernels before 5.12 have no compare-and-swap, and refuse a program that contains one even
+ * where it cannot run: their start programs (the *_nocas variants) use this hash map, whose
+ * BPF_NOEXIST insert is atomic. Completions look in both tables. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct start_key);
+	__type(value, __u64);
+} start_nocas SEC(".maps");
 
 static __always_inline __u32 start_hash(struct start_key *key, __u32 probe)
 {
@@ -159,25 +171,21 @@ static __always_inline bool start_wanted(__u32 dev, __u64 sector)
 	return true;
 }
 
-/* Takes a free slot. Compare-and-swap needs Linux 5.12; before it two CPUs could both take
- * one slot, and the I/O whose start is overwritten is not counted. */
-static __always_inline bool claim(__u64 *id, __u64 value)
-{
-	if (LINUX_KERNEL_VERSION >= KERNEL_VERSION(5, 12, 0))
-		return __sync_val_compare_and_swap(id, 0, value) == 0;
-	*id = value;
-	return true;
-}
-
 static __always_inline struct start_slot *start_slot(struct start_key *key, __u32 probe)
 {
 	__u32 index = start_hash(key, probe) & (START_SLOTS - 1);
 	return bpf_map_lookup_elem(&start, &index);
 }
 
-static __always_inline void record_start(struct start_key *key, bool issue)
+static __always_inline void record_start(struct start_key *key, bool issue, bool cas)
 {
 	__u64 ts = bpf_ktime_get_ns();
+	if (!cas) {
+		/* With -Q an issue keeps the time the request was queued. */
+		if (bpf_map_update_elem(&start_nocas, key, &ts, issue && cfg.queued ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
+			count_lost();
+		return;
+	}
 	struct start_slot *slot;
 	__u32 probe;
 
@@ -192,7 +200,7 @@ static __always_inline void record_start(struct start_key *key, bool issue)
 	}
 	for (probe = 0; probe < START_PROBES; probe++) {
 		slot = start_slot(key, probe);
-		if (slot && slot->id == 0 && claim(&slot->id, key->id)) {
+		if (slot && slot->id == 0 && __sync_val_compare_and_swap(&slot->id, 0, key->id) == 0) {
 			slot->sector = key->sector;
 			slot->ts = ts;
 			return;
@@ -201,14 +209,14 @@ static __always_inline void record_start(struct start_key *key, bool issue)
 	count_lost();  /* every slot probed is taken: too many requests in flight */
 }
 
-static __always_inline void rq_start(struct request *rq, bool issue)
+static __always_inline void rq_start(struct request *rq, bool issue, bool cas)
 {
 	struct start_key key = { .id = (__u64)rq };
 	if (cfg.filter_dev || cfg.common.filter_cgroup) {
 		if (!start_wanted(disk_dev(request_disk(rq)), BPF_CORE_READ(rq, __sector)))
 			return;
 	}
-	record_start(&key, issue);
+	record_start(&key, issue, cas);
 }
 
 /* bcc's bpf_log2l(): floor(log2(v)) + 1, and 1 for 0. */
@@ -235,8 +243,13 @@ static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags
 			break;
 		}
 	}
-	if (!start_ts)
-		return;  /* started before the tool, or not wanted (-d, --cgroup) */
+	if (!start_ts) {
+		__u64 *tsp = bpf_map_lookup_elem(&start_nocas, skey);
+		if (!tsp)
+			return;  /* started before the tool, or not wanted (-d, --cgroup) */
+		start_ts = *tsp;
+		bpf_map_delete_elem(&start_nocas, skey);
+	}
 	__u64 now = bpf_ktime_get_ns();
 	__u64 delta = now > start_ts ? now - start_ts : 0;
 	delta /= cfg.targ_ms ? 1000000 : 1000;
@@ -278,58 +291,49 @@ static __always_inline struct request *rq_of_insert_issue(u64 *args)
 	return (struct request *)rq;
 }
 
+/* The start programs come in two variants: with compare-and-swap (Linux 5.12+), and *_nocas. */
+#define START_PROGRAM(section, name, ctx_type, call)				\
+	SEC(section) int name(ctx_type ctx) { call(true); return 0; }	\
+	SEC(section) int name##_nocas(ctx_type ctx) { call(false); return 0; }
+
 /* BTF tracepoints */
 
-SEC("tp_btf/block_io_start")
-int btf_io_start(u64 *ctx)
+/* A BTF tracepoint's arguments are typed: the verifier forbids the arithmetic that hashes the
+ * request pointer. Read through a probe, the pointer is a plain number, as in a raw tracepoint. */
+static __always_inline struct request *untyped(u64 *ctx, int index)
 {
-	rq_start((struct request *)ctx[0], false);
-	return 0;
+	__u64 value = 0;
+	bpf_probe_read_kernel(&value, sizeof(value), ctx + index);
+	return (struct request *)value;
 }
 
-SEC("tp_btf/block_rq_insert")
-int btf_rq_insert(u64 *ctx)
+static __always_inline struct request *untyped_rq_of_insert_issue(u64 *ctx)
 {
-	rq_start(rq_of_insert_issue(ctx), false);
-	return 0;
+	return untyped(ctx, bpf_core_type_matches(btf_trace_block_rq_issue___single) ? 0 : 1);
 }
 
-SEC("tp_btf/block_rq_issue")
-int btf_rq_issue(u64 *ctx)
-{
-	rq_start(rq_of_insert_issue(ctx), true);
-	return 0;
-}
+#define BTF_IO_START(cas) rq_start(untyped(ctx, 0), false, cas)
+#define BTF_RQ_INSERT(cas) rq_start(untyped_rq_of_insert_issue(ctx), false, cas)
+#define BTF_RQ_ISSUE(cas) rq_start(untyped_rq_of_insert_issue(ctx), true, cas)
+START_PROGRAM("tp_btf/block_io_start", btf_io_start, u64 *, BTF_IO_START)
+START_PROGRAM("tp_btf/block_rq_insert", btf_rq_insert, u64 *, BTF_RQ_INSERT)
+START_PROGRAM("tp_btf/block_rq_issue", btf_rq_issue, u64 *, BTF_RQ_ISSUE)
 
 SEC("tp_btf/block_rq_complete")
 int btf_rq_complete(u64 *ctx)
 {
-	rq_done((struct request *)ctx[0]);
+	rq_done(untyped(ctx, 0));
 	return 0;
 }
 
 /* Raw tracepoints: the same arguments (the context is the argument array), untyped */
 
-SEC("raw_tp/block_io_start")
-int raw_io_start(u64 *ctx)
-{
-	rq_start((struct request *)ctx[0], false);
-	return 0;
-}
-
-SEC("raw_tp/block_rq_insert")
-int raw_rq_insert(u64 *ctx)
-{
-	rq_start(rq_of_insert_issue(ctx), false);
-	return 0;
-}
-
-SEC("raw_tp/block_rq_issue")
-int raw_rq_issue(u64 *ctx)
-{
-	rq_start(rq_of_insert_issue(ctx), true);
-	return 0;
-}
+#define RAW_IO_START(cas) rq_start((struct request *)ctx[0], false, cas)
+#define RAW_RQ_INSERT(cas) rq_start(rq_of_insert_issue(ctx), false, cas)
+#define RAW_RQ_ISSUE(cas) rq_start(rq_of_insert_issue(ctx), true, cas)
+START_PROGRAM("raw_tp/block_io_start", raw_io_start, u64 *, RAW_IO_START)
+START_PROGRAM("raw_tp/block_rq_insert", raw_rq_insert, u64 *, RAW_RQ_INSERT)
+START_PROGRAM("raw_tp/block_rq_issue", raw_rq_issue, u64 *, RAW_RQ_ISSUE)
 
 SEC("raw_tp/block_rq_complete")
 int raw_rq_complete(u64 *ctx)
@@ -340,36 +344,21 @@ int raw_rq_complete(u64 *ctx)
 
 /* Classic tracepoints: requests known by disk and sector */
 
-static __always_inline void tp_start(struct trace_event_raw_block_rq *ctx, bool issue)
+static __always_inline void tp_start(struct trace_event_raw_block_rq *ctx, bool issue, bool cas)
 {
 	__u32 dev = ctx->dev;
 	__u64 sector = ctx->sector;
 	if (!start_wanted(dev, sector))
 		return;
 	struct start_key key = { .id = dev, .sector = sector };
-	record_start(&key, issue);
+	record_start(&key, issue, cas);
 }
 
-SEC("tracepoint/block/block_io_start")
-int tp_io_start(struct trace_event_raw_block_rq *ctx)
-{
-	tp_start(ctx, false);
-	return 0;
-}
-
-SEC("tracepoint/block/block_rq_insert")
-int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
-{
-	tp_start(ctx, false);
-	return 0;
-}
-
-SEC("tracepoint/block/block_rq_issue")
-int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
-{
-	tp_start(ctx, true);
-	return 0;
-}
+#define TP_QUEUED(cas) tp_start(ctx, false, cas)
+#define TP_ISSUE(cas) tp_start(ctx, true, cas)
+START_PROGRAM("tracepoint/block/block_io_start", tp_io_start, struct trace_event_raw_block_rq *, TP_QUEUED)
+START_PROGRAM("tracepoint/block/block_rq_insert", tp_rq_insert, struct trace_event_raw_block_rq *, TP_QUEUED)
+START_PROGRAM("tracepoint/block/block_rq_issue", tp_rq_issue, struct trace_event_raw_block_rq *, TP_ISSUE)
 
 SEC("tracepoint/block/block_rq_complete")
 int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)

@@ -35,10 +35,6 @@ struct {
  * result is unused is the plain XADD every kernel knows. */
 #define atomic_add(ptr, value) ((void)__atomic_fetch_add((ptr), (value), __ATOMIC_RELAXED))
 
-/* The running kernel's version (libbpf fills it in from uname at load): a branch on it is
- * decided before the verifier looks, so code for newer kernels can sit in an older one's path. */
-extern int LINUX_KERNEL_VERSION __kconfig;
-
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;

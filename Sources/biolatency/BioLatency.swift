@@ -88,6 +88,7 @@ struct BioLatency: ParsableCommand {
         }
 
         let bpf = try start(cfg)
+        try Self.checkConsistent(bpf.resolutions)
         let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
         let banner = "Tracing block device I/O... Hit Ctrl-C to end."
@@ -109,6 +110,17 @@ struct BioLatency: ParsableCommand {
         }
     }
 
+    /// Requests are known by their pointer to raw and BTF tracepoints, by disk and sector to
+    /// classic ones: a start and a completion seen through the two kinds would never meet.
+    static func checkConsistent(_ resolutions: [Resolution]) throws(BPFError) {
+        let classic = Set(resolutions.compactMap(\.chosen).map { if case .tracepoint = $0.kind { true } else { false } })
+        if classic.count > 1 {
+            throw BPFError(.noAttachPoint, "the request's start and completion are only available through different kinds of "
+                           + "tracepoint here, which cannot be matched: "
+                           + resolutions.map(\.summary).joined(separator: "; "))
+        }
+    }
+
     /// Where a request's latency starts and ends. -F needs the request itself (its flags),
     /// which the classic tracepoints do not pass.
     ///
@@ -116,13 +128,18 @@ struct BioLatency: ParsableCommand {
     /// read with CO-RE either way, but a BTF tracepoint makes libbpf parse the kernel's whole
     /// BTF at every start (measured: 31 ms to the banner instead of 12).
     static func plan(queued: Bool, flags: Bool) -> AttachPlan {
-        func chain(_ tracepoint: String, _ suffix: String, classic: Bool = true) -> [ProbeCandidate] {
-            [ProbeCandidate(.rawTracepoint(tracepoint), program: "raw_\(suffix)"),
-             ProbeCandidate(.btfTracepoint(tracepoint), program: "btf_\(suffix)")]
-                + (classic ? [ProbeCandidate(.tracepoint(category: "block", name: tracepoint), program: "tp_\(suffix)")] : [])
+        /// Each start program also comes without compare-and-swap (`_nocas`), which kernels
+        /// before 5.12 refuse: there the load fails and the next candidate is taken.
+        func chain(_ tracepoint: String, _ suffix: String, classic: Bool = true, starts: Bool = true) -> [ProbeCandidate] {
+            let kinds: [(ProbeKind, String)] = [(.rawTracepoint(tracepoint), "raw_"), (.btfTracepoint(tracepoint), "btf_")]
+                + (classic ? [(.tracepoint(category: "block", name: tracepoint), "tp_")] : [])
+            return kinds.flatMap { kind, prefix in
+                [ProbeCandidate(kind, program: prefix + suffix)] + (starts ? [ProbeCandidate(kind, program: prefix + suffix + "_nocas")] : [])
+            }
         }
         let issue = chain("block_rq_issue", "rq_issue")
-        let completion = ProbeChain.oneOf("request completion", chain("block_rq_complete", "rq_complete", classic: !flags))
+        let completion = ProbeChain.oneOf("request completion",
+                                          chain("block_rq_complete", "rq_complete", classic: !flags, starts: false))
         guard queued else { return [.oneOf("request issue", issue), completion] }
         // block_io_start (Linux 6.5+) sees every request as it is queued; before it, insertion
         // into the I/O scheduler, plus the issue of requests that bypass the scheduler.
@@ -131,13 +148,14 @@ struct BioLatency: ParsableCommand {
                 .oneOf("request issue", issue), completion]
     }
 
-    /// raw_tp before tp_btf before classic, then the newer tracepoint before the older.
+    /// raw_tp before tp_btf before classic, then the newer tracepoint before the older, then
+    /// with compare-and-swap before without.
     private static func rank(_ candidate: ProbeCandidate) -> Int {
         let kind = switch candidate.kind {
         case .rawTracepoint: 0
         case .btfTracepoint: 1
         default: 2
         }
-        return kind * 2 + (candidate.program.hasSuffix("io_start") ? 0 : 1)
+        return kind * 4 + (candidate.program.contains("io_start") ? 0 : 2) + (candidate.program.hasSuffix("_nocas") ? 1 : 0)
     }
 }

@@ -217,19 +217,37 @@ final class BiolatencyTests {
     }
 
     /// Each fallback really counts: raw tracepoints are preferred, BTF and classic tracepoints
-    /// are forced here by passing over the better ones.
-    @Test(arguments: ["tp_btf", "tracepoint"])
+    /// are forced here by passing over the better ones; "nocas" forces the start programs that
+    /// kernels before 5.12 use (no compare-and-swap: a hash map of requests in flight).
+    @Test(arguments: ["tp_btf", "tracepoint", "nocas"])
     func fallbackProbesCountTheSame(kind: String) throws {
         var environment = ProcessInfo.processInfo.environment
-        environment["BPF_TOOLS_AVOID_PROBES"] = kind == "tp_btf" ? "raw_tp" : "raw_tp,tp_btf"
+        environment["BPF_TOOLS_AVOID_PROBES"] = switch kind {
+        case "tp_btf": "raw_tp"
+        case "tracepoint": "raw_tp,tp_btf"
+        default: "raw_rq_issue,raw_io_start,raw_rq_insert"
+        }
         for queued in [false, true] {
             let run = try report(["-v", "-d", loop.name] + (queued ? ["-Q"] : []), environment: environment) {
                 try loop.directIO(reads: 20, writes: 10)
             }
             #expect(Self.total(run.lines) == 30, "\(kind) -Q \(queued): \(run.lines)")
-            let probe = kind == "tp_btf" ? "tp_btf block_rq_complete" : "tracepoint block:block_rq_complete"
-            #expect(run.stderr.contains("request completion: using \(probe)"), "\(run.stderr)")
+            let probe = switch kind {
+            case "tp_btf": "request completion: using tp_btf block_rq_complete"
+            case "tracepoint": "request completion: using tracepoint block:block_rq_complete"
+            default: "request issue: using raw_tp block_rq_issue (raw_rq_issue_nocas)"
+            }
+            #expect(run.stderr.contains(probe), "\(run.stderr)")
         }
+    }
+
+    @Test func startAndCompletionMustBeTheSameKindOfTracepoint() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["BPF_TOOLS_AVOID_PROBES"] = "raw_rq_complete,btf_rq_complete"
+        let run = try ToolRun("biolatency", ["1", "1"], environment: environment)
+        #expect(run.waitForExit() == 1)
+        #expect(run.stderr.hasPrefix("biolatency: the request's start and completion are only available through different kinds"),
+                "\(run.stderr)")
     }
 
     @Test func rawTracepointsArePreferred() throws {
@@ -255,7 +273,7 @@ final class BiolatencyTests {
         let scheduler = "/sys/block/\(loop.name)/queue/scheduler"
         try "mq-deadline".write(toFile: scheduler, atomically: false, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
-        environment["BPF_TOOLS_AVOID_PROBES"] = "btf_io_start,raw_io_start,tp_io_start"
+        environment["BPF_TOOLS_AVOID_PROBES"] = ["btf", "raw", "tp"].flatMap { ["\($0)_io_start", "\($0)_io_start_nocas"] }.joined(separator: ",")
         let run = try report(["-Q", "-v", "-d", loop.name], environment: environment) { try loop.directIO(reads: 20, writes: 5) }
         #expect(run.stderr.contains("request queued: using raw_tp block_rq_insert"), "\(run.stderr)")
         #expect(Self.total(run.lines) == 25)
