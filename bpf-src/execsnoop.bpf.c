@@ -43,6 +43,7 @@ struct copy_state {
 	__u32 done;          /* bytes of it copied so far */
 	__u32 off;           /* bytes in data */
 	__u32 argv_empty;
+	__u32 arg_limit;     /* bytes kept of each argument */
 	struct pending p;
 };
 
@@ -96,7 +97,7 @@ static long copy_piece(__u32 index, void *ctx)
 	__u32 off = s->off & (EXECSNOOP_CHUNK - 1);
 	/* 64-bit on purpose: with 32-bit math the compiler clamps a zero-extended copy and passes
 	 * the unclamped register, which the verifier rejects */
-	__u64 limit = cfg.max_arg_size, done = s->done;
+	__u64 limit = s->arg_limit, done = s->done;
 	__u64 piece = limit >= done ? limit - done + 1 : 1;
 	if (piece > EXECSNOOP_CHUNK)
 		piece = EXECSNOOP_CHUNK;
@@ -112,7 +113,7 @@ static long copy_piece(__u32 index, void *ctx)
 		/* piece - 1 bytes and a NUL were copied; the argument may go on */
 		s->off = off + n - 1;
 		s->done += n - 1;
-		if (s->done < cfg.max_arg_size)
+		if (s->done < s->arg_limit)
 			return 0;  /* the next piece overwrites this NUL */
 		char next = 0;
 		bpf_probe_read_user(&next, 1, s->cur + s->done);
@@ -126,7 +127,30 @@ static long copy_piece(__u32 index, void *ctx)
 	return 0;
 }
 
-static __always_inline int trace_enter(const char *filename, const char *const *argv)
+/* Kernels before 5.17 have no bpf_loop(): their programs (*_noloop) copy with a bounded loop
+ * the verifier can follow: EXECSNOOP_NOLOOP_MAX_ARGS arguments of up to EXECSNOOP_NOLOOP_ARG_SIZE
+ * bytes (one piece each), whatever --max-args and --max-arg-size ask; what is left out is
+ * flagged as cut, and reported, as everywhere. */
+#define EXECSNOOP_NOLOOP_MAX_ARGS 20
+#define EXECSNOOP_NOLOOP_ARG_SIZE 255
+
+static __always_inline void copy_args(struct args_buf *b, bool loop)
+{
+	if (loop) {
+		bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);  /* bpf_loop's context must be on the stack */
+		return;
+	}
+	for (__u32 i = 0; i <= EXECSNOOP_NOLOOP_MAX_ARGS; i++) {
+		if (b->st.argi >= EXECSNOOP_NOLOOP_MAX_ARGS && b->st.argi < cfg.max_args) {
+			b->st.p.flags |= EXECSNOOP_F_MORE_ARGS;  /* this kernel's limit, not the user's */
+			break;
+		}
+		if (copy_piece(i, &b))
+			break;
+	}
+}
+
+static __always_inline int trace_enter(const char *filename, const char *const *argv, bool loop)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
@@ -158,8 +182,9 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	s->off = 0;
 	/* argv may be empty; then argv[1] would be the environment, so stop after the filename */
 	s->argv_empty = bpf_probe_read_user(&argv0, sizeof(argv0), &argv[0]) || !argv0;
+	s->arg_limit = loop || cfg.max_arg_size < EXECSNOOP_NOLOOP_ARG_SIZE ? cfg.max_arg_size : EXECSNOOP_NOLOOP_ARG_SIZE;
 	s->p = (struct pending){ .tid = tid };
-	bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);  /* bpf_loop's context must be on the stack */
+	copy_args(b, loop);
 	if (s->off)
 		flush(b, s->off);
 	bpf_map_update_elem(&pending, &tid, &s->p, BPF_ANY);
@@ -197,13 +222,25 @@ static __always_inline int trace_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_execve")
 int tp_enter_execve(struct syscall_enter_ctx *ctx)
 {
-	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1], true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int tp_enter_execve_noloop(struct syscall_enter_ctx *ctx)
+{
+	return trace_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1], false);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int tp_enter_execveat(struct syscall_enter_ctx *ctx)
 {
-	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2], true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int tp_enter_execveat_noloop(struct syscall_enter_ctx *ctx)
+{
+	return trace_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2], false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
@@ -233,19 +270,35 @@ struct sched_process_exec_ctx {
  *   touched, so not yet faulted in: BCC then prints it empty) is read again, from the new
  *   program's stack, where the kernel has just copied every argument, and the file name from
  *   this tracepoint's own record. */
+static __always_inline struct pending *rekey(struct sched_process_exec_ctx *ctx, struct pending *copy)
+{
+	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid;
+	struct pending *p = bpf_map_lookup_elem(&pending, &old_tid);
+	if (!p)
+		return NULL;
+	*copy = *p;
+	if (old_tid != new_tid) {
+		bpf_map_update_elem(&pending, &new_tid, copy, BPF_ANY);
+		bpf_map_delete_elem(&pending, &old_tid);
+	}
+	return copy;
+}
+
+/* Before 5.17 (no bpf_loop, and before 5.15 no bpf_task_pt_regs): the re-key only. */
+SEC("tracepoint/sched/sched_process_exec")
+int tp_sched_exec_noloop(struct sched_process_exec_ctx *ctx)
+{
+	struct pending copy;
+	rekey(ctx, &copy);
+	return 0;
+}
+
 SEC("tracepoint/sched/sched_process_exec")
 int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 {
-	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid, zero = 0;
-	struct pending *p = bpf_map_lookup_elem(&pending, &old_tid);
-	if (!p)
-		return 0;
-	struct pending copy = *p;
-	if (old_tid != new_tid) {
-		bpf_map_update_elem(&pending, &new_tid, &copy, BPF_ANY);
-		bpf_map_delete_elem(&pending, &old_tid);
-	}
-	if (!(copy.flags & EXECSNOOP_F_FAULT))
+	__u32 new_tid = ctx->pid, zero = 0;
+	struct pending copy;
+	if (!rekey(ctx, &copy) || !(copy.flags & EXECSNOOP_F_FAULT))
 		return 0;
 
 	struct args_buf *b = bpf_map_lookup_elem(&args_scratch, &zero);
@@ -271,6 +324,7 @@ int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 	s->done = 0;
 	s->off = n & (EXECSNOOP_CHUNK - 1);
 	s->argv_empty = argc <= 1;
+	s->arg_limit = cfg.max_arg_size;
 	s->p = (struct pending){ .tid = copy.tid, .flags = copy.flags & ~EXECSNOOP_F_FAULT, .args_count = 1 };
 	bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);
 	flush(b, s->off);
@@ -286,13 +340,13 @@ int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 SEC("ksyscall/execve")
 int BPF_KSYSCALL(ks_enter_execve, const char *filename, const char *const *argv)
 {
-	return trace_enter(filename, argv);
+	return trace_enter(filename, argv, true);
 }
 
 SEC("ksyscall/execveat")
 int BPF_KSYSCALL(ks_enter_execveat, int fd, const char *filename, const char *const *argv)
 {
-	return trace_enter(filename, argv);
+	return trace_enter(filename, argv, true);
 }
 
 SEC("kretsyscall/execve")

@@ -107,6 +107,11 @@ struct ExecSnoop: ParsableCommand {
                                         object: EmbeddedObject(name: "execsnoop", base64: embeddedBPFObjectBase64),
                                         plan: Self.plan, config: cfg, common: common,
                                         maxEntries: [("events", ringBufferBytes)])
+        if bpf.resolutions.contains(where: { $0.chosen?.program.hasSuffix("_noloop") == true }),
+           maxArgs > Self.noLoopMaxArgs || maxArgSize > Self.noLoopArgSize {
+            Diagnostics.line("execsnoop: this kernel has no bpf_loop (Linux 5.17+): at most \(Self.noLoopMaxArgs) arguments "
+                             + "of \(Self.noLoopArgSize) bytes are read; longer command lines are cut and marked")
+        }
         let printer = ExecPrinter(options: self, filters: try ExecFilters(name: name, line: line))
         let assembler = ExecAssembler { exec in printer.print(exec) }
         let reader = try bpf.ringBuffer { record in assembler.consume(record) }
@@ -123,9 +128,22 @@ struct ExecSnoop: ParsableCommand {
         return UInt32(size)
     }
 
-    static let plan: AttachPlan = ProbeChain.syscall("execve") + ProbeChain.syscall("execveat") + [
+    /// Each program that copies with bpf_loop() (Linux 5.17+) has a `_noloop` twin, taken
+    /// where the kernel refuses the first: at most 20 arguments of 255 bytes there
+    /// (EXECSNOOP_NOLOOP_* in bpf-src/execsnoop.bpf.c).
+    static let noLoopMaxArgs = 20, noLoopArgSize = 255
+    static let plan: AttachPlan = (ProbeChain.syscall("execve") + ProbeChain.syscall("execveat")).map(\.withoutLoopTwin) + [
         .optional("exec by a non-leader thread", [
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec"),
+            ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec_noloop"),
         ]),
     ]
+}
+
+extension ProbeChain {
+    /// The entry chains with the tracepoint program's `_noloop` twin right after it.
+    fileprivate var withoutLoopTwin: ProbeChain {
+        guard role.hasSuffix("entry"), let first = candidates.first, case .tracepoint = first.kind else { return self }
+        return .oneOf(role, [first, ProbeCandidate(first.kind, program: first.program + "_noloop")] + candidates.dropFirst())
+    }
 }

@@ -31,7 +31,7 @@ start() {
 finish() {
 	name=$1
 	pid=$(cat /tmp/$name.pid)
-	sleep 0.5
+	sleep 1
 	kill -INT $pid 2>/dev/null
 	wait $pid
 	rc=$?
