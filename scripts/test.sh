@@ -2,7 +2,7 @@
 # The test command (README's second set-up command; .ci/run calls it too). Builds the release
 # binaries and checks they are standalone, then runs every test: unit tests, and, as root, the
 # tests that load BPF and run the tools against workloads they make; then, as root, the kernel
-# matrix (every tool inside stock Debian 6.1 and 6.12 kernels booted in qemu; KERNEL_MATRIX=0
+# matrix (every tool inside stock Debian 5.10, 6.1 and 6.12 kernels booted in qemu; KERNEL_MATRIX=0
 # skips it). Without root the BPF tests are skipped, unless BPF_TESTS_REQUIRED=1 (set by
 # .ci/run), which makes them fail instead.
 set -euo pipefail
@@ -12,5 +12,5 @@ scripts/check-standalone.sh
 swift build --build-tests
 swift test --skip-build
 if [ "${KERNEL_MATRIX:-1}" != 0 ] && { [ "$(id -u)" = 0 ] || [ "${BPF_TESTS_REQUIRED:-0}" = 1 ]; }; then
-  scripts/kernel-matrix/run.sh 6.1 6.12
+  scripts/kernel-matrix/run.sh 5.10 6.1 6.12
 fi

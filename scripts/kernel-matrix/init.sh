@@ -17,7 +17,11 @@ echo "@@@ KERNEL $(uname -r)"
 start() {
 	name=$1 lines=$2
 	shift 2
-	"$@" > /tmp/$name.out 2> /tmp/$name.err &
+	# the files exist before the tool starts: the background job creates its own only when
+	# it gets to run, and an absent file must not end the wait early
+	: > /tmp/$name.out
+	: > /tmp/$name.err
+	"$@" >> /tmp/$name.out 2>> /tmp/$name.err &
 	echo $! > /tmp/$name.pid
 	i=0
 	while [ "$(wc -l < /tmp/$name.out)" -lt "$lines" ] && [ $i -lt 600 ]; do
