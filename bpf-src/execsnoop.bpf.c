@@ -43,7 +43,6 @@ struct copy_state {
 	__u32 done;          /* bytes of it copied so far */
 	__u32 off;           /* bytes in data */
 	__u32 argv_empty;
-	__u32 arg_limit;     /* bytes kept of each argument */
 	struct pending p;
 };
 
@@ -71,7 +70,7 @@ static __always_inline void flush(struct args_buf *b, __u32 size)
 
 /* One piece of one argument per call; bpf_loop() keeps the verifier's work independent of the
  * number of arguments (a plain bounded loop of this size is rejected as too complex). */
-static long copy_piece(__u32 index, void *ctx)
+static __always_inline long copy_piece_limited(void *ctx, __u64 arg_limit)
 {
 	struct args_buf *b = *(struct args_buf **)ctx;
 	struct copy_state *s = &b->st;
@@ -97,7 +96,7 @@ static long copy_piece(__u32 index, void *ctx)
 	__u32 off = s->off & (EXECSNOOP_CHUNK - 1);
 	/* 64-bit on purpose: with 32-bit math the compiler clamps a zero-extended copy and passes
 	 * the unclamped register, which the verifier rejects */
-	__u64 limit = s->arg_limit, done = s->done;
+	__u64 limit = arg_limit, done = s->done;
 	__u64 piece = limit >= done ? limit - done + 1 : 1;
 	if (piece > EXECSNOOP_CHUNK)
 		piece = EXECSNOOP_CHUNK;
@@ -113,7 +112,7 @@ static long copy_piece(__u32 index, void *ctx)
 		/* piece - 1 bytes and a NUL were copied; the argument may go on */
 		s->off = off + n - 1;
 		s->done += n - 1;
-		if (s->done < s->arg_limit)
+		if (s->done < arg_limit)
 			return 0;  /* the next piece overwrites this NUL */
 		char next = 0;
 		bpf_probe_read_user(&next, 1, s->cur + s->done);
@@ -125,6 +124,13 @@ static long copy_piece(__u32 index, void *ctx)
 	s->argi++;
 	s->cur = NULL;
 	return 0;
+}
+
+/* bpf_loop's callback: arguments kept up to --max-arg-size. The limit comes from the read-only
+ * config, a constant to the verifier (a limit read from map memory made 6.1's verifier spin). */
+static long copy_piece(__u32 index, void *ctx)
+{
+	return copy_piece_limited(ctx, cfg.max_arg_size);
 }
 
 /* Kernels before 5.17 have no bpf_loop(): their programs (*_noloop) copy with a bounded loop
@@ -145,7 +151,7 @@ static __always_inline void copy_args(struct args_buf *b, bool loop)
 			b->st.p.flags |= EXECSNOOP_F_MORE_ARGS;  /* this kernel's limit, not the user's */
 			break;
 		}
-		if (copy_piece(i, &b))
+		if (copy_piece_limited(&b, cfg.max_arg_size < EXECSNOOP_NOLOOP_ARG_SIZE ? cfg.max_arg_size : EXECSNOOP_NOLOOP_ARG_SIZE))
 			break;
 	}
 }
@@ -182,7 +188,6 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	s->off = 0;
 	/* argv may be empty; then argv[1] would be the environment, so stop after the filename */
 	s->argv_empty = bpf_probe_read_user(&argv0, sizeof(argv0), &argv[0]) || !argv0;
-	s->arg_limit = loop || cfg.max_arg_size < EXECSNOOP_NOLOOP_ARG_SIZE ? cfg.max_arg_size : EXECSNOOP_NOLOOP_ARG_SIZE;
 	s->p = (struct pending){ .tid = tid };
 	copy_args(b, loop);
 	if (s->off)
@@ -324,7 +329,6 @@ int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 	s->done = 0;
 	s->off = n & (EXECSNOOP_CHUNK - 1);
 	s->argv_empty = argc <= 1;
-	s->arg_limit = cfg.max_arg_size;
 	s->p = (struct pending){ .tid = copy.tid, .flags = copy.flags & ~EXECSNOOP_F_FAULT, .args_count = 1 };
 	bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);
 	flush(b, s->off);

@@ -79,7 +79,7 @@ for version in "${kernels[@]}"; do
 	vmlinuz=$(fetch_kernel "$version")
 	log=$work/guest-$version.log
 	start=$(date +%s)
-	timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -net none \
+	timeout 150 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -net none \
 		-kernel "$vmlinuz" -initrd "$work/initramfs.gz" -append "console=ttyS0 quiet panic=-1" \
 		-drive file="$work/disk.img",if=none,id=d0,format=raw -device nvme,drive=d0,serial=matrix \
 		< /dev/null > "$log" 2>&1 || true
