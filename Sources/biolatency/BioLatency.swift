@@ -87,7 +87,9 @@ struct BioLatency: ParsableCommand {
             }
         }
 
-        let bpf = try start(cfg)
+        let bpf = try ToolSession.start(tool: "biolatency",
+                                        object: EmbeddedObject(name: "biolatency", base64: embeddedBPFObjectBase64),
+                                        plan: Self.plan(queued: queued, flags: flags), config: cfg, common: common)
         try Self.checkConsistent(bpf.resolutions)
         let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
@@ -95,18 +97,6 @@ struct BioLatency: ParsableCommand {
         if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
         try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
             try report.print()
-        }
-    }
-
-    private func start(_ cfg: biolatency_cfg) throws(BPFError) -> LoadedBPF {
-        do {
-            return try ToolSession.start(tool: "biolatency",
-                                         object: EmbeddedObject(name: "biolatency", base64: embeddedBPFObjectBase64),
-                                         plan: Self.plan(queued: queued, flags: flags), config: cfg, common: common)
-        } catch {
-            guard flags && error.code == .noAttachPoint else { throw error }
-            throw BPFError(.noAttachPoint, "can't use -F: it needs the request's flags, which only raw or BTF tracepoints "
-                           + "pass (the classic block tracepoints carry none): \(error.message)")
         }
     }
 
@@ -139,7 +129,9 @@ struct BioLatency: ParsableCommand {
         }
         let issue = chain("block_rq_issue", "rq_issue")
         let completion = ProbeChain.oneOf("request completion",
-                                          chain("block_rq_complete", "rq_complete", classic: !flags, starts: false))
+                                          chain("block_rq_complete", "rq_complete", classic: !flags, starts: false),
+                                          unavailable: flags ? "can't use -F: it needs the request's flags, which only raw or BTF "
+                                              + "tracepoints pass (the classic block tracepoints carry none)" : nil)
         guard queued else { return [.oneOf("request issue", issue), completion] }
         // block_io_start (Linux 6.5+) sees every request as it is queued; before it, insertion
         // into the I/O scheduler, plus the issue of requests that bypass the scheduler.

@@ -36,7 +36,8 @@ struct TCPRetrans: ParsableCommand {
         cfg.common = try common.bpfConfig()
         cfg.targ_family = family.bpfFamily
         cfg.count_mode = count ? 1 : 0
-        let bpf = try start(cfg)
+        let bpf = try ToolSession.start(tool: "tcpretrans", object: EmbeddedObject(name: "tcpretrans", base64: embeddedBPFObjectBase64),
+                                        plan: Self.plan(lossProbes: lossProbe), config: cfg, common: common)
         let out = OutputSink.stdout
         // with --json stdout holds only JSON; the banner still tells a person the tool is ready
         if common.json { Diagnostics.line("Tracing retransmits ... Hit Ctrl-C to end") } else { out.writeLine("Tracing retransmits ... Hit Ctrl-C to end") }
@@ -53,17 +54,6 @@ struct TCPRetrans: ParsableCommand {
         try EventLoop.run(reader)
     }
 
-    private func start(_ cfg: tcpretrans_cfg) throws(BPFError) -> LoadedBPF {
-        do {
-            return try ToolSession.start(tool: "tcpretrans", object: EmbeddedObject(name: "tcpretrans", base64: embeddedBPFObjectBase64),
-                                         plan: Self.plan(lossProbes: lossProbe), config: cfg, common: common)
-        } catch {
-            guard lossProbe && error.code == .noAttachPoint && error.message.contains("tail loss probes") else { throw error }
-            throw BPFError(.noAttachPoint, "can't use -l: tail loss probes have no tracepoint, and this kernel allows neither "
-                           + "fentry nor kprobes on tcp_send_loss_probe (\(error.message))")
-        }
-    }
-
     static func plan(lossProbes: Bool) -> AttachPlan {
         var plan: AttachPlan = [
             .oneOf("retransmits", [
@@ -75,7 +65,8 @@ struct TCPRetrans: ParsableCommand {
             plan.append(.oneOf("tail loss probes", [
                 ProbeCandidate(.fentry("tcp_send_loss_probe"), program: "fentry_loss_probe"),
                 ProbeCandidate(.kprobe("tcp_send_loss_probe"), program: "kprobe_loss_probe"),
-            ]))
+            ], unavailable: "can't use -l: tail loss probes have no tracepoint, and this kernel allows neither fentry nor "
+                + "kprobes on tcp_send_loss_probe"))
         }
         return plan
     }

@@ -47,6 +47,17 @@ struct FakeKernel: KernelFeatures {
         }
     }
 
+    @Test func anExhaustedChainSaysWhyItsFeatureNeedsIt() {
+        let withHint: AttachPlan = [.oneOf("loss probes", [ProbeCandidate(.fentry("f"), program: "fe")],
+                                           unavailable: "can't use -l: it needs fentry")]
+        #expect {
+            try withHint.resolve(on: FakeKernel { _ in false }, tool: "t")
+        } throws: { error in
+            (error as? BPFError)?.message == "can't use -l: it needs fentry: no usable attach point for loss probes on this kernel; "
+                + "tried fentry f (not here)"
+        }
+    }
+
     @Test func aProgramThatFailedIsPassedOverWithItsReason() throws {
         let kernel = FakeKernel { _ in true }
         let result = try plan.resolve(on: kernel, tool: "t", failed: ["btf": "failed to load: Permission denied"])

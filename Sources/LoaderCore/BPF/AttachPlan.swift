@@ -63,13 +63,16 @@ public struct ProbeChain: Sendable, Equatable {
     public let candidates: [ProbeCandidate]
     /// A required chain with no usable candidate is an error; an optional one is skipped.
     public let required: Bool
+    /// What the error says first when no candidate works: why the feature needs these probes.
+    public let unavailable: String?
 
-    public static func oneOf(_ role: String, _ candidates: [ProbeCandidate]) -> ProbeChain {
-        ProbeChain(role: role, candidates: candidates, required: true)
+    /// `unavailable` explains, in the user's terms, an exhausted chain ("can't use -F: ...").
+    public static func oneOf(_ role: String, _ candidates: [ProbeCandidate], unavailable: String? = nil) -> ProbeChain {
+        ProbeChain(role: role, candidates: candidates, required: true, unavailable: unavailable)
     }
 
     public static func optional(_ role: String, _ candidates: [ProbeCandidate]) -> ProbeChain {
-        ProbeChain(role: role, candidates: candidates, required: false)
+        ProbeChain(role: role, candidates: candidates, required: false, unavailable: nil)
     }
 }
 
@@ -135,8 +138,8 @@ extension AttachPlan {
             }
             if chosen == nil && chain.required {
                 let tried = rejected.map { "\($0.0.kind) (\($0.1))" }.joined(separator: ", ")
-                throw BPFError(.noAttachPoint,
-                               "no usable attach point for \(chain.role) on this kernel; tried \(tried)")
+                throw BPFError(.noAttachPoint, (chain.unavailable.map { $0 + ": " } ?? "")
+                               + "no usable attach point for \(chain.role) on this kernel; tried \(tried)")
             }
             result.append(Resolution(role: chain.role, chosen: chosen, rejected: rejected))
         }
