@@ -140,17 +140,3 @@ struct Profile: ParsableCommand {
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event")]),
     ]
 }
-
-/// "185" or "185,2040": BCC's comma-separated positive IDs, shown as Python's list repr.
-struct IDList: ExpressibleByArgument, CustomStringConvertible {
-    let ids: [UInt32]
-
-    init?(argument: String) {
-        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
-        let ids = parts.compactMap { UInt32($0) }
-        guard !parts.isEmpty, ids.count == parts.count, ids.allSatisfy({ $0 > 0 && $0 <= Int32.max }) else { return nil }
-        self.ids = ids
-    }
-
-    var description: String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
-}

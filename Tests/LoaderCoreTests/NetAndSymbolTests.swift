@@ -27,6 +27,10 @@ import Testing
         for bad in ["", "0", "65536", "80,", ",80", "http", "80;443", "-1"] {
             #expect(PortList(argument: bad) == nil, "\(bad)")
         }
+        #expect(IDList(argument: "185,2040")?.description == "[185, 2040]")
+        for bad in ["0", "2147483648", "1,,2", "x"] {
+            #expect(IDList(argument: bad) == nil, "\(bad)")
+        }
     }
 
     @Test func framesRenderAsBCCSym() {

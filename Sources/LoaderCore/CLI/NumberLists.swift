@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// BCC's comma-separated number lists: every item a number within `range`, none empty.
+func parseList<N: FixedWidthInteger>(_ argument: String, in range: ClosedRange<N>) -> [N]? {
+    let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+    let numbers = parts.compactMap { N($0) }.filter(range.contains)
+    guard !parts.isEmpty, numbers.count == parts.count else { return nil }
+    return numbers
+}
+
+/// Ports ("80", "80,443"): tcpconnect -P, tcplife -L/-D.
+public struct PortList: ExpressibleByArgument, Sendable, Equatable {
+    public let ports: [UInt16]
+
+    public init?(argument: String) {
+        guard let ports = parseList(argument, in: UInt16(1)...UInt16.max) else { return nil }
+        self.ports = ports
+    }
+}
+
+/// Process or thread IDs ("185", "185,2040"): profile -p/-L; shown as Python's list repr, as
+/// BCC's banner shows them ("[185, 2040]").
+public struct IDList: ExpressibleByArgument, Sendable, Equatable, CustomStringConvertible {
+    public let ids: [UInt32]
+
+    public init?(argument: String) {
+        guard let ids = parseList(argument, in: UInt32(1)...UInt32(Int32.max)) else { return nil }
+        self.ids = ids
+    }
+
+    public var description: String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
+}
