@@ -3,9 +3,9 @@ struct ELFSections {
     let sections: [String: Range<Int>]
 
     init?(_ bytes: [UInt8]) {
-        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
-        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
-        func u64(_ at: Int) -> Int { u32(at) | u32(at + 4) << 32 }
+        func u16(_ at: Int) -> Int { Int(bytes.u16(at)) }
+        func u32(_ at: Int) -> Int { Int(bytes.u32(at)) }
+        func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: bytes.u64(at)) }
         guard bytes.count >= 64, bytes[0..<4] == [0x7f, 0x45, 0x4c, 0x46], bytes[4] == 2, bytes[5] == 1 else { return nil }
         let shoff = u64(0x28), shentsize = u16(0x3a), shnum = u16(0x3c), shstrndx = u16(0x3e)
         guard shentsize >= 64, shstrndx < shnum, shoff + shnum * shentsize <= bytes.count else { return nil }
