@@ -51,12 +51,13 @@ for spec in sys.argv[1:]:
 """
 
 /// One connection that sends argv[1] MiB, receives twice that, and lives argv[3] seconds more;
-/// argv[2] is the family. Prints {"cport", "sport"}.
+/// argv[2] is the family, argv[4] (optional) the server's port. Prints {"cport", "sport"}.
 let sessionScript = """
 import json, socket, sys, threading, time
 mb, fam, linger = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 family, host = (socket.AF_INET6, "::1") if fam == "6" else (socket.AF_INET, "127.0.0.1")
-srv = socket.socket(family); srv.bind((host, 0)); srv.listen()
+srv = socket.socket(family); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((host, int(sys.argv[4]) if len(sys.argv) > 4 else 0)); srv.listen()
 def serve():
     c, _ = srv.accept()
     got = 0
@@ -263,8 +264,23 @@ final class TCPLifeTests {
         #expect(objects.contains { $0["rport"] as? Int == sport && $0["tx_kb"] as? Int == 1024 && $0["rx_kb"] as? Int == 2048 },
                 "\(run.lines)")
 
-        let onlyServer = try trace(["-L", "1,\(Int.random(in: 20000...30000))"]) { _ = try PythonRun(sessionScript, ["1", "4", "0"]) }
-        #expect(onlyServer.lines.count == 1, "no session has these local ports: \(onlyServer.lines)")
+        // a session with a known server port, and one without: -L keeps the server's end of
+        // the first only, -D the client's end of it only
+        let port = Int.random(in: 20000...30000)
+        func sessions() throws -> Int32 {
+            let known = try PythonRun(sessionScript, ["1", "4", "0", String(port)])
+            #expect(known.status == 0)
+            _ = try PythonRun(sessionScript, ["1", "4", "0"])
+            return known.pid
+        }
+        var pid: Int32 = -1
+        let local = try trace(["-L", "1,\(port)"]) { pid = try sessions() }
+        let localRows = local.lines.dropFirst().map { $0.split(separator: " ").map(String.init) }
+        #expect(localRows.count == 1 && localRows.first?[0] == String(pid), "\(local.lines)")
+        #expect(localRows.first?[3] == String(port) && localRows.first?[6] == "2048", "\(local.lines)")
+        let remote = try trace(["-D", "\(port)"]) { pid = try sessions() }
+        let remoteRows = remote.lines.dropFirst().map { $0.split(separator: " ").map(String.init) }
+        #expect(remoteRows.count == 1 && remoteRows.first?[5] == String(port) && remoteRows.first?[6] == "1024", "\(remote.lines)")
     }
 
     @Test func badInput() throws {
