@@ -144,14 +144,22 @@ final class TCPConnectTests {
         let rowsP = ported.lines.filter { $0.hasPrefix(String(python?.pid ?? -1) + " ") }
         #expect(rowsP.count == 1 && rowsP.first?.hasSuffix(" " + left(String(port), 6) + " ") == true, "\(ported.lines)")
 
-        // -p: another process's connects are left out
-        let other = Process()
-        other.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        other.arguments = ["-c", "import time; time.sleep(30)"]
-        try other.run()
-        defer { other.kill(); other.waitUntilExit() }
-        let byPid = try trace(["-p", String(other.processIdentifier)]) { python = try PythonRun(connectScript, ["4"]) }
+        // -p: the traced process's connect is kept, another process's is left out. The traced
+        // one waits for a line on stdin, so that its PID is known before it connects.
+        let traced = Process(), go = Pipe()
+        traced.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        traced.arguments = ["-c", "import sys; sys.stdin.readline()\n" + connectScript, "4"]
+        traced.standardInput = go
+        traced.standardOutput = FileHandle.nullDevice
+        try traced.run()
+        defer { traced.kill(); traced.waitUntilExit() }
+        let byPid = try trace(["-p", String(traced.processIdentifier)]) {
+            python = try PythonRun(connectScript, ["4"])
+            go.fileHandleForWriting.write(Data("go\n".utf8))
+            traced.waitUntilExit()
+        }
         #expect(!byPid.lines.contains { $0.hasPrefix(String(python?.pid ?? -1) + " ") }, "\(byPid.lines)")
+        #expect(byPid.lines.contains { $0.hasPrefix(left(String(traced.processIdentifier), 7) + " python3") }, "\(byPid.lines)")
     }
 
     @Test func countModeCountsPerFlow() throws {
