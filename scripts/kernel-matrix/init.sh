@@ -31,22 +31,7 @@ start() {
 	done
 }
 
-# finish NAME: Ctrl-C, wait, print what it wrote
-finish() {
-	name=$1
-	pid=$(cat /tmp/$name.pid)
-	sleep 1
-	kill -INT $pid 2>/dev/null
-	wait $pid
-	rc=$?
-	echo "@@@ BEGIN $name"
-	cat /tmp/$name.out
-	echo "@@@ STDERR $name"
-	cat /tmp/$name.err
-	echo "@@@ END $name rc=$rc"
-}
-
-# wait_exit NAME: for tools that end by themselves (interval/count, duration)
+# wait_exit NAME: wait for the tool to end, print what it wrote and its exit status
 wait_exit() {
 	name=$1
 	wait "$(cat /tmp/$name.pid)"
@@ -56,6 +41,13 @@ wait_exit() {
 	echo "@@@ STDERR $name"
 	cat /tmp/$name.err
 	echo "@@@ END $name rc=$rc"
+}
+
+# finish NAME: Ctrl-C, then as wait_exit (tools that end by themselves only get wait_exit)
+finish() {
+	sleep 1
+	kill -INT "$(cat /tmp/$1.pid)" 2>/dev/null
+	wait_exit "$1"
 }
 
 cp /bin/workloads /tmp/matrix_exec_probe
