@@ -47,7 +47,8 @@ final class ExecPrinter {
 
         if exec.argCut && !warnedCut {
             warnedCut = true
-            Diagnostics.line("execsnoop: an argument longer than \(maxArgSize) bytes was cut; raise --max-arg-size (up to \(EXECSNOOP_MAX_ARG_SIZE)) to see it whole")
+            Diagnostics.line("execsnoop: an argument of \(comm) (PID \(e.pid)) longer than \(maxArgSize) bytes was cut; "
+                             + "raise --max-arg-size (up to \(EXECSNOOP_MAX_ARG_SIZE)) to see it whole")
         }
 
         var cells: [Cell] = []
