@@ -14,6 +14,8 @@
 #include <string.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <linux/openat2.h>
+#include <fcntl.h>
 
 /* libbpf's print callback takes a va_list; format it here so Swift gets a plain string. */
 typedef void (*clibbpf_log_fn)(int level, const char *message);
@@ -90,6 +92,20 @@ static inline int clibbpf_open_sampling_event(unsigned int type, unsigned long l
 		attr.sample_period = period;
 	}
 	long fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Opens `path` inside the directory tree `root_fd` as if it were the root (a container's root
+ * through /proc/PID/root): absolute symlinks and ".." stay inside it and magic links are not
+ * followed, so a file planted by the container's users cannot send root's tool to a host file.
+ * Returns the fd, or -errno (-ENOSYS before Linux 5.6). */
+static inline int clibbpf_open_in_root(int root_fd, const char *path, int flags)
+{
+	struct open_how how;
+	memset(&how, 0, sizeof(how));
+	how.flags = (unsigned long long)flags;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	long fd = syscall(__NR_openat2, root_fd, path, &how, sizeof(how));
 	return fd < 0 ? -errno : (int)fd;
 }
 

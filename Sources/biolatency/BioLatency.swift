@@ -64,12 +64,13 @@ struct BioLatency: ParsableCommand {
     var unit: String { milliseconds ? "msecs" : "usecs" }
 
     func validate() throws {
-        if let interval, interval <= 0 { throw ValidationError("argument interval: must be a positive number of seconds, not \(interval)") }
-        if let count, count <= 0 { throw ValidationError("argument count: must be a positive number of outputs, not \(count)") }
+        try ArgumentLimits.checkPositive(interval, "interval", unit: "seconds", max: ArgumentLimits.maxSeconds)
+        try ArgumentLimits.checkPositive(count, "count", unit: "outputs", max: ArgumentLimits.maxCount)
     }
 
     func run() throws {
-        if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.") }
+        // BCC's words; status 2 like every other conflict of options (BCC's exit() gives 0)
+        if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.", status: 2) }
         var cfg = biolatency_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_ms = milliseconds ? 1 : 0

@@ -3,9 +3,6 @@ extension String {
     /// For -q: `"` becomes `\"`.
     var quoteEscaped: String { replacingASCII("\"", with: "\\\"") }
 
-    /// BCC's argument text: a newline shows as the two characters `\n`.
-    var newlineEscaped: String { replacingASCII("\n", with: "\\n") }
-
     /// Faster than the generic `replacing(_:with:)`, and free when `target` does not occur.
     private func replacingASCII(_ target: Unicode.Scalar, with replacement: String) -> String {
         guard utf8.contains(UInt8(target.value)) else { return self }

@@ -1,25 +1,28 @@
 import ArgumentParser
+import LoaderCore
 
-/// -n and -l: regular expressions (Python `re.search` semantics for the usual patterns).
+/// -n and -l: regular expressions searched for as `re.search` does, in linear time (see
+/// SearchPattern: a hostile argument cannot stall the tool).
 struct ExecFilters {
-    let name: Regex<AnyRegexOutput>?
-    let line: Regex<AnyRegexOutput>?
+    let name: SearchPattern?
+    let line: SearchPattern?
 
     init(name: String?, line: String?) throws {
         self.name = try name.map { try Self.compile($0, option: "-n/--name") }
         self.line = try line.map { try Self.compile($0, option: "-l/--line") }
     }
 
-    private static func compile(_ pattern: String, option: String) throws -> Regex<AnyRegexOutput> {
-        do { return try Regex(pattern) } catch {
-            throw ValidationError("argument \(option): invalid regular expression '\(pattern)'")
+    private static func compile(_ pattern: String, option: String) throws -> SearchPattern {
+        do { return try SearchPattern(pattern) } catch {
+            throw ValidationError("argument \(option): \(error.description)")
         }
     }
 
-    /// -n matches the command name or any argument, as BCC's help text says.
+    /// -n matches the command name or any argument, as BCC's help text says; -l the argument
+    /// list joined by spaces, raw (before -q's quotes and the escapes), as BCC's does.
     func keep(comm: String, args: [String], argvText: String) -> Bool {
-        if let name, !(comm.contains(name) || args.contains { $0.contains(name) }) { return false }
-        if let line, !argvText.contains(line) { return false }
+        if let name, !(name.matches(comm) || args.contains { name.matches($0) }) { return false }
+        if let line, !line.matches(argvText) { return false }
         return true
     }
 }

@@ -40,21 +40,23 @@ final class ExecPrinter {
 
         var args = exec.args
         if exec.moreArgs { args.append("...") }
-        let shown = quote ? args.map { "\"" + $0.quoteEscaped + "\"" } : args
-        let argvText = shown.joined(separator: " ").newlineEscaped
         let comm = exec.comm
-        guard filters.keep(comm: comm, args: exec.args, argvText: argvText) else { return }
+        // -l sees the raw list, before -q's quotes and the escapes, as BCC's does
+        guard filters.keep(comm: comm, args: exec.args, argvText: args.joined(separator: " ")) else { return }
+        // a newline shows as `\n` (BCC's escape), other control characters as `\xNN` (the table's)
+        let shown = quote ? args.map { "\"" + $0.quoteEscaped + "\"" } : args
+        let argvText = shown.joined(separator: " ")
 
         if exec.argCut && !warnedCut {
             warnedCut = true
-            Diagnostics.line("execsnoop: an argument of \(comm) (PID \(e.pid)) longer than \(maxArgSize) bytes was cut; "
+            Diagnostics.line("execsnoop: an argument of \(TerminalText.escaped(comm)) (PID \(e.pid)) longer than \(maxArgSize) bytes was cut; "
                              + "raise --max-arg-size (up to \(EXECSNOOP_MAX_ARG_SIZE)) to see it whole")
         }
 
         var cells: [Cell] = []
         cells.reserveCapacity(10)
         if time { cells.append(.text(Clock.localTime())) }
-        if timestamp { cells.append(.double(Double(e.ts_ns &- startNs) / 1e9)) }
+        if timestamp { cells.append(.double(Clock.difference(e.ts_ns, since: startNs) / 1e9)) }
         if printUID { cells.append(.int(Int64(e.uid))) }
         cells.append(.text(comm))
         cells.append(.int(Int64(e.pid)))

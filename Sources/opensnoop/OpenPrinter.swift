@@ -51,7 +51,7 @@ final class OpenPrinter {
 
 
         var cells: [Cell] = []
-        if timestamp { cells.append(.double(Double(timestampUs - first) / 1e6)) }
+        if timestamp { cells.append(.double(Clock.difference(timestampUs, since: first) / 1e6)) }
         if printUID { cells.append(.int(Int64(e.uid))) }
         cells.append(.int(Int64(showTID ? e.tid : e.pid)))
         cells.append(.text(comm))

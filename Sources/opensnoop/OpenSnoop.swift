@@ -74,7 +74,7 @@ struct OpenSnoop: ParsableCommand {
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
         if let tid, tid <= 0 || tid > Int(Int32.max) { throw ValidationError("argument -t/--tid: invalid TID value: '\(tid)'") }
         if let uid, uid < 0 || uid >= Int(TOOLS_INVALID_UID) { throw ValidationError("argument -u/--uid: invalid UID value: '\(uid)'") }
-        if let duration, duration <= 0 { throw ValidationError("argument -d/--duration: must be a positive number of seconds") }
+        try ArgumentLimits.checkPositive(duration, "-d/--duration", unit: "seconds", max: ArgumentLimits.maxSeconds)
         guard bufferPages > 0, bufferPages & (bufferPages - 1) == 0, bufferPages <= 1 << 18 else {
             throw ValidationError("argument -b/--buffer-pages: must be a power of two up to 262144")
         }

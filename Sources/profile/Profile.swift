@@ -1,5 +1,6 @@
 import ArgumentParser
 import BPFEvents
+import Glibc
 import LoaderCore
 
 /// profile's options (BCC's names, meanings and exclusions) and its run.
@@ -82,9 +83,13 @@ struct Profile: ParsableCommand {
             throw ValidationError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only")
         }
         if frequency != nil && count != nil { throw ValidationError("argument -c/--count: not allowed with argument -F/--frequency") }
-        if let frequency, frequency <= 0 { throw ValidationError("argument -F/--frequency: must be positive") }
-        if let count, count <= 0 { throw ValidationError("argument -c/--count: must be positive") }
-        if let duration, duration <= 0 { throw ValidationError("argument duration: must be positive") }
+        let maxFrequency = PerfSampling.maxFrequency()
+        if let frequency, frequency > maxFrequency {
+            throw ValidationError("argument -F/--frequency: \(frequency) Hertz is above this kernel's limit, kernel.perf_event_max_sample_rate = \(maxFrequency)")
+        }
+        try ArgumentLimits.checkPositive(frequency, "-F/--frequency", unit: "Hertz", max: maxFrequency)
+        try ArgumentLimits.checkPositive(count, "-c/--count", unit: "events", max: Int.max)
+        try ArgumentLimits.checkPositive(duration, "duration", unit: "seconds", max: ArgumentLimits.maxSeconds)
         if hashStorageSize <= 0 || hashStorageSize > 1 << 24 {
             throw ValidationError("argument --hash-storage-size: must be positive (at most 16777216)")
         }
@@ -120,17 +125,29 @@ struct Profile: ParsableCommand {
         var sizes: [(map: String, entries: UInt32)] = [("counts", UInt32(hashStorageSize)), ("stack_traces", UInt32(stackStorageSize))]
         if !targets.isEmpty { sizes.append(("targets", UInt32(targets.count))) }
 
-        let bpf = try ToolSession.start(tool: "profile", object: EmbeddedObject(name: "profile", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan, config: cfg, common: common, maxEntries: sizes, sampling: sampling,
-                                        beforeAttach: { loaded throws(BPFError) in
-            let map = try loaded.map("targets")
-            for id in targets { try map.update(id, UInt8(1)) }
-        })
+        if let flamegraph { try checkWritable(flamegraph) }
+        let bpf = try session(cfg, sampling, sizes, targets)
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
         let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"),
                                  lost: bpf.lostCounter())
         try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
             try report.print()
+        }
+    }
+
+    /// Loaded and attached; a table the kernel cannot allocate names the option that sized it.
+    private func session(_ cfg: profile_cfg, _ sampling: PerfSampling, _ sizes: [(map: String, entries: UInt32)],
+                         _ targets: [UInt32]) throws(BPFError) -> LoadedBPF {
+        do {
+            return try ToolSession.start(tool: "profile", object: EmbeddedObject(name: "profile", base64: embeddedBPFObjectBase64),
+                                         plan: Self.plan, config: cfg, common: common, maxEntries: sizes, sampling: sampling,
+                                         beforeAttach: { loaded throws(BPFError) in
+                let map = try loaded.map("targets")
+                for id in targets { try map.update(id, UInt8(1)) }
+            })
+        } catch where error.errorNumber == ENOMEM {
+            throw BPFError(error.code, "\(error.message): the kernel cannot allocate --stack-storage-size \(stackStorageSize) "
+                           + "and --hash-storage-size \(hashStorageSize); lower them", detail: error.detail)
         }
     }
 

@@ -10,7 +10,7 @@ final class StackReport {
     private let stacks: BPFMap
     private let lost: LostCounter
     private let kernel = KernelSymbols()
-    private let user = UserSymbols()
+    private let user: UserSymbols
 
     /// One counted (process, stacks, name), its frames leaf first.
     struct Sample {
@@ -27,6 +27,8 @@ final class StackReport {
         self.counts = counts
         self.stacks = stacks
         self.lost = lost
+        let verbose = options.common.verbose
+        user = UserSymbols { problem in if verbose { Diagnostics.line("profile: \(TerminalText.escaped(problem))") } }
     }
 
     func print() throws(BPFError) {
@@ -129,7 +131,7 @@ final class StackReport {
                 lines.append("    [Missed User Stack]")
             }
         }
-        lines.append(PyFormat("    %-16s %s (%d)")(.text("-"), .text(s.comm), .int(Int64(s.pid))))
+        lines.append(PyFormat("    %-16s %s (%d)")(.text("-"), .text(TerminalText.escaped(s.comm)), .int(Int64(s.pid))))
         lines.append("        \(s.count)")
         lines.append("")
         return lines
@@ -137,7 +139,7 @@ final class StackReport {
 
     /// comm, user frames root first, "-", kernel frames root first (BCC's folded order).
     func foldedFrames(_ s: Sample, annotate: Bool) -> [String] {
-        var parts = [s.comm]
+        var parts = [TerminalText.escaped(s.comm)]
         if !options.kernelStacksOnly {
             if let user = s.user {
                 parts += user.reversed().map { self.user.frame($0, pid: s.pid).bare }

@@ -34,7 +34,7 @@ final class ConnectPrinter {
         let first = firstTimestampUs ?? e.ts_us
         firstTimestampUs = first
         var cells: [Cell] = []
-        if timestamp { cells.append(.double(Double(e.ts_us - first) / 1e6)) }
+        if timestamp { cells.append(.double(Clock.difference(e.ts_us, since: first) / 1e6)) }
         if printUID { cells.append(.int(Int64(e.uid))) }
         cells += [.int(Int64(e.pid)), .text(KernelString.from(tuple: e.comm)), .int(Int64(flow.version)),
                   .text(flow.local.description)]

@@ -52,7 +52,7 @@ final class LifePrinter {
         firstTimestampUs = first
         var cells: [Cell] = []
         if time { cells.append(.text(Clock.localTime())) }
-        if timestamp { cells.append(.double(Double(e.ts_us - first) / 1e6)) }
+        if timestamp { cells.append(.double(Clock.difference(e.ts_us, since: first) / 1e6)) }
         let ip: Cell = csv || wide ? .optionalInt(Int64(flow.version), display: String(flow.version))
             : .optionalInt(Int64(flow.version), display: "")
         let lport: Cell = csv || wide ? .optionalInt(Int64(flow.localPort), display: String(flow.localPort)) : .int(Int64(flow.localPort))

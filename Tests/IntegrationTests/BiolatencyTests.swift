@@ -308,7 +308,7 @@ final class BiolatencyTests {
 
     @Test func badInput() throws {
         let conflict = try ToolRun("biolatency", ["-D", "-F"])
-        #expect(conflict.waitForExit() == 1)
+        #expect(conflict.waitForExit() == 2)
         #expect(conflict.stderr == "ERROR: can only use -D or -F. Exiting.\n")
         let missing = try ToolRun("biolatency", ["-d", "nosuchdisk0"])
         #expect(missing.waitForExit() == 1)

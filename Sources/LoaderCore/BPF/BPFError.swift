@@ -14,12 +14,15 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
     /// The BPF program that failed to load or attach, when it is known: the attach plan can
     /// then fall back to the next candidate of its chain.
     public let program: String?
+    /// The errno of the failed call, when there was one (ENOMEM, say, for a map too large).
+    public let errorNumber: Int32?
 
-    public init(_ code: Code, _ message: String, detail: String? = nil, program: String? = nil) {
+    public init(_ code: Code, _ message: String, detail: String? = nil, program: String? = nil, errorNumber: Int32? = nil) {
         self.code = code
         self.message = message
         self.detail = detail
         self.program = program
+        self.errorNumber = errorNumber
     }
 
     /// An error from a libbpf call that returned a negative errno (or set errno).
@@ -30,7 +33,7 @@ public struct BPFError: Error, CustomStringConvertible, Sendable {
             message += " (need root, or CAP_BPF and CAP_PERFMON)"
         }
         let detail = LibbpfLog.shared.recentWarnings()
-        return BPFError(code, message, detail: detail, program: program ?? detail.flatMap(failedProgram))
+        return BPFError(code, message, detail: detail, program: program ?? detail.flatMap(failedProgram), errorNumber: e)
     }
 
     /// libbpf names the program the kernel refused: "prog 'NAME': failed to load: -13".

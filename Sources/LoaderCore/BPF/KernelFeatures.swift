@@ -27,11 +27,11 @@ public final class RunningKernel: KernelFeatures {
     public func unsupportedReason(_ kind: ProbeKind) -> String? {
         switch kind {
         case .tracepoint(let category, let name):
-            return access("\(tracefs)/events/\(category)/\(name)", F_OK) == 0 ? nil : "no such tracepoint"
+            return pathExists("\(tracefs)/events/\(category)/\(name)") ? nil : "no such tracepoint"
         case .btfTracepoint(let name), .rawTracepoint(let name):
             // Every tracepoint with a tracefs event is also a raw one, and the tools need BTF
             // anyway: asking tracefs spares parsing the kernel's BTF (~20 ms) at every start.
-            if hasTracefsEvent(name) && access(Preflight.vmlinuxBTF, F_OK) == 0 { return nil }
+            if hasTracefsEvent(name) && pathExists(Preflight.vmlinuxBTF) { return nil }
             guard let btf = kernelBTF() else { return "no kernel BTF" }
             return btf__find_by_name_kind(btf, "btf_trace_\(name)", BTFKind.typedef) > 0
                 ? nil : "no such raw tracepoint"
@@ -64,7 +64,7 @@ public final class RunningKernel: KernelFeatures {
     private func hasTracefsEvent(_ name: String) -> Bool {
         let prefix = name.split(separator: "_").first.map(String.init) ?? name
         for category in [prefix, "sock", "tcp", "sched", "block"]
-        where access("\(tracefs)/events/\(category)/\(name)", F_OK) == 0 {
+        where pathExists("\(tracefs)/events/\(category)/\(name)") {
             return true
         }
         if tracefsEvents == nil {
@@ -84,7 +84,7 @@ public final class RunningKernel: KernelFeatures {
     }
 
     private func kprobeReason(_ function: String) -> String? {
-        guard access("\(tracefs)/kprobe_events", F_OK) == 0 else {
+        guard pathExists("\(tracefs)/kprobe_events") else {
             return "kprobes are not available (CONFIG_KPROBES unset)"
         }
         if kprobeFunctions == nil {

@@ -38,6 +38,12 @@ public struct PerfSampling: Sendable, Equatable {
         self.cpus = cpus
     }
 
+    /// The highest sampling frequency the kernel allows now (kernel.perf_event_max_sample_rate,
+    /// which the kernel itself lowers when sampling takes too long); higher ones fail to open.
+    public static func maxFrequency() -> Int {
+        (try? readFile("/proc/sys/kernel/perf_event_max_sample_rate")).flatMap { Int($0.trimmed) } ?? 100_000
+    }
+
     /// The CPUs that are online now (/sys/devices/system/cpu/online, e.g. "0-3,6").
     public static func onlineCPUs() -> [Int32] {
         let text = (try? readFile("/sys/devices/system/cpu/online")) ?? "0"

@@ -10,7 +10,7 @@ public enum EventLoop {
     public static func run(_ reader: RingBufferReader, duration: Double? = nil,
                            output: OutputSink = .stdout) throws(BPFError) {
         let start = Clock.monotonicNs()
-        let deadline = duration.map { start + UInt64($0 * 1e9) }
+        let deadline = duration.map { start &+ Clock.nanoseconds($0) }
         var nextLostCheck = start
         output.flush()  // the header, at once: it tells scripts the probes are attached
         reader.runAfterStart()

@@ -6,6 +6,7 @@ import Glibc
 /// 0; runtime failures print one line `<tool>: <message>` and exit 1.
 public enum ToolMain {
     public static func run<T: ParsableCommand>(_ type: T.Type, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        StandardDescriptors.reopenClosed()
         let name = T.configuration.commandName ?? "tool"
         var command: ParsableCommand
         do {
@@ -72,5 +73,20 @@ public struct ToolFailure: Error {
     public init(_ message: String, status: Int32 = 1) {
         self.message = message
         self.status = status
+    }
+}
+
+/// Standard input, output and error that the caller closed (`tool >&-`) are opened on
+/// /dev/null before anything else opens a file: otherwise the first file the tool opens (a BPF
+/// object's map, say) takes fd 1, and rows are written into it.
+enum StandardDescriptors {
+    static func reopenClosed() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            let opened = open("/dev/null", O_RDWR)
+            if opened >= 0 && opened != fd {
+                dup2(opened, fd)
+                close(opened)
+            }
+        }
     }
 }

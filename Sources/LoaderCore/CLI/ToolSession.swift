@@ -19,7 +19,9 @@ public enum ToolSession {
     ) throws(BPFError) -> LoadedBPF {
         let timing = StartupTiming(tool: tool)
         LibbpfLog.shared.install(verbose: common.verbose)
-        try Preflight.run(tool: tool)
+        // only a plan of perf events alone (profile) can do without tracefs
+        let tracefs = plan.flatMap(\.candidates).contains { if case .perfEvent = $0.kind { false } else { true } }
+        try Preflight.run(tool: tool, tracefs: tracefs)
         Signals.install()
         Clock.loadTimeZone()
         timing.mark("checks")

@@ -99,10 +99,14 @@ public struct FlameGraph {
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
+    /// XML text: markup characters as entities; control characters (which XML 1.0 forbids,
+    /// and a process name may hold) escaped as TerminalText does, and the non-characters
+    /// U+FFFE/U+FFFF replaced.
     static func escape(_ text: String) -> String {
         var out = ""
-        for c in text {
+        for c in TerminalText.escaped(text) {
             switch c {
+            case "\u{FFFE}", "\u{FFFF}": out += "\u{FFFD}"
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"

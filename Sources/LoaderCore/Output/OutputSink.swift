@@ -42,31 +42,67 @@ public final class OutputSink: Sendable {
     }
 
     private static func writeAll(_ fd: Int32, _ buffer: inout [UInt8]) {
+        switch StopAwareWrite.write(fd, buffer) {
+        case .done, .abandoned: break
+        case .closed: exit(0)  // reader went away (`| head`): not an error
+        case .failed(let code):
+            Diagnostics.write("write to stdout failed: \(String(cString: strerror(code)))\n")
+            exit(1)
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Writes that cannot keep the tool from stopping. Before a stop is requested a write blocks as
+/// usual (a slow reader slows the tool, and the BPF side counts what it cannot queue); the
+/// signal interrupts it (no SA_RESTART). Once a stop is requested, a descriptor nobody reads
+/// (a full pipe, a terminal on Ctrl-S) gets 100 ms to take each piece and is then given up:
+/// the tool ends, with status 0 and its final report if that fits, instead of hanging in
+/// write() deaf to every signal but SIGKILL.
+enum StopAwareWrite {
+    enum Outcome: Equatable { case done, abandoned, closed, failed(Int32) }
+
+    /// After a stop, pieces of PIPE_BUF: a pipe that polls writable takes that much at once.
+    static let pieceSize = 4096
+    static let stopTimeoutMs: Int32 = 100
+
+    /// Set once a descriptor was given up: later writes to it are dropped at once.
+    private static let givenUp = Mutex<Set<Int32>>([])
+
+    static func write(_ fd: Int32, _ bytes: [UInt8]) -> Outcome {
+        if givenUp.withLock({ $0.contains(fd) }) { return .abandoned }
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < bytes.count {
+            var count = bytes.count - offset
+            if Signals.stopRequested {
+                var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ready = poll(&entry, 1, stopTimeoutMs)
+                if ready == 0 || (ready < 0 && errno != EINTR) {
+                    givenUp.withLock { _ = $0.insert(fd) }
+                    return .abandoned
+                }
+                if ready < 0 { continue }
+                count = min(count, pieceSize)
+            }
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return Glibc.write(fd, base + offset, count)
+            }
             if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { exit(0) }  // reader went away (`| head`): not an error
-                Diagnostics.write("write to stdout failed: \(String(cString: strerror(errno)))\n")
-                exit(1)
+                if errno == EINTR { continue }  // a signal: the loop looks at the stop flag
+                if errno == EPIPE { return .closed }
+                return .failed(errno)
             }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
+        return .done
     }
 }
 
 /// Standard error: unbuffered, never mixed into the columns.
 public enum Diagnostics {
     public static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-            offset += n
-        }
+        _ = StopAwareWrite.write(2, Array(text.utf8))
     }
 
     public static func line(_ text: String) { write(text + "\n") }

@@ -30,7 +30,8 @@ public struct Column: Sendable {
     }
 }
 
-/// A value in one row: what the text column shows, and what JSON holds.
+/// A value in one row: what the text column shows, and what JSON holds. Text is shown with its
+/// control characters escaped (TerminalText); JSON escapes them its own way.
 public enum Cell: Sendable {
     case int(Int64)
     case double(Double)
@@ -44,8 +45,8 @@ public enum Cell: Sendable {
         switch self {
         case .int(let v): .int(v)
         case .double(let v): .double(v)
-        case .text(let s): .text(s)
-        case .list(let display, _): .text(display)
+        case .text(let s): .text(TerminalText.escaped(s))
+        case .list(let display, _): .text(TerminalText.escaped(display))
         case .optionalInt(_, let display): .text(display)
         }
     }

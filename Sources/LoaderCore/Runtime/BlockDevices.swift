@@ -57,7 +57,7 @@ public final class BlockDevices {
         let sys = "/sys/dev/block/\(major):\(minor)"
         var diskMajor = major, diskMinor = minor
         var partition: (UInt64, UInt64)?
-        if access("\(sys)/partition", F_OK) == 0 {
+        if pathExists("\(sys)/partition") {
             guard let disk = numbers(inFile: "\(sys)/../dev"),
                   let start = UInt64(((try? readFile("\(sys)/start")) ?? "").trimmed),
                   let sectors = UInt64(((try? readFile("\(sys)/size")) ?? "").trimmed) else { return nil }

@@ -9,6 +9,19 @@ public enum Clock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    /// Nanoseconds in `seconds`, saturating: never traps, whatever the value.
+    public static func nanoseconds(_ seconds: Double) -> UInt64 {
+        guard seconds > 0 else { return 0 }
+        return seconds >= 1.8e10 ? UInt64.max : UInt64(seconds * 1e9)
+    }
+
+    /// `later - earlier` as a Double in the clocks' unit, negative when `later` is the earlier
+    /// one (records from different CPUs may carry slightly earlier times than one already
+    /// seen): never traps on unsigned subtraction.
+    public static func difference(_ later: UInt64, since earlier: UInt64) -> Double {
+        later >= earlier ? Double(later - earlier) : -Double(earlier - later)
+    }
+
     /// When this process started, on the CLOCK_MONOTONIC time line (from /proc/self/stat).
     public static func processStartNs() -> UInt64 {
         guard let stat = try? readFile("/proc/self/stat"),
@@ -20,7 +33,7 @@ public enum Clock {
         var boot = timespec()
         clock_gettime(CLOCK_BOOTTIME, &boot)
         let bootNs = UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec)
-        let sinceStart = bootNs &- ticks * (1_000_000_000 / hz)
+        let sinceStart = bootNs &- ticks &* (1_000_000_000 / max(hz, 1))
         return monotonicNs() &- sinceStart
     }
 

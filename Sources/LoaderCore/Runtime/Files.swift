@@ -48,3 +48,29 @@ public func writeFile(_ path: String, _ text: String) throws(BPFError) {
         bytes = bytes.dropFirst(n)
     }
 }
+
+/// Fails unless `path` can be written (a file the tool writes at the end, checked before the
+/// run so that a typo does not cost the whole run). Leaves no file behind.
+public func checkWritable(_ path: String) throws(BPFError) {
+    var fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd >= 0 {
+        close(fd)
+        unlink(path)
+        return
+    }
+    if errno == EEXIST { fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK) }
+    guard fd >= 0 else { throw BPFError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))") }
+    close(fd)
+}
+
+/// Whether `path` exists, judged with the effective user and capabilities (access() uses the
+/// real user: wrong for a tool given CAP_BPF/CAP_PERFMON/CAP_DAC_READ_SEARCH by setpriv or a
+/// systemd unit without being root).
+public func pathExists(_ path: String) -> Bool {
+    faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0
+}
+
+/// Whether `path` can be read, judged like `pathExists`.
+public func pathReadable(_ path: String) -> Bool {
+    faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0
+}

@@ -6,11 +6,15 @@ public enum Tracefs {
 
     /// Mounts tracefs if it is not mounted (it is not on minimal systems and in fresh VMs).
     public static func ensureMounted() throws(BPFError) {
-        if access("\(path)/events", F_OK) == 0 { return }
+        if pathExists("\(path)/events") { return }
+        if errno == EACCES {
+            throw BPFError(.preflight, "cannot read tracefs at \(path) (\(String(cString: strerror(EACCES)))): "
+                           + "without root, the tool needs CAP_DAC_READ_SEARCH besides CAP_BPF and CAP_PERFMON")
+        }
         if mount("nodev", path, "tracefs", 0, nil) == 0 { return }
         let err = errno
         // Older systems expose it under debugfs only.
-        if access("/sys/kernel/debug/tracing/events", F_OK) == 0 { return }
+        if pathExists("/sys/kernel/debug/tracing/events") { return }
         throw BPFError(.preflight,
                        "tracefs is not mounted at \(path) and mounting it failed (\(String(cString: strerror(err)))); run: mount -t tracefs nodev \(path)")
     }
@@ -20,13 +24,14 @@ public enum Tracefs {
 public enum Preflight {
     static let vmlinuxBTF = "/sys/kernel/btf/vmlinux"
 
-    public static func run(tool: String) throws(BPFError) {
+    /// `tracefs`: whether the tool's probes need it (tracepoints; a perf-event sampler does not).
+    public static func run(tool: String, tracefs: Bool = true) throws(BPFError) {
         try checkPrivileges(tool: tool)
-        if access(vmlinuxBTF, R_OK) != 0 {
+        if !pathReadable(vmlinuxBTF) {
             throw BPFError(.preflight,
                            "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); it needs CONFIG_DEBUG_INFO_BTF=y")
         }
-        try Tracefs.ensureMounted()
+        if tracefs { try Tracefs.ensureMounted() }
     }
 
     /// Root, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_ADMIN for tracefs) in the effective set.

@@ -13,15 +13,17 @@ public struct Frame: Sendable, Equatable {
 
     public static let unknown = Frame(name: nil, module: nil)
 
-    /// `BPF.sym(addr, pid)` / `ksym(addr)`: the bare name, or "[unknown]".
-    public var bare: String { name ?? "[unknown]" }
+    /// `BPF.sym(addr, pid)` / `ksym(addr)`: the bare name, or "[unknown]". Symbol and module
+    /// names come from files any user can write (a binary, a perf map): both renderings escape
+    /// control characters, so a name cannot forge a folded line or reach the terminal raw.
+    public var bare: String { name.map(TerminalText.escaped) ?? "[unknown]" }
 
     /// `sym(addr, pid, show_module=True, show_offset=True)`: "name+0x1a [module]", or
     /// "[unknown] [module]" when only the module is known.
     public var detailed: String {
-        let moduleText = module.map { " [\($0)]" } ?? ""
+        let moduleText = module.map { " [\(TerminalText.escaped($0))]" } ?? ""
         guard let name else { return "[unknown]" + moduleText }
-        return "\(name)+0x\(String(offset, radix: 16))" + moduleText
+        return "\(TerminalText.escaped(name))+0x\(String(offset, radix: 16))" + moduleText
     }
 }
 

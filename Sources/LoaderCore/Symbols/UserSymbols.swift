@@ -1,9 +1,15 @@
 import Glibc
 
 /// Resolves user-space addresses of processes: each process's mappings (/proc/PID/maps, read
-/// once), the ELF symbols of the files mapped (read once per file, through /proc/PID/root so
-/// that a container's binaries are found), and JIT maps (/tmp/perf-PID.map) for anonymous
-/// code. A process that has exited resolves to "[unknown]".
+/// once), the ELF symbols of the files mapped (read once per file: the mapped file itself
+/// through /proc/PID/map_files, else its path inside the process's root, so that a container's
+/// binaries are found), and JIT maps (/tmp/perf-PID.map) for anonymous code. A process that has
+/// exited resolves to "[unknown]".
+///
+/// Every one of those files may belong to an unprivileged user: they are opened as
+/// UntrustedFile (no FIFO, device or symlink, size caps), a perf map is used only when owned by
+/// root or by the process's own user (as perf does), and a file that cannot be used gives
+/// "[unknown]" frames and one `problems` line.
 public final class UserSymbols: @unchecked Sendable {
     struct Mapping {
         let start: UInt64
@@ -22,7 +28,20 @@ public final class UserSymbols: @unchecked Sendable {
     /// By device:inode (or path), so a library shared by many processes is read once.
     private var files: [String: ELFSymbols?] = [:]
 
-    public init() {}
+    /// Called once per file that gave no symbols, with the reason (profile prints it with -v).
+    private let report: (String) -> Void
+    private var reported: Set<String> = []
+
+    /// perf maps larger than this are not read: 64 MiB is some 500,000 JIT symbols.
+    static let maxPerfMapBytes: UInt64 = 64 << 20
+
+    public init(problems report: @escaping (String) -> Void = { _ in }) {
+        self.report = report
+    }
+
+    private func problem(_ text: String) {
+        if reported.insert(text).inserted { report(text) }
+    }
 
     /// Stacks share most of their addresses: each is resolved once per process.
     private var resolved: [UInt32: [UInt64: Frame]] = [:]
@@ -61,9 +80,7 @@ public final class UserSymbols: @unchecked Sendable {
         if let known = processes[pid] { return known }
         let maps = (try? readFile("/proc/\(pid)/maps")) ?? ""
         let mappings = maps.split(separator: "\n").compactMap(Self.parse)
-        let perfText = try? readFile("/proc/\(pid)/root/tmp/perf-\(pid).map")
-        let info = ProcessInfo(mappings: mappings,
-                               perfMap: perfText.map(Self.parsePerfMap))
+        let info = ProcessInfo(mappings: mappings, perfMap: perfMap(pid))
         processes[pid] = info
         return info
     }
@@ -79,9 +96,24 @@ public final class UserSymbols: @unchecked Sendable {
         return Mapping(start: start, end: end, offset: offset, path: path, inode: UInt64(fields[4]) ?? 0)
     }
 
-    /// "START SIZE name" in hex, one per line (the perf JIT map format).
+    /// The process's JIT map, when it has one it may have written itself: a regular file owned
+    /// by root or by the process's user (the owner of /proc/PID), within the size cap.
+    private func perfMap(_ pid: UInt32) -> SymbolTable? {
+        var st = stat()
+        guard stat("/proc/\(pid)", &st) == 0 else { return nil }
+        let path = "/tmp/perf-\(pid).map"
+        do throws(UntrustedFile.Refusal) {
+            let file = try UntrustedFile(path: path, inRootOf: pid, maxSize: Self.maxPerfMapBytes, ownedByRootOr: st.st_uid)
+            return Self.parsePerfMap(String(decoding: file.contents(), as: UTF8.self))
+        } catch {
+            if !error.isMissing { problem("perf map of PID \(pid): \(error)") }
+            return nil
+        }
+    }
+
+    /// "START SIZE name" in hex, one per line (the perf JIT map format; CRLF line ends too).
     static func parsePerfMap(_ text: String) -> SymbolTable {
-        SymbolTable(text.split(separator: "\n").compactMap { line in
+        SymbolTable(text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 2)
             func hex(_ s: Substring) -> UInt64? { UInt64(s.hasPrefix("0x") ? s.dropFirst(2) : s, radix: 16) }
             guard fields.count == 3, let start = hex(fields[0]), let size = hex(fields[1]) else { return nil }
@@ -92,10 +124,23 @@ public final class UserSymbols: @unchecked Sendable {
     private func symbols(of mapping: Mapping, pid: UInt32) -> ELFSymbols? {
         let key = "\(mapping.inode):\(mapping.path)"
         if let cached = files[key] { return cached }
-        // The file as the process sees it (its mount namespace), else the mapping itself
-        // (a file deleted or replaced since it was mapped).
-        let elf = ELFSymbols(path: "/proc/\(pid)/root\(mapping.path)")
-            ?? ELFSymbols(path: "/proc/\(pid)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))")
+        // The mapped file itself (right even when deleted or replaced since), else the file as
+        // the process sees it (its mount namespace), resolved inside the process's root.
+        let mapFile = "/proc/\(pid)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
+        let elf: ELFSymbols?
+        do {
+            let file: UntrustedFile
+            do {
+                file = try UntrustedFile(path: mapFile, maxSize: .max, followLinks: true)
+            } catch {
+                file = try UntrustedFile(path: mapping.path, inRootOf: pid, maxSize: .max)
+            }
+            elf = ELFSymbols(file: file, name: mapping.path)
+        } catch {
+            problem("no symbols for PID \(pid): \(error)")
+            elf = nil
+        }
+        if let issue = elf?.problem { problem("no symbols from \(issue)") }
         files[key] = elf
         return elf
     }

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// Range checks of numeric arguments, as usage errors: a number too large for the clocks or
+/// counters it feeds would otherwise trap in a conversion or wrap into nonsense (a deadline in
+/// the past, reports printed all at once).
+public enum ArgumentLimits {
+    /// The longest duration or interval a tool takes: 2^31 - 1 seconds (68 years), whose
+    /// nanoseconds still fit the 64-bit monotonic clock with room to add.
+    public static let maxSeconds = Int(Int32.max)
+    /// The most reports an interval tool prints.
+    public static let maxCount = Int(Int32.max)
+
+    /// `value` (when given) must be in 1...`max`; `argument` is argparse's name ("-d/--duration",
+    /// "interval"), `unit` what the number counts ("seconds").
+    public static func checkPositive(_ value: Int?, _ argument: String, unit: String, max: Int) throws(ValidationError) {
+        guard let value else { return }
+        if value <= 0 { throw ValidationError("argument \(argument): must be a positive number of \(unit), not \(value)") }
+        if value > max { throw ValidationError("argument \(argument): must be at most \(max) \(unit), not \(value)") }
+    }
+}
