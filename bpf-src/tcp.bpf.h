@@ -29,6 +29,23 @@ static __always_inline void read_flow(const struct sock *sk, struct tcp_flow *fl
 	}
 }
 
+/* An IPv6 flow between IPv4-mapped addresses (::ffff:a.b.c.d, an AF_INET6 socket talking
+ * IPv4) as the IPv4 flow it is. */
+static __always_inline void unmap_ipv4(struct tcp_flow *flow)
+{
+	__u32 *d = (__u32 *)flow->daddr, *s = (__u32 *)flow->saddr;  /* network order words */
+	if (flow->family != TOOLS_AF_INET6 || d[0] || d[1] || d[2] != __builtin_bswap32(0xffff))
+		return;
+	__u32 remote = d[3];
+	/* the local address is mapped too (or unspecified, before the bind) */
+	__u32 local = s[2] == __builtin_bswap32(0xffff) ? s[3] : 0;
+	flow->family = TOOLS_AF_INET;
+	flow->daddr[0] = remote;  /* IPv4 in the first 4 bytes, as read_flow stores it */
+	flow->daddr[1] = 0;
+	flow->saddr[0] = local;
+	flow->saddr[1] = 0;
+}
+
 /* sk_protocol was a bitfield before 5.6: the probed read handles both layouts. */
 static __always_inline bool is_tcp(const struct sock *sk)
 {

@@ -67,10 +67,15 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	bool owner_wanted = !cfg.targ_tgid || cfg.targ_tgid == tgid;
 	if (newstate < TCP_FIN_WAIT1) {
-		/* The first such state is the session's birth; recorded before the PID filter so
-		 * that no creation is missed. SYN_SENT -> ESTABLISHED was seen at SYN_SENT. */
-		if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT)
+		/* The birth is the last such state, as in BCC, which refreshes it on every one: MS
+		 * counts from ESTABLISHED, not from a first SYN that may have been retransmitted.
+		 * Recorded before the PID filter so that no creation is missed; the owner seen at
+		 * SYN_SENT is kept. */
+		struct session *known = bpf_map_lookup_elem(&sessions, &skaddr);
+		if (known) {
+			known->ts = bpf_ktime_get_ns();
 			return;
+		}
 		struct session new = { .ts = bpf_ktime_get_ns() };
 		if (newstate == TCP_SYN_SENT && owner_wanted) {
 			new.pid = tgid;

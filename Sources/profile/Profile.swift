@@ -65,7 +65,7 @@ struct Profile: ParsableCommand {
     @Option(name: .customLong("stack-storage-size"), help: ArgumentHelp("the number of unique stack traces that can be stored and displayed (default 16384)", valueName: "STACK_STORAGE_SIZE"))
     var stackStorageSize = 16384
 
-    @Option(name: [.customShort("C", allowingJoined: true), .customLong("cpu")],
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("cpu")], parsing: .unconditional,
             help: ArgumentHelp("cpu number to run profile on", valueName: "CPU"))
     var cpu: Int?
 
@@ -96,8 +96,12 @@ struct Profile: ParsableCommand {
         if stackStorageSize <= 0 || stackStorageSize > 1 << 24 {
             throw ValidationError("argument --stack-storage-size: must be positive (at most 16777216)")
         }
-        if let cpu, cpu < 0 { throw ValidationError("argument -C/--cpu: must be a CPU number") }
+        // -1 is BCC's default: every CPU
+        if let cpu, cpu < -1 { throw ValidationError("argument -C/--cpu: must be a CPU number, or -1 for all") }
     }
+
+    /// The CPU of -C, nil for all (no -C, or BCC's -1).
+    var chosenCPU: Int? { cpu.flatMap { $0 >= 0 ? $0 : nil } }
 
     /// BCC's banner, e.g. "Sampling at 49 Hertz of all threads by user + kernel stack... Hit Ctrl-C to end."
     var banner: String {
@@ -105,7 +109,7 @@ struct Profile: ParsableCommand {
         let threads = pids.map { "PID \($0)" } ?? tids.map { "TID \($0)" } ?? "all threads"
         let stacks = userStacksOnly ? "user" : kernelStacksOnly ? "kernel" : "user + kernel"
         var text = "Sampling at \(sample) of \(threads) by \(stacks) stack"
-        if let cpu { text += " on CPU#\(cpu)" }
+        if let cpu = chosenCPU { text += " on CPU#\(cpu)" }
         return text + (duration.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.")
     }
 
@@ -118,9 +122,9 @@ struct Profile: ParsableCommand {
         cfg.kernel_stacks = userStacksOnly ? 0 : 1
 
         let online = PerfSampling.onlineCPUs()
-        if let cpu, !online.contains(Int32(cpu)) { throw BPFError(.invalidArgument, "CPU \(cpu) is not online (online: \(online.map(String.init).joined(separator: ",")))") }
+        if let cpu = chosenCPU, !online.contains(Int32(clamping: cpu)) { throw BPFError(.invalidArgument, "CPU \(cpu) is not online (online: \(online.map(String.init).joined(separator: ",")))") }
         let sampling = PerfSampling(rate: count.map { .period(UInt64($0)) } ?? .frequency(UInt64(frequency ?? 49)),
-                                    cpus: cpu.map { [Int32($0)] } ?? online)
+                                    cpus: chosenCPU.map { [Int32(clamping: $0)] } ?? online)
         let targets = (pids ?? tids)?.ids ?? []
         var sizes: [(map: String, entries: UInt32)] = [("counts", UInt32(hashStorageSize)), ("stack_traces", UInt32(stackStorageSize))]
         if !targets.isEmpty { sizes.append(("targets", UInt32(targets.count))) }

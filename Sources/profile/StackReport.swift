@@ -112,7 +112,7 @@ final class StackReport {
             if let kernel = s.kernel {
                 for ip in kernel {
                     let frame = self.kernel.frame(ip)
-                    lines.append(options.addresses ? "    " + PyFormat("0x%-16x %s")(.int(Int64(bitPattern: ip)), .text(frame.detailed))
+                    lines.append(options.addresses ? "    " + PyFormat("0x%-16x %s")(.unsigned(ip), .text(frame.detailed))
                                  : "    " + frame.detailed)
                 }
             } else {
@@ -124,7 +124,7 @@ final class StackReport {
             if let user = s.user {
                 for ip in user {
                     let frame = self.user.frame(ip, pid: s.pid)
-                    lines.append(options.addresses ? "    " + PyFormat("0x%016x %s")(.int(Int64(bitPattern: ip)), .text(frame.detailed))
+                    lines.append(options.addresses ? "    " + PyFormat("0x%016x %s")(.unsigned(ip), .text(frame.detailed))
                                  : "    " + frame.detailed)
                 }
             } else {

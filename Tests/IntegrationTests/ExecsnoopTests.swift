@@ -46,12 +46,12 @@ final class ExecsnoopTests {
         let (pid, _) = try runCommand(program.path, Self.trickyArgs)
         let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
         #expect(run.stop() == 0)
-        // 20 entries: the filename and 19 arguments, the 200-byte one cut to 127 bytes, then "...".
+        // 20 entries: the filename and 19 arguments, the 200-byte one cut to 128 bytes (as BCC), then "...".
         var shown = [program.path] + Self.trickyArgs.prefix(19)
-        shown[2] = String(repeating: "x", count: 127)
+        shown[2] = String(repeating: "x", count: 128)
         let args = (shown + ["..."]).joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")
         #expect(line == expectedRow(comm: program.comm, pid: pid, args: args))
-        #expect(run.stderr.contains("longer than 127 bytes was cut"))
+        #expect(run.stderr.contains("longer than 128 bytes was cut"))
     }
 
     /// The programs kernels before 5.17 get (no bpf_loop), forced here: BCC's defaults fit
@@ -66,7 +66,7 @@ final class ExecsnoopTests {
         let line = run.waitForLine { $0.hasPrefix(program.comm + " ") }
         #expect(run.stop() == 0)
         var shown = [program.path] + Self.trickyArgs.prefix(19)
-        shown[2] = String(repeating: "x", count: 127)
+        shown[2] = String(repeating: "x", count: 128)
         #expect(line == expectedRow(comm: program.comm, pid: pid,
                                     args: (shown + ["..."]).joined(separator: " ").replacingOccurrences(of: "\n", with: "\\n")))
         #expect(run.stderr.contains("execve entry: using tracepoint syscalls:sys_enter_execve (tp_enter_execve_noloop)"), "\(run.stderr)")

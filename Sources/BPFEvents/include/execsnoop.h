@@ -6,7 +6,7 @@
 
 #define EXECSNOOP_DEFAULT_MAX_ARGS 20      /* BCC's default, counting the filename */
 #define EXECSNOOP_MAX_ARGS_LIMIT 4096      /* upper bound of --max-args */
-#define EXECSNOOP_DEFAULT_ARG_SIZE 127     /* what BCC keeps: ARGSIZE 128 less the NUL */
+#define EXECSNOOP_DEFAULT_ARG_SIZE 128     /* what BCC shows: all ARGSIZE = 128 bytes it copies when none is a NUL */
 #define EXECSNOOP_MAX_ARG_SIZE 131072      /* MAX_ARG_STRLEN: the kernel's own per-argument limit */
 /* Arguments are copied in pieces of at most this many bytes into a per-CPU buffer of twice
  * that size, which is sent as one ARGS record whenever it is half full. */

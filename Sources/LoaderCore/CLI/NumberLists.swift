@@ -19,12 +19,13 @@ public struct PortList: ExpressibleByArgument, Sendable, Equatable {
 }
 
 /// Process or thread IDs ("185", "185,2040"): profile -p/-L; shown as Python's list repr, as
-/// BCC's banner shows them ("[185, 2040]").
+/// BCC's banner shows them ("[185, 2040]"). 0 (the idle task) is accepted, as BCC's
+/// positive_int does.
 public struct IDList: ExpressibleByArgument, Sendable, Equatable, CustomStringConvertible {
     public let ids: [UInt32]
 
     public init?(argument: String) {
-        guard let ids = parseList(argument, in: UInt32(1)...UInt32(Int32.max)) else { return nil }
+        guard let ids = parseList(argument, in: UInt32(0)...UInt32(Int32.max)) else { return nil }
         self.ids = ids
     }
 

@@ -77,6 +77,11 @@ public struct PyFormat: Sendable {
         var sign = ""
         switch spec.conversion {
         case "d", "i", "u":
+            if case .unsigned(let u) = arg {
+                body = String(u)
+                if spec.plusSign { sign = "+" } else if spec.spaceSign { sign = " " }
+                break
+            }
             let v = arg.integer
             if v < 0 { sign = "-" } else if spec.plusSign { sign = "+" } else if spec.spaceSign { sign = " " }
             body = String(v.magnitude)
@@ -86,9 +91,13 @@ public struct PyFormat: Sendable {
             body = String(v.magnitude, radix: 8)
             if spec.alternate { body = "0o" + body }
         case "x", "X":
-            let v = arg.integer
-            if v < 0 { sign = "-" }
-            body = String(v.magnitude, radix: 16, uppercase: spec.conversion == "X")
+            let magnitude: UInt64
+            if case .unsigned(let u) = arg { magnitude = u } else {
+                let v = arg.integer
+                if v < 0 { sign = "-" }
+                magnitude = v.magnitude
+            }
+            body = String(magnitude, radix: 16, uppercase: spec.conversion == "X")
             if spec.alternate { body = (spec.conversion == "X" ? "0X" : "0x") + body }
         case "f", "F":
             let v = arg.double
@@ -138,6 +147,8 @@ public struct PyFormat: Sendable {
 /// A value for one `%` conversion.
 public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
     case int(Int64)
+    /// A 64-bit value that Python would hold as a non-negative int (a kernel address).
+    case unsigned(UInt64)
     case double(Double)
     case text(String)
 
@@ -147,7 +158,9 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
     var integer: Int64 {
         switch self {
         case .int(let v): v
-        case .double(let d): Int64(d)
+        case .unsigned(let u): Int64(clamping: u)
+        // saturating: a NaN, infinite or huge value must not trap
+        case .double(let d): d.isNaN ? 0 : d >= 0x1p63 ? .max : d < -0x1p63 ? .min : Int64(d)
         case .text(let s): Int64(s) ?? 0
         }
     }
@@ -155,6 +168,7 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
     var double: Double {
         switch self {
         case .int(let v): Double(v)
+        case .unsigned(let u): Double(u)
         case .double(let d): d
         case .text(let s): Double(s) ?? 0
         }
@@ -163,6 +177,7 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
     var text: String {
         switch self {
         case .int(let v): String(v)
+        case .unsigned(let u): String(u)
         case .double(let d): "\(d)"
         case .text(let s): s
         }
