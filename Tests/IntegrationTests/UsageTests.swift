@@ -18,6 +18,18 @@ import Testing
         ("opensnoop", ["-d", "0"], "opensnoop: error: argument -d/--duration: must be a positive number of seconds"),
         ("opensnoop", ["-f", "O_BOGUS"], "opensnoop: error: argument -f/--flag_filter: Bad flag: O_BOGUS"),
         ("opensnoop", ["-b", "3"], "opensnoop: error: argument -b/--buffer-pages: must be a power of two up to 262144"),
+        // numbers too large for the clocks they feed: usage errors, not a trap or nonsense
+        ("opensnoop", ["-d", "99999999999"], "opensnoop: error: argument -d/--duration: must be at most 2147483647 seconds"),
+        ("biolatency", ["20000000000"], "biolatency: error: argument interval: must be at most 2147483647 seconds"),
+        ("biolatency", ["-T", "18446744000", "5"], "biolatency: error: argument interval: must be at most 2147483647 seconds"),
+        ("biolatency", ["1", "99999999999"], "biolatency: error: argument count: must be at most 2147483647 outputs"),
+        ("profile", ["20000000000"], "profile: error: argument duration: must be at most 2147483647 seconds"),
+        ("profile", ["-F", "100000000"], "profile: error: argument -F/--frequency: 100000000 Hertz is above this kernel's limit, kernel.perf_event_max_sample_rate = "),
+        ("profile", ["-C", "-2"], "profile: error: argument -C/--cpu: must be a CPU number, or -1 for all"),
+        ("execsnoop", ["-n", "(?i)x"], "execsnoop: error: argument -n/--name: '(?...)' groups are not supported"),
+        ("execsnoop", ["-l", "(a)\\1"], "execsnoop: error: argument -l/--line: back-references are not supported"),
+        ("execsnoop", ["-u", "\u{1F600}nosuchuser"], "execsnoop: error: argument -u/--uid: '\u{1F600}nosuchuser' is not valid UID or user entry"),
+        ("execsnoop", ["-u", String(repeating: "u", count: 100_000)], "execsnoop: error: argument -u/--uid: 'uuu"),
     ]
 
     @Test(arguments: cases.indices)

@@ -28,10 +28,13 @@ final class ToolRun: Sendable {
     private let stderrText = Mutex<String>("")
     private let partial = Mutex<String>("")
 
-    init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// `executable` and `arguments` run a wrapper instead (setpriv, say) whose `arguments`
+    /// name the tool.
+    init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil,
+         executable: String? = nil, arguments wrapped: [String]? = nil) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Products.binary(tool))
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: executable ?? Products.binary(tool))
+        process.arguments = wrapped ?? arguments
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
