@@ -25,4 +25,10 @@ for tool in $tools; do
   fi
   echo "ok $tool: standalone static executable ($(du -h "$dir/$tool" | cut -f1))"
 done
+# A static binary must not load the system's NSS modules (getpwnam() crashed in
+# libnss_systemd): an unknown user is a usage error, whatever the name.
+for user in nosuchuser-xyz "$(printf 'u\xf0\x9f\x98\x80')" "$(head -c 100000 /dev/zero | tr '\0' u)"; do
+  rc=0; (cd / && env -i "$dir/execsnoop" -u "$user" >/dev/null 2>&1) || rc=$?
+  if [ "$rc" != 2 ]; then echo "FAIL execsnoop -u <unknown user of ${#user} bytes>: status $rc, not 2"; status=1; fi
+done
 exit $status
