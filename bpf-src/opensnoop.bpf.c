@@ -195,9 +195,13 @@ static __always_inline int trace_exit(long ret, bool full_path)
 	e->path_size = path_size;
 
 	if (full_path && b->data[0] != '/') {
+		/* BCC's -F: the directory the name starts from (the working directory, or openat's
+		 * dirfd) joined with the name as given; with --resolved-path, a successful open's own
+		 * path (links and ".." resolved) */
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		struct file *file = NULL;
-		if (ret >= 0) {
+		bool own = ret >= 0 && cfg.resolved_path;
+		if (own) {
 			file = fd_file(task, ret);
 			e->event_flags |= OPENSNOOP_F_DIR_FROM_FILE;
 		} else if (args.dfd != AT_FDCWD) {
@@ -206,7 +210,7 @@ static __always_inline int trace_exit(long ret, bool full_path)
 		}
 		if (file) {
 			walk_path(b, path_size, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
-		} else if (ret < 0 && args.dfd == AT_FDCWD) {
+		} else if (!own && args.dfd == AT_FDCWD) {
 			e->event_flags |= OPENSNOOP_F_DIR_FROM_BASE;
 			walk_path(b, path_size, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt));
 		}

@@ -109,4 +109,47 @@ static inline int clibbpf_open_in_root(int root_fd, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* Starts argv (looked up in PATH) in a child process that waits, before exec, until the
+ * parent writes a byte to *gate_fd (so that its PID can be put in a BPF program's config and
+ * the probes attached before it runs). Closing *gate_fd without writing makes the child exit
+ * 127 without running anything. An exec failure's errno is written to *error_fd (closed by a
+ * successful exec). Returns the child's PID, or -errno. Only async-signal-safe calls run in
+ * the child. */
+static inline int clibbpf_spawn_gated(char *const argv[], int *gate_fd, int *error_fd)
+{
+	int gate[2], err[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(gate[0]);
+		close(gate[1]);
+		return -e;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(gate[0]); close(gate[1]); close(err[0]); close(err[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		char go;
+		ssize_t n;
+		while ((n = read(gate[0], &go, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		int e = errno;
+		while (write(err[1], &e, sizeof(e)) < 0 && errno == EINTR)
+			;
+		_exit(127);
+	}
+	close(gate[0]);
+	close(err[1]);
+	*gate_fd = gate[1];
+	*error_fd = err[0];
+	return pid;
+}
+
 #endif

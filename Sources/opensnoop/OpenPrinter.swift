@@ -6,13 +6,16 @@ final class OpenPrinter {
     private let output: TableOutput
     private var firstTimestampUs: UInt64?
     // The options, read once: property-wrapper getters are too slow for every event.
-    private let timestamp, printUID, showTID, extendedFields, fullPath: Bool
+    private let timestamp, printUID, showTID, extendedFields, fullPath, failedOnly: Bool
     private let name: String?
+    /// Bytes of a path shown: BCC's NAME_MAX buffer keeps 254 (255 for -F's absolute paths).
+    private let maxPathSize: Int?
+    private var warnedCut = false
 
     init(options: OpenSnoop) {
         (timestamp, printUID, showTID, extendedFields) =
             (options.timestamp, options.printUID, options.tid != nil, options.extendedFields)
-        (fullPath, name) = (options.fullPath, options.name)
+        (fullPath, name, failedOnly, maxPathSize) = (options.fullPath, options.name, options.failed, options.maxPathSize)
         var columns: [Column] = []
         if options.timestamp { columns.append(Column("TIME(s)", header: "%-14s", row: "%-14.9f")) }
         if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
@@ -42,9 +45,18 @@ final class OpenPrinter {
         let first = firstTimestampUs ?? timestampUs
         firstTimestampUs = first
         if let name, !comm.contains(name) { return }
+        if failedOnly && e.ret >= 0 { return }
 
         let pathEnd = min(record.count, headerSize + Int(e.path_size))
-        let path = KernelString.from(bytes: UnsafeRawBufferPointer(rebasing: record[headerSize..<pathEnd]))
+        let pathBytes = UnsafeRawBufferPointer(rebasing: record[headerSize..<pathEnd])
+        let pathLength = pathBytes.firstIndex(of: 0) ?? pathBytes.count
+        let limit = maxPathSize ?? (fullPath && pathBytes.first == UInt8(ascii: "/") ? 255 : 254)
+        if pathLength > limit && !warnedCut {
+            warnedCut = true
+            Diagnostics.line("opensnoop: a path opened by \(TerminalText.escaped(comm)) (PID \(e.pid)) longer than \(limit) bytes "
+                             + "was cut, as BCC cuts it; raise --max-path-size (up to \(OpenSnoop.maxPathSize)) to see it whole")
+        }
+        let path = KernelString.from(bytes: UnsafeRawBufferPointer(rebasing: pathBytes.prefix(min(pathLength, limit))))
         let dirsEnd = min(record.count, pathEnd + Int(e.dirs_size))
         let dirs = KernelString.split(UnsafeRawBufferPointer(rebasing: record[pathEnd..<dirsEnd]))
         let shownPath = fullPath ? FullPath.join(path: path, dirsLeafFirst: dirs, flags: e.event_flags) : path

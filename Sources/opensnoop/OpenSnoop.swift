@@ -23,6 +23,7 @@ struct OpenSnoop: ParsableCommand {
             ./opensnoop -F                     # show full path for an open file with relative path
             ./opensnoop --cgroup /sys/fs/cgroup/system.slice  # only trace this cgroup
             ./opensnoop --json                 # one JSON object per open
+            ./opensnoop --exec make -j4        # run a command and trace only it
         """)
 
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
@@ -64,6 +65,17 @@ struct OpenSnoop: ParsableCommand {
     @Flag(name: [.customShort("F"), .customLong("full-path")], help: "show full path for an open file with relative path")
     var fullPath = false
 
+    @Flag(name: .customLong("resolved-path"), help: "with -F, show a successful open's own path (links and .. resolved)")
+    var resolvedPath = false
+
+    @Option(name: .customLong("max-path-size"),
+            help: ArgumentHelp("bytes of each path shown (default 254, as BCC; 255 for an absolute path with -F; up to \(Self.maxPathSize))", valueName: "BYTES"))
+    var maxPathSize: Int?
+
+    @Option(name: .customLong("exec"), parsing: .remaining,
+            help: ArgumentHelp("run this command and trace only it (must be last); ends when it ends", valueName: "CMD"))
+    var exec: [String] = []
+
     @Option(name: [.customShort("b", allowingJoined: true), .customLong("buffer-pages")],
             help: ArgumentHelp("size of the ring buffer in pages, a power of two", valueName: "BUFFER_PAGES"))
     var bufferPages: Int = 64
@@ -78,8 +90,18 @@ struct OpenSnoop: ParsableCommand {
         guard bufferPages > 0, bufferPages & (bufferPages - 1) == 0, bufferPages <= 1 << 18 else {
             throw ValidationError("argument -b/--buffer-pages: must be a power of two up to 262144")
         }
+        if let maxPathSize, !(1...Self.maxPathSize).contains(maxPathSize) {
+            throw ValidationError("argument --max-path-size: must be in [1, \(Self.maxPathSize)]")
+        }
         _ = try flagMask()
     }
+
+    /// The longest path the kernel takes, without its NUL.
+    static let maxPathSize = Int(OPENSNOOP_PATH_MAX) - 1
+
+    /// Whether --exec was given: ArgumentParser leaves `exec` empty both without it and with
+    /// no command after it, so the raw arguments tell.
+    static var execGiven: Bool { CommandLine.arguments.dropFirst().contains { $0.hasPrefix("--exe") } }
 
     /// -f names are Python `os.O_*` names; their bits are OR-ed into one mask.
     func flagMask() throws -> UInt32 {
@@ -99,8 +121,18 @@ struct OpenSnoop: ParsableCommand {
         cfg.targ_tgid = UInt32(pid ?? 0)
         cfg.targ_tid = UInt32(tid ?? 0)
         cfg.targ_uid = uid.map(UInt32.init) ?? TOOLS_INVALID_UID
-        cfg.failed_only = failed ? 1 : 0
+        // with -T, failed opens are picked in user space: BCC's clock starts at the first open
+        // it sees, failed or not
+        cfg.failed_only = failed && !timestamp ? 1 : 0
         cfg.flag_mask = try flagMask()
+        cfg.resolved_path = resolvedPath ? 1 : 0
+        if !exec.isEmpty || Self.execGiven {
+            // BCC's words; status 2, as every conflict of options
+            if pid != nil { throw ToolFailure("ERROR: can only use -p or --exec. Exiting.", status: 2) }
+            if exec.isEmpty { throw ToolFailure("ERROR: --exec without command. Exiting.", status: 2) }
+        }
+        let child = exec.isEmpty ? nil : try GatedChild(exec)
+        if let child { cfg.targ_tgid = UInt32(bitPattern: child.pid) }
 
         let bpf = try ToolSession.start(tool: "opensnoop",
                                         object: EmbeddedObject(name: "opensnoop", base64: embeddedBPFObjectBase64),
@@ -109,7 +141,8 @@ struct OpenSnoop: ParsableCommand {
         let printer = OpenPrinter(options: self)
         let reader = try bpf.ringBuffer { record in printer.print(record) }
         printer.printHeader()
-        try EventLoop.run(reader, duration: duration.map(Double.init))
+        try child?.release(exec[0])
+        try EventLoop.run(reader, duration: duration.map(Double.init), until: { child?.hasExited ?? false })
     }
 
     /// -F uses its own return programs (see trace_exit in bpf-src/opensnoop.bpf.c).

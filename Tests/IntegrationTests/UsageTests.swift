@@ -18,6 +18,14 @@ import Testing
         ("opensnoop", ["-d", "0"], "opensnoop: error: argument -d/--duration: must be a positive number of seconds"),
         ("opensnoop", ["-f", "O_BOGUS"], "opensnoop: error: argument -f/--flag_filter: Bad flag: O_BOGUS"),
         ("opensnoop", ["-b", "3"], "opensnoop: error: argument -b/--buffer-pages: must be a power of two up to 262144"),
+        // argparse's spellings: a unique prefix, a group ending in an option and its value, a
+        // negative value (the errors are about the next option: the first ones were taken)
+        ("execsnoop", ["--fail", "--time", "--max-args", "0"], "execsnoop: error: argument --max-args: must be in [1, 4096]"),
+        ("execsnoop", ["-xu0", "--max-args", "0"], "execsnoop: error: argument --max-args: must be in [1, 4096]"),
+        ("execsnoop", ["-P", "-1"], "execsnoop: error: argument -P/--ppid: invalid PID value: '-1'"),
+        ("execsnoop", ["--ti"], "execsnoop: error: ambiguous option: --ti could match --time, --timestamp"),
+        ("profile", ["-Lp123"], "profile: error: "),
+        ("biolatency", ["--milli", "--time", "0"], "biolatency: error: argument interval: must be a positive number of seconds"),
         // numbers too large for the clocks they feed: usage errors, not a trap or nonsense
         ("opensnoop", ["-d", "99999999999"], "opensnoop: error: argument -d/--duration: must be at most 2147483647 seconds"),
         ("biolatency", ["20000000000"], "biolatency: error: argument interval: must be at most 2147483647 seconds"),

@@ -7,14 +7,15 @@
 public enum EventLoop {
     public static let pollInterval: Int32 = 10
 
+    /// `until` is asked every poll whether to stop (a traced command has ended, say).
     public static func run(_ reader: RingBufferReader, duration: Double? = nil,
-                           output: OutputSink = .stdout) throws(BPFError) {
+                           output: OutputSink = .stdout, until: () -> Bool = { false }) throws(BPFError) {
         let start = Clock.monotonicNs()
         let deadline = duration.map { start &+ Clock.nanoseconds($0) }
         var nextLostCheck = start
         output.flush()  // the header, at once: it tells scripts the probes are attached
         reader.runAfterStart()
-        while !Signals.stopRequested {
+        while !Signals.stopRequested && !until() {
             var timeout = pollInterval
             if let deadline {
                 let now = Clock.monotonicNs()

@@ -12,7 +12,15 @@ public enum ToolMain {
         do {
             command = try T.parseAsRoot(arguments)
         } catch {
-            exitForParse(error, type, name)
+            // what argparse would have taken (prefixes, -xu0, -P -1), in the parser's spelling
+            let rewritten: [String]
+            do throws(ArgparseCompat.Ambiguous) {
+                rewritten = try ArgparseCompat.rewrite(arguments, ArgparseCompat.OptionTable(T.self))
+            } catch {
+                exitForParse(ValidationError(error.description), type, name)
+            }
+            guard rewritten != arguments else { exitForParse(error, type, name) }
+            do { command = try T.parseAsRoot(rewritten) } catch { exitForParse(error, type, name) }
         }
         do {
             try command.run()
