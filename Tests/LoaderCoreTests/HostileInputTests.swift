@@ -201,3 +201,53 @@ struct SplitMix {
         #expect(Clock.nanoseconds(1.5) == 1_500_000_000)
     }
 }
+
+/// The text symbol readers (perf maps, /proc/kallsyms) on random and mutated lines: no trap,
+/// whatever the bytes (a deterministic fuzz, as for ELF files above).
+@Suite struct TextSymbolReaderTests {
+    static func mutatedLines(_ seed: UInt64, count: Int, base: [String]) -> String {
+        var random = SplitMix(seed: seed)
+        var bytes: [UInt8] = []
+        for i in 0..<count {
+            var line = Array(base[i % base.count].utf8)
+            for _ in 0..<Int(random.next() % 4) where !line.isEmpty {
+                let at = Int(random.next() % UInt64(line.count))
+                switch random.next() % 3 {
+                case 0: line[at] = UInt8(truncatingIfNeeded: random.next())
+                case 1: line.insert(contentsOf: [0x0D, 0x0A, 0x20, 0x09, 0x00, 0x5B, 0x5D].shuffled(using: &random).prefix(2), at: at)
+                default: line.removeSubrange(at..<min(line.count, at + Int(random.next() % 8)))
+                }
+            }
+            bytes += line + [0x0A]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func perfMapsNeverTrap() {
+        let base = ["7f0000001000 20 jitted_a", "0x7f0000002000 0x10 jitted b", "ffffffffffffffff ffffffffffffffff wrap",
+                    "0 0 zero", "12 x bad", "7f0000003000 10"]
+        for seed in 0..<64 as Range<UInt64> {
+            let table = UserSymbols.parsePerfMap(Self.mutatedLines(seed, count: 200, base: base))
+            var random = SplitMix(seed: seed)
+            for _ in 0..<100 { _ = table.lookup(random.next()) }
+            _ = table.lookup(.max)
+            _ = table.lookup(0)
+        }
+    }
+
+    @Test func kallsymsNeverTraps() throws {
+        let base = ["ffffffff81000000 T _stext", "ffffffffc0a01000 t ext4_fill_super\t[ext4]", "0000000000000000 T zeroed",
+                    "ffffffffffffffff W last [mod", "ffffffff81000010 t ]odd[ [x]"]
+        let path = NSTemporaryDirectory() + "kallsyms-\(UUID().uuidString.prefix(8))"
+        defer { unlink(path) }
+        for seed in 0..<32 as Range<UInt64> {
+            try Self.mutatedLines(seed, count: 300, base: base).write(toFile: path, atomically: false, encoding: .utf8)
+            let symbols = KernelSymbols(path: path)
+            var random = SplitMix(seed: seed)
+            for _ in 0..<50 { _ = symbols.frame(random.next() | 0xffff_ffff_0000_0000).detailed }
+            _ = symbols.frame(.max).bare
+        }
+    }
+}
+
+extension SplitMix: RandomNumberGenerator {}
