@@ -18,6 +18,12 @@ import Testing
 
     @Test func integers() {
         #expect(PyFormat("%3d")(.int(-2)) == " -2")
+        // kernel addresses are Python ints, never negative (profile -A: BCC's "0x%-16x")
+        #expect(PyFormat("0x%-16x %s")(.unsigned(0xffff_ffff_816b_6249), .text("f")) == "0xffffffff816b6249 f")
+        #expect(PyFormat("%d")(.unsigned(.max)) == "18446744073709551615")
+        // a double too large, infinite or NaN for an integer format must not trap
+        #expect(PyFormat("%d")(.double(.infinity)) == "9223372036854775807")
+        #expect(PyFormat("%d")(.double(.nan)) == "0")
         #expect(PyFormat("%3d")(.int(0)) == "  0")
         #expect(PyFormat("%-6d|")(.int(0)) == "0     |")
         #expect(PyFormat("%4d")(.int(-1)) == "  -1")
