@@ -19,10 +19,11 @@ struct ExecFilters {
     }
 
     /// -n matches the command name or any argument, as BCC's help text says; -l the argument
-    /// list joined by spaces, raw (before -q's quotes and the escapes), as BCC's does.
-    func keep(comm: String, args: [String], argvText: String) -> Bool {
+    /// list (`listed`: with the "..." marker) joined by spaces, raw (before -q's quotes and the
+    /// escapes), as BCC's does. The joined line is only built when -l is given.
+    func keep(comm: String, args: [String], listed: [String]) -> Bool {
         if let name, !(name.matches(comm) || args.contains { name.matches($0) }) { return false }
-        if let line, !line.matches(argvText) { return false }
+        if let line, !line.matches(listed.joined(separator: " ")) { return false }
         return true
     }
 }

@@ -42,7 +42,7 @@ final class ExecPrinter {
         if exec.moreArgs { args.append("...") }
         let comm = exec.comm
         // -l sees the raw list, before -q's quotes and the escapes, as BCC's does
-        guard filters.keep(comm: comm, args: exec.args, argvText: args.joined(separator: " ")) else { return }
+        guard filters.keep(comm: comm, args: exec.args, listed: args) else { return }
         // a newline shows as `\n` (BCC's escape), other control characters as `\xNN` (the table's)
         let shown = quote ? args.map { "\"" + $0.quoteEscaped + "\"" } : args
         let argvText = shown.joined(separator: " ")

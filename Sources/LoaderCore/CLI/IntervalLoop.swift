@@ -26,7 +26,7 @@ public enum IntervalLoop {
     /// Sleeps `seconds`; false if a stop was requested (or the reader of stdout went away)
     /// meanwhile. A signal interrupts the sleep at once (no SA_RESTART, see Signals).
     static func sleep(seconds: Double, output: OutputSink) -> Bool {
-        let deadline = Clock.monotonicNs().addingReportingOverflow(Clock.nanoseconds(seconds)).partialValue
+        let deadline = Clock.monotonicNs() &+ Clock.nanoseconds(seconds)
         while !Signals.stopRequested {
             if output.readerIsGone { return false }
             let now = Clock.monotonicNs()

@@ -17,9 +17,10 @@ struct ELFSymbols: Sendable {
     /// What one file's symbol and string tables may cost: 256 MiB, above the largest
     /// unstripped libraries Debian ships (libLLVM's .symtab and .strtab are ~40 MB).
     static let maxSymbolBytes: UInt64 = 256 << 20
-    /// Program and section header tables: 65535 entries of at most 4 KiB each (e_phnum and
-    /// e_shnum are 16-bit; a larger e_*entsize is refused).
+    /// Program and section header entries of at most 4 KiB (a larger e_*entsize is refused), and
+    /// tables of at most 4 MiB: 65535 (e_phnum and e_shnum are 16-bit) standard 64-byte entries.
     static let maxEntrySize = 4096
+    static let maxTableBytes = 4 << 20
 
     let symbols: SymbolTable
     let segments: [Segment]
@@ -43,7 +44,7 @@ struct ELFSymbols: Sendable {
         let shentsize = Int(header.u16(58)), shnum = Int(header.u16(60))
 
         var segments: [Segment] = []
-        if (56...Self.maxEntrySize).contains(phentsize),
+        if (56...Self.maxEntrySize).contains(phentsize), phentsize * phnum <= Self.maxTableBytes,
            let table = file.bytes(at: phoff, count: UInt64(phentsize * phnum)) {
             for i in 0..<phnum {
                 let ph = table[(i * phentsize)...]
@@ -58,7 +59,7 @@ struct ELFSymbols: Sendable {
 
         var entries: [SymbolTable.Entry] = []
         var budget = Self.maxSymbolBytes
-        if (64...Self.maxEntrySize).contains(shentsize),
+        if (64...Self.maxEntrySize).contains(shentsize), shentsize * shnum <= Self.maxTableBytes,
            let sections = file.bytes(at: shoff, count: UInt64(shentsize * shnum)) {
             func section(_ i: Int) -> ArraySlice<UInt8> { sections[(i * shentsize)...] }
             // .symtab has every function; .dynsym only the exported ones (all a stripped file has)
