@@ -141,7 +141,11 @@ struct OpenSnoop: ParsableCommand {
         let printer = OpenPrinter(options: self)
         let reader = try bpf.ringBuffer { record in printer.print(record) }
         printer.printHeader()
-        try child?.release(exec[0])
+        if let child {
+            // the header before anything the command itself prints on the shared stdout
+            OutputSink.stdout.flush()
+            try child.release(exec[0])
+        }
         try EventLoop.run(reader, duration: duration.map(Double.init), until: { child?.hasExited ?? false })
     }
 
