@@ -1,13 +1,24 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// The tools this package ships. tools.json is the manifest that tests and docs read;
-/// a test checks that this list and tools.json name the same tools.
-let tools = ["execsnoop", "opensnoop", "biolatency", "profile", "tcpconnect", "tcplife", "tcpretrans"]
+/// The tools this package ships, one line each (with its type in Sources/ToolRegistry). Each
+/// is a library target in Sources/<tool> (options, BPF object, columns) and an executable
+/// target in Sources/<tool>/main (a few lines calling ToolMain); the product is the tool.
+let tools = [
+    "execsnoop",
+    "opensnoop",
+    "biolatency",
+    "profile",
+    "tcpconnect",
+    "tcplife",
+    "tcpretrans",
+]
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "swift-bpf-tools",
-    products: tools.map { .executable(name: $0, targets: [$0]) },
+    products: tools.map { .executable(name: $0, targets: ["\($0)-main"]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -17,27 +28,27 @@ let package = Package(
                        providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
         // Event and config structs shared by the BPF programs and Swift (one header per tool).
         .target(name: "BPFEvents", path: "Sources/BPFEvents"),
-        // The loader core every tool uses: object, config, attach plans, ring buffers,
-        // maps, signals, preflight checks, column output, JSON.
-        .target(
-            name: "LoaderCore",
-            dependencies: ["CLibbpf", "BPFEvents",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The loader core every tool uses: the tool protocol and its default run, object, config,
+        // attach plans, ring buffers, maps, signals, preflight checks, column output, JSON.
+        .target(name: "LoaderCore", dependencies: ["CLibbpf", "BPFEvents", argumentParser]),
         // Host tool run by the build plugin: compiles bpf-src/<tool>.bpf.c and embeds it.
         .executableTarget(name: "bpf-embed", path: "Sources/bpf-embed"),
-        .plugin(name: "BPFEmbedPlugin", capability: .buildTool(),
-                dependencies: ["bpf-embed"]),
+        .plugin(name: "BPFEmbedPlugin", capability: .buildTool(), dependencies: ["bpf-embed"]),
+        // Every tool as a value: what tools.json, the tests and the scripts are generated from.
+        .target(name: "ToolRegistry", dependencies: ["LoaderCore"] + tools.map { .target(name: $0) }),
+        // Writes tools.json from the registry (swift run tools-manifest > tools.json).
+        .executableTarget(name: "tools-manifest", dependencies: ["ToolRegistry", "LoaderCore"]),
         .testTarget(name: "LoaderCoreTests", dependencies: ["LoaderCore", "BPFEvents"]),
-        // Tools' options, columns and probe plans against tools.json and their BPF objects.
-        .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents", "CLibbpf"] + tools.map { .target(name: $0) }),
+        // Tools' options, columns, golden rows and probe plans, against their BPF objects.
+        .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents", "CLibbpf", "ToolRegistry"]
+                    + tools.map { .target(name: $0) }),
         // The built binaries run as root against workloads the tests make.
-        .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: $0) }),
-    ] + tools.map { tool in
-        .executableTarget(
-            name: tool,
-            dependencies: ["LoaderCore", "BPFEvents",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            plugins: ["BPFEmbedPlugin"])
-    },
+        .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") }),
+    ] + tools.flatMap { tool -> [Target] in [
+        .target(name: tool, dependencies: ["LoaderCore", "BPFEvents", argumentParser],
+                path: "Sources/\(tool)", exclude: ["main"], plugins: ["BPFEmbedPlugin"]),
+        .executableTarget(name: "\(tool)-main", dependencies: ["LoaderCore", .target(name: tool)],
+                          path: "Sources/\(tool)/main"),
+    ] },
     swiftLanguageModes: [.v6]
 )

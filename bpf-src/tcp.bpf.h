@@ -6,6 +6,9 @@
 
 #define IPPROTO_TCP 6
 
+/* TCP states (TCP_ESTABLISHED ... TCP_NEW_SYN_RECV) are the kernel's enum, from vmlinux.h: the
+ * values are ABI (include/net/tcp_states.h), the same on every kernel. */
+
 /* The ports of `sk`, host order. inet_sport, not skc_num: a closing socket is unhashed
  * (skc_num cleared) before its state changes to CLOSE. */
 static __always_inline void read_ports(const struct sock *sk, struct tcp_flow *flow)
@@ -62,5 +65,38 @@ static __always_inline void count_flow(void *map, const struct tcp_flow *flow)
 	else if (bpf_map_update_elem(map, flow, &one, BPF_NOEXIST))
 		count_lost();
 }
+
+#ifdef TCP_PORT_FILTERS
+/* -L / -D of the tools that define TCP_PORT_FILTERS: the local and remote ports wanted, sized
+ * and filled from user space (MapSetup.set in Swift); the config's filter_lports and
+ * filter_dports say whether each applies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);  /* sized from user space */
+	__type(key, __u16);
+	__type(value, __u8);
+} lports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);  /* sized from user space */
+	__type(key, __u16);
+	__type(value, __u8);
+} dports SEC(".maps");
+
+/* Whether the ports of `sk` pass -L and -D. */
+static __always_inline bool ports_wanted(const struct sock *sk, __u32 filter_lports, __u32 filter_dports)
+{
+	if (!filter_lports && !filter_dports)
+		return true;
+	struct tcp_flow ports;
+	read_ports(sk, &ports);
+	if (filter_lports && !bpf_map_lookup_elem(&lports, &ports.sport))
+		return false;
+	if (filter_dports && !bpf_map_lookup_elem(&dports, &ports.dport))
+		return false;
+	return true;
+}
+#endif
 
 #endif

@@ -17,8 +17,6 @@
 #include "ringbuf.bpf.h"
 #include "tcp.bpf.h"
 
-#define TCP_SYN_SENT 2
-#define TCP_CLOSE 7
 
 const volatile struct tcpconnect_cfg cfg = {
 	.targ_uid = TOOLS_INVALID_UID,

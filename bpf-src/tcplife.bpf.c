@@ -11,13 +11,8 @@
 #include "tcplife.h"
 #include "common.bpf.h"
 #include "ringbuf.bpf.h"
+#define TCP_PORT_FILTERS
 #include "tcp.bpf.h"
-
-#define TCP_ESTABLISHED 1
-#define TCP_SYN_SENT 2
-#define TCP_FIN_WAIT1 4
-#define TCP_CLOSE 7
-#define TCP_LAST_ACK 9
 
 const volatile struct tcplife_cfg cfg = {};
 
@@ -37,32 +32,11 @@ struct {
 	__type(value, struct session);
 } sessions SEC(".maps");
 
-/* -L / -D: the local and remote ports wanted. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);  /* sized from user space */
-	__type(key, __u16);
-	__type(value, __u8);
-} lports SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);  /* sized from user space */
-	__type(key, __u16);
-	__type(value, __u8);
-} dports SEC(".maps");
-
 static __always_inline void state_change(const struct sock *sk, int oldstate, int newstate)
 {
 	__u64 skaddr = (__u64)sk;
-	if (cfg.filter_lports || cfg.filter_dports) {
-		struct tcp_flow ports;
-		read_ports(sk, &ports);
-		if (cfg.filter_lports && !bpf_map_lookup_elem(&lports, &ports.sport))
-			return;
-		if (cfg.filter_dports && !bpf_map_lookup_elem(&dports, &ports.dport))
-			return;
-	}
+	if (!ports_wanted(sk, cfg.filter_lports, cfg.filter_dports))
+		return;
 
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	bool owner_wanted = !cfg.targ_tgid || cfg.targ_tgid == tgid;

@@ -153,3 +153,31 @@ static inline int clibbpf_spawn_gated(char *const argv[], int *gate_fd, int *err
 }
 
 #endif
+
+/* Whether the kernel's verifier takes a compare-and-exchange (BPF_ATOMIC | BPF_CMPXCHG, Linux
+ * 5.12+): a six-instruction socket filter doing one on its stack is loaded and dropped. */
+static inline int clibbpf_probe_cmpxchg(void)
+{
+	struct bpf_insn insns[] = {
+		/* *(u64 *)(r10 - 8) = 0 */
+		{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+		/* r0 = 0; r1 = 1 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		/* r0 = cmpxchg((u64 *)(r10 - 8), r0, r1) */
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8, .imm = BPF_CMPXCHG },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns, sizeof(insns) / sizeof(insns[0]), NULL);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* Whether programs of `type` may call helper `id` (bpf_loop, say): libbpf's own probe. */
+static inline int clibbpf_probe_helper(enum bpf_prog_type type, enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(type, id, NULL) == 1;
+}

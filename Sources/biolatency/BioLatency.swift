@@ -3,8 +3,8 @@ import BPFEvents
 import LoaderCore
 
 /// biolatency's options (BCC's names and meanings) and its run.
-struct BioLatency: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BioLatency: BPFTool {
+    public static let configuration = CommandConfiguration(
         commandName: "biolatency",
         abstract: "Summarize block device I/O latency as a histogram",
         discussion: """
@@ -53,7 +53,17 @@ struct BioLatency: ParsableCommand {
     @Argument(help: "number of outputs")
     var count: Int?
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
+
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "biolatency", base64: embeddedBPFObjectBase64)
+    public static let planOptions = ["-Q", "-F"]
+    public var plan: AttachPlan { Self.plan(queued: queued, flags: flags) }
+    static let banner = "Tracing block device I/O... Hit Ctrl-C to end."
+    public static let output = ToolOutput.summary(
+        banner: banner,
+        jsonKeys: ["ts", "val_type", "data", "interval-start", "interval-end", "count", "disk", "flags"])
 
     /// BCC's default when no interval is given: in effect, until Ctrl-C.
     static let forever = 99_999_999
@@ -63,12 +73,12 @@ struct BioLatency: ParsableCommand {
     /// The histogram's unit, as BCC names it.
     var unit: String { milliseconds ? "msecs" : "usecs" }
 
-    func validate() throws {
+    public func validate() throws {
         try ArgumentLimits.checkPositive(interval, "interval", unit: "seconds", max: ArgumentLimits.maxSeconds)
         try ArgumentLimits.checkPositive(count, "count", unit: "outputs", max: ArgumentLimits.maxCount)
     }
 
-    func run() throws {
+    public func run() throws {
         // BCC's words; status 2 like every other conflict of options (BCC's exit() gives 0)
         if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.", status: 2) }
         var cfg = biolatency_cfg()
@@ -89,12 +99,12 @@ struct BioLatency: ParsableCommand {
         }
 
         let bpf = try ToolSession.start(tool: "biolatency",
-                                        object: EmbeddedObject(name: "biolatency", base64: embeddedBPFObjectBase64),
+                                        object: Self.object,
                                         plan: Self.plan(queued: queued, flags: flags), config: cfg, common: common)
         try Self.checkConsistent(bpf.resolutions)
         let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
-        let banner = "Tracing block device I/O... Hit Ctrl-C to end."
+        let banner = Self.banner
         if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
         try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
             try report.print()
@@ -119,13 +129,15 @@ struct BioLatency: ParsableCommand {
     /// read with CO-RE either way, but a BTF tracepoint makes libbpf parse the kernel's whole
     /// BTF at every start (measured: 31 ms to the banner instead of 12).
     static func plan(queued: Bool, flags: Bool) -> AttachPlan {
-        /// Each start program also comes without compare-and-swap (`_nocas`), which kernels
-        /// before 5.12 refuse: there the load fails and the next candidate is taken.
+        /// Each start program needs compare-and-swap (Linux 5.12+) and has a twin without it
+        /// (`_nocas`), taken where the kernel lacks it.
         func chain(_ tracepoint: String, _ suffix: String, classic: Bool = true, starts: Bool = true) -> [ProbeCandidate] {
             let kinds: [(ProbeKind, String)] = [(.rawTracepoint(tracepoint), "raw_"), (.btfTracepoint(tracepoint), "btf_")]
                 + (classic ? [(.tracepoint(category: "block", name: tracepoint), "tp_")] : [])
             return kinds.flatMap { kind, prefix in
-                [ProbeCandidate(kind, program: prefix + suffix)] + (starts ? [ProbeCandidate(kind, program: prefix + suffix + "_nocas")] : [])
+                starts ? [ProbeCandidate(kind, program: prefix + suffix, requires: [.compareAndSwap]),
+                          ProbeCandidate(kind, program: prefix + suffix + "_nocas")]
+                       : [ProbeCandidate(kind, program: prefix + suffix)]
             }
         }
         let issue = chain("block_rq_issue", "rq_issue")
@@ -149,6 +161,6 @@ struct BioLatency: ParsableCommand {
         case .btfTracepoint: 1
         default: 2
         }
-        return kind * 4 + (candidate.program.contains("io_start") ? 0 : 2) + (candidate.program.hasSuffix("_nocas") ? 1 : 0)
+        return kind * 4 + (candidate.program.contains("io_start") ? 0 : 2) + (candidate.requires.contains(.compareAndSwap) ? 0 : 1)
     }
 }

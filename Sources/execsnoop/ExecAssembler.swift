@@ -19,31 +19,28 @@ final class ExecAssembler {
     private static let maxPending = 10240
 
     private var pending: [UInt32: [UInt8]] = [:]
-    private let onExec: (Exec) -> Void
 
-    init(onExec: @escaping (Exec) -> Void) {
-        self.onExec = onExec
-    }
-
-    func consume(_ record: UnsafeRawBufferPointer) {
-        guard record.count >= 4 else { return }
+    /// The exec an EXIT record completes; nil for ARGS records (kept until their EXIT).
+    func consume(_ record: UnsafeRawBufferPointer) -> Exec? {
+        guard record.count >= 4 else { return nil }
         switch record.loadUnaligned(as: UInt32.self) {
         case UInt32(EXECSNOOP_REC_ARGS.rawValue):
             let headerSize = MemoryLayout<execsnoop_args_hdr>.size
-            guard record.count >= headerSize else { return }
+            guard record.count >= headerSize else { return nil }
             let header = record.loadUnaligned(as: execsnoop_args_hdr.self)
             let size = min(Int(header.size), record.count - headerSize)
             if pending.count >= Self.maxPending && pending[header.tid] == nil { pending.removeAll() }
             if header.flags & EXECSNOOP_ARGS_F_RESTART != 0 { pending[header.tid] = [] }
             pending[header.tid, default: []].append(contentsOf: record[headerSize..<(headerSize + size)])
+            return nil
         case UInt32(EXECSNOOP_REC_EXIT.rawValue):
-            guard record.count >= MemoryLayout<execsnoop_exit>.size else { return }
+            guard record.count >= MemoryLayout<execsnoop_exit>.size else { return nil }
             let exit = record.loadUnaligned(as: execsnoop_exit.self)
             let bytes = pending.removeValue(forKey: exit.tid) ?? []
             let args = bytes.withUnsafeBytes { KernelString.split($0) }
-            onExec(Exec(exit: exit, args: Array(args.prefix(Int(exit.args_count)))))
+            return Exec(exit: exit, args: Array(args.prefix(Int(exit.args_count))))
         default:
-            break
+            return nil
         }
     }
 }

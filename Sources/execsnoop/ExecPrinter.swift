@@ -1,71 +1,76 @@
 import BPFEvents
 import LoaderCore
 
-/// Formats execs as BCC's execsnoop does (spec section 1), or as JSON lines.
-final class ExecPrinter {
-    private let output: TableOutput
-    private let filters: ExecFilters
-    private let startNs = Clock.monotonicNs()
-    private var warnedCut = false
-    // The options, read once: property-wrapper getters are too slow for every event.
-    private let time, timestamp, printUID, printPcomm, printCPU, fails, quote: Bool
-    private let maxArgSize: Int
+/// One exec as a row: the exec, and its arguments as listed (with "..." when more were cut).
+public struct ExecRow {
+    let exec: Exec
+    let args: [String]
+    let argvText: String
+}
 
-    init(options: ExecSnoop, filters: ExecFilters) {
-        self.filters = filters
-        (time, timestamp, printUID, printPcomm, printCPU) =
-            (options.time, options.timestamp, options.printUID, options.printPcomm, options.printCPU)
+/// What decoding keeps for a run: the records being joined, the filters and the options it
+/// reads per event (read once: property-wrapper getters cost on every event).
+final class ExecDecoder {
+    let assembler = ExecAssembler()
+    let filters: ExecFilters
+    let fails, quote: Bool
+    let maxArgSize: Int
+    var warnedCut = false
+
+    init(_ options: ExecSnoop) throws {
+        filters = try ExecFilters(name: options.name, line: options.line)
         (fails, quote, maxArgSize) = (options.fails, options.quote, options.maxArgSize)
-        var columns: [Column] = []
-        if options.time { columns.append(Column("TIME", header: "%-9s", row: "%-9s")) }
-        if options.timestamp { columns.append(Column("TIME(s)", header: "%-8s", row: "%-8.3f")) }
-        if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
-        columns.append(Column("COMM", header: "%-16s ", row: "%-16s "))
-        columns.append(Column("PID", header: "%-7s ", row: "%-7d "))
-        if options.printPcomm { columns.append(Column("PCOMM", header: "%-16s ", row: "%-16s ")) }
-        columns.append(Column("PPID", header: "%-7s ", row: "%-7s "))
-        if options.printCPU { columns.append(Column("CPU", header: "%-4s ", row: "%-4d ")) }
-        columns.append(Column("RET", header: "%3s ", row: "%3d "))
-        columns.append(Column("ARGS", header: "%s", row: "%s"))
-        output = TableOutput(columns, json: options.common.json)
     }
 
-    var header: String { output.header }
-
-    func printHeader() { output.printHeader() }
-
-    func print(_ exec: Exec) {
+    func decode(_ record: UnsafeRawBufferPointer) -> ExecRow? {
+        guard let exec = assembler.consume(record) else { return nil }
         let e = exec.exit
-        if e.retval != 0 && !fails { return }
-
+        if e.retval != 0 && !fails { return nil }
         var args = exec.args
         if exec.moreArgs { args.append("...") }
         let comm = exec.comm
         // -l sees the raw list, before -q's quotes and the escapes, as BCC's does
-        guard filters.keep(comm: comm, args: exec.args, listed: args) else { return }
-        // a newline shows as `\n` (BCC's escape), other control characters as `\xNN` (the table's)
-        let shown = quote ? args.map { "\"" + $0.quoteEscaped + "\"" } : args
-        let argvText = shown.joined(separator: " ")
-
+        guard filters.keep(comm: comm, args: exec.args, listed: args) else { return nil }
         if exec.argCut && !warnedCut {
             warnedCut = true
             Diagnostics.line("execsnoop: an argument of \(TerminalText.escaped(comm)) (PID \(e.pid)) longer than \(maxArgSize) bytes was cut; "
                              + "raise --max-arg-size (up to \(EXECSNOOP_MAX_ARG_SIZE)) to see it whole")
         }
-
-        var cells: [Cell] = []
-        cells.reserveCapacity(10)
-        if time { cells.append(.text(Clock.localTime())) }
-        if timestamp { cells.append(.double(Clock.difference(e.ts_ns, since: startNs) / 1e9)) }
-        if printUID { cells.append(.int(Int64(e.uid))) }
-        cells.append(.text(comm))
-        cells.append(.int(Int64(e.pid)))
-        if printPcomm { cells.append(.text(exec.pcomm)) }
-        cells.append(.optionalInt(e.ppid == 0 ? nil : Int64(e.ppid), display: e.ppid == 0 ? "?" : String(e.ppid)))
-        if printCPU { cells.append(.int(Int64(e.cpu))) }
-        cells.append(.int(Int64(e.retval)))
-        cells.append(.list(display: argvText, items: args))
-
-        output.print(cells, extra: [("args_truncated", .bool(exec.moreArgs || exec.argCut))])
+        // a newline shows as `\n` (BCC's escape), other control characters as `\xNN` (the table's)
+        let shown = quote ? args.map { "\"" + $0.quoteEscaped + "\"" } : args
+        return ExecRow(exec: exec, args: args, argvText: shown.joined(separator: " "))
     }
+}
+
+extension ExecSnoop {
+    public typealias Row = ExecRow
+
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> ExecRow? {
+        // the filters were compiled by validate(): they cannot fail here
+        guard let decoder = try? context.state({ try ExecDecoder(self) }) else { return nil }
+        return decoder.decode(record)
+    }
+
+    /// BCC's columns (spec section 1).
+    public static let columns: [EventColumn<ExecSnoop, ExecRow>] = [
+        EventColumn("TIME", .both("%-9s"), with: "-T", \.time) { _, context in .text(context.localTime()) },
+        EventColumn("TIME(s)", ColumnFormat("%-8s", "%-8.3f"), with: "-t", \.timestamp) { row, context in
+            .double(Clock.difference(row.exec.exit.ts_ns, since: context.startNs) / 1e9)
+        },
+        EventColumn("UID", ColumnFormat("%-6s", "%-6d"), with: "-U", \.printUID) { row, _ in .int(Int64(row.exec.exit.uid)) },
+        EventColumn("COMM", .both("%-16s ")) { row, _ in .text(row.exec.comm) },
+        EventColumn("PID", ColumnFormat("%-7s ", "%-7d ")) { row, _ in .int(Int64(row.exec.exit.pid)) },
+        EventColumn("PCOMM", .both("%-16s "), with: "-M", \.printPcomm) { row, _ in .text(row.exec.pcomm) },
+        EventColumn("PPID", .both("%-7s ")) { row, _ in
+            let ppid = row.exec.exit.ppid
+            return .optionalInt(ppid == 0 ? nil : Int64(ppid), display: ppid == 0 ? "?" : String(ppid))
+        },
+        EventColumn("CPU", ColumnFormat("%-4s ", "%-4d "), with: "-C", \.printCPU) { row, _ in .int(Int64(row.exec.exit.cpu)) },
+        EventColumn("RET", ColumnFormat("%3s ", "%3d ")) { row, _ in .int(Int64(row.exec.exit.retval)) },
+        EventColumn("ARGS", .both("%s")) { row, _ in .list(display: row.argvText, items: row.args) },
+    ]
+
+    public static let jsonFields: [JSONField<ExecSnoop, ExecRow>] = [
+        JSONField("args_truncated") { row, _ in .bool(row.exec.moreArgs || row.exec.argCut) },
+    ]
 }

@@ -4,8 +4,8 @@ import Glibc
 import LoaderCore
 
 /// execsnoop's options (BCC's names and meanings) and its run.
-struct ExecSnoop: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ExecSnoop: StreamingTool {
+    public static let configuration = CommandConfiguration(
         commandName: "execsnoop",
         abstract: "Trace exec() syscalls",
         discussion: """
@@ -71,9 +71,14 @@ struct ExecSnoop: ParsableCommand {
             help: ArgumentHelp("trace this parent PID only", valueName: "PPID"))
     var ppid: Int?
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
 
-    func validate() throws {
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "execsnoop", base64: embeddedBPFObjectBase64)
+    public var plan: AttachPlan { Self.plan }
+
+    public func validate() throws {
         guard (1...Int(EXECSNOOP_MAX_ARGS_LIMIT)).contains(maxArgs) else {
             throw ValidationError("argument --max-args: must be in [1, \(EXECSNOOP_MAX_ARGS_LIMIT)]")
         }
@@ -95,28 +100,28 @@ struct ExecSnoop: ParsableCommand {
         throw ValidationError("argument -u/--uid: '\(uid)' is not valid UID or user entry")
     }
 
-    func run() throws {
+    public func bpfConfig() throws -> execsnoop_cfg {
         var cfg = execsnoop_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_uid = try resolvedUID() ?? TOOLS_INVALID_UID
         cfg.targ_ppid = UInt32(ppid ?? 0)
         cfg.max_args = UInt32(maxArgs)
         cfg.max_arg_size = UInt32(maxArgSize)
+        return cfg
+    }
 
-        let bpf = try ToolSession.start(tool: "execsnoop",
-                                        object: EmbeddedObject(name: "execsnoop", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan, config: cfg, common: common,
-                                        maxEntries: [("events", ringBufferBytes)])
-        if bpf.resolutions.contains(where: { $0.chosen?.program.hasSuffix("_noloop") == true }),
+    public func prepareMaps(_ setup: inout MapSetup) throws {
+        setup.size("events", ringBufferBytes)
+    }
+
+    public func run() throws {
+        let bpf = try start()
+        if bpf.resolutions.contains(where: { $0.passedOver(for: .loopHelper) }),
            maxArgs > Self.noLoopMaxArgs || maxArgSize > Self.noLoopArgSize {
             Diagnostics.line("execsnoop: this kernel has no bpf_loop (Linux 5.17+): at most \(Self.noLoopMaxArgs) arguments "
                              + "of \(Self.noLoopArgSize) bytes are read; longer command lines are cut and marked")
         }
-        let printer = ExecPrinter(options: self, filters: try ExecFilters(name: name, line: line))
-        let assembler = ExecAssembler { exec in printer.print(exec) }
-        let reader = try bpf.ringBuffer { record in assembler.consume(record) }
-        printer.printHeader()
-        try EventLoop.run(reader)
+        try stream(bpf)
     }
 
     /// Room for 64 execs of the longest argument list the limits allow, between 256 KiB (a few
@@ -128,13 +133,13 @@ struct ExecSnoop: ParsableCommand {
         return UInt32(size)
     }
 
-    /// Each program that copies with bpf_loop() (Linux 5.17+) has a `_noloop` twin, taken
-    /// where the kernel refuses the first: at most 20 arguments of 255 bytes there
+    /// Each program that copies with bpf_loop() (Linux 5.17+) says so, and has a `_noloop` twin
+    /// taken where the kernel has no bpf_loop: at most 20 arguments of 255 bytes there
     /// (EXECSNOOP_NOLOOP_* in bpf-src/execsnoop.bpf.c).
     static let noLoopMaxArgs = 20, noLoopArgSize = 255
     static let plan: AttachPlan = (ProbeChain.syscall("execve") + ProbeChain.syscall("execveat")).map(\.withoutLoopTwin) + [
         .optional("exec by a non-leader thread", [
-            ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec"),
+            ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec", requires: [.loopHelper]),
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec_noloop"),
         ]),
     ]
@@ -144,6 +149,10 @@ extension ProbeChain {
     /// The entry chains with the tracepoint program's `_noloop` twin right after it.
     fileprivate var withoutLoopTwin: ProbeChain {
         guard role.hasSuffix("entry"), let first = candidates.first, case .tracepoint = first.kind else { return self }
-        return .oneOf(role, [first, ProbeCandidate(first.kind, program: first.program + "_noloop")] + candidates.dropFirst())
+        return .oneOf(role, [ProbeCandidate(first.kind, program: first.program, requires: [.loopHelper]),
+                             ProbeCandidate(first.kind, program: first.program + "_noloop")]
+                     // the kprobe programs copy with bpf_loop() too (kernels with kprobes but no
+                     // syscall tracepoints)
+                     + candidates.dropFirst().map { ProbeCandidate($0.kind, program: $0.program, requires: [.loopHelper]) })
     }
 }

@@ -1,51 +1,37 @@
 import BPFEvents
 import LoaderCore
 
-/// Formats open events as BCC's opensnoop does (spec section 2), or as JSON lines.
-final class OpenPrinter {
-    private let output: TableOutput
-    private var firstTimestampUs: UInt64?
-    // The options, read once: property-wrapper getters are too slow for every event.
-    private let timestamp, printUID, showTID, extendedFields, fullPath, failedOnly: Bool
-    private let name: String?
-    /// Bytes of a path shown: BCC's NAME_MAX buffer keeps 254 (255 for -F's absolute paths).
-    private let maxPathSize: Int?
-    private var warnedCut = false
+/// One open as a row: the event, its command, the path as shown, and seconds since the first
+/// open seen (BCC's clock counts every open, shown or not).
+public struct OpenRow {
+    let event: opensnoop_event
+    let comm: String
+    let path: String
+    let seconds: Double
+}
 
-    init(options: OpenSnoop) {
-        (timestamp, printUID, showTID, extendedFields) =
-            (options.timestamp, options.printUID, options.tid != nil, options.extendedFields)
+/// What decoding keeps for a run: the options it reads per event (read once: property-wrapper
+/// getters cost on every event) and whether the path-cut note was given.
+final class OpenDecoder {
+    let fullPath, failedOnly: Bool
+    let name: String?
+    /// Bytes of a path shown: BCC's NAME_MAX buffer keeps 254 (255 for -F's absolute paths).
+    let maxPathSize: Int?
+    var warnedCut = false
+
+    init(_ options: OpenSnoop) {
         (fullPath, name, failedOnly, maxPathSize) = (options.fullPath, options.name, options.failed, options.maxPathSize)
-        var columns: [Column] = []
-        if options.timestamp { columns.append(Column("TIME(s)", header: "%-14s", row: "%-14.9f")) }
-        if options.printUID { columns.append(Column("UID", header: "%-6s", row: "%-6d")) }
-        columns.append(Column(options.tid == nil ? "PID" : "TID", header: "%-6s ", row: "%-6d "))
-        columns.append(Column("COMM", header: "%-16s ", row: "%-16s "))
-        columns.append(Column("FD", header: "%4s ", row: "%4d "))
-        columns.append(Column("ERR", header: "%3s ", row: "%3d "))
-        if options.extendedFields {
-            columns.append(Column("FLAGS", header: "%-8s ", row: "%08o "))
-            columns.append(Column("MODE", header: "%-4s ", row: "%s "))
-        }
-        columns.append(Column("PATH", header: "%s", row: "%s"))
-        output = TableOutput(columns, json: options.common.json)
     }
 
-    var header: String { output.header }
-
-    func printHeader() { output.printHeader() }
-
-    func print(_ record: UnsafeRawBufferPointer) {
+    func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> OpenRow? {
         let headerSize = MemoryLayout<opensnoop_event>.size
-        guard record.count >= headerSize else { return }
+        guard record.count >= headerSize else { return nil }
         let e = record.loadUnaligned(as: opensnoop_event.self)
         let comm = KernelString.from(tuple: e.comm)
         // TIME(s) counts from the first event seen, printed or not, as BCC does
-        let timestampUs = e.ts_ns / 1000
-        let first = firstTimestampUs ?? timestampUs
-        firstTimestampUs = first
-        if let name, !comm.contains(name) { return }
-        if failedOnly && e.ret >= 0 { return }
+        let seconds = context.secondsSinceFirst(e.ts_ns / 1000, unitsPerSecond: 1e6)
+        if let name, !comm.contains(name) { return nil }
+        if failedOnly && e.ret >= 0 { return nil }
 
         let pathEnd = min(record.count, headerSize + Int(e.path_size))
         let pathBytes = UnsafeRawBufferPointer(rebasing: record[headerSize..<pathEnd])
@@ -60,26 +46,40 @@ final class OpenPrinter {
         let dirsEnd = min(record.count, pathEnd + Int(e.dirs_size))
         let dirs = KernelString.split(UnsafeRawBufferPointer(rebasing: record[pathEnd..<dirsEnd]))
         let shownPath = fullPath ? FullPath.join(path: path, dirsLeafFirst: dirs, flags: e.event_flags) : path
+        return OpenRow(event: e, comm: comm, path: shownPath, seconds: seconds)
+    }
+}
 
+extension OpenSnoop {
+    public typealias Row = OpenRow
 
-        var cells: [Cell] = []
-        if timestamp { cells.append(.double(Clock.difference(timestampUs, since: first) / 1e6)) }
-        if printUID { cells.append(.int(Int64(e.uid))) }
-        cells.append(.int(Int64(showTID ? e.tid : e.pid)))
-        cells.append(.text(comm))
-        cells.append(.int(e.ret >= 0 ? Int64(e.ret) : -1))
-        cells.append(.int(e.ret >= 0 ? 0 : -Int64(e.ret)))
-        if extendedFields {
-            cells.append(.int(Int64(e.flags)))
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> OpenRow? {
+        context.state { OpenDecoder(self) }.decode(record, context)
+    }
+
+    /// BCC's columns (spec section 2).
+    public static let columns: [EventColumn<OpenSnoop, OpenRow>] = [
+        EventColumn("TIME(s)", ColumnFormat("%-14s", "%-14.9f"), with: "-T", \.timestamp) { row, _ in .double(row.seconds) },
+        EventColumn("UID", ColumnFormat("%-6s", "%-6d"), with: "-U", \.printUID) { row, _ in .int(Int64(row.event.uid)) },
+        EventColumn("PID", ColumnFormat("%-6s ", "%-6d "), shownWith: nil, when: { $0.tid == nil }) { row, _ in
+            .int(Int64(row.event.pid))
+        },
+        EventColumn("TID", ColumnFormat("%-6s ", "%-6d "), shownWith: "-t", when: { $0.tid != nil }) { row, _ in
+            .int(Int64(row.event.tid))
+        },
+        EventColumn("COMM", .both("%-16s ")) { row, _ in .text(row.comm) },
+        EventColumn("FD", ColumnFormat("%4s ", "%4d ")) { row, _ in .int(row.event.ret >= 0 ? Int64(row.event.ret) : -1) },
+        EventColumn("ERR", ColumnFormat("%3s ", "%3d ")) { row, _ in .int(row.event.ret >= 0 ? 0 : -Int64(row.event.ret)) },
+        EventColumn("FLAGS", ColumnFormat("%-8s ", "%08o "), with: "-e", \.extendedFields) { row, _ in .int(Int64(row.event.flags)) },
+        EventColumn("MODE", ColumnFormat("%-4s ", "%s "), with: "-e", \.extendedFields) { row, _ in
+            let e = row.event
             let hasMode = e.mode != 0 || e.flags & OpenFlags.O_CREAT != 0
                 || e.flags & OpenFlags.O_TMPFILE == OpenFlags.O_TMPFILE
-            cells.append(hasMode ? .optionalInt(Int64(e.mode), display: PyFormat("%04o")(.int(Int64(e.mode))))
-                                 : .optionalInt(nil, display: "n/a "))
-        }
-        cells.append(.text(shownPath))
-
-        output.print(cells)
-    }
+            return hasMode ? .optionalInt(Int64(e.mode), display: PyFormat("%04o")(.int(Int64(e.mode))))
+                           : .optionalInt(nil, display: "n/a ")
+        },
+        EventColumn("PATH", .both("%s")) { row, _ in .text(row.path) },
+    ]
 }
 
 /// -F: a relative path made absolute from the directory names the BPF side walked.

@@ -3,8 +3,8 @@ import BPFEvents
 import LoaderCore
 
 /// opensnoop's options (BCC's names and meanings) and its run.
-struct OpenSnoop: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct OpenSnoop: StreamingTool {
+    public static let configuration = CommandConfiguration(
         commandName: "opensnoop",
         abstract: "Trace open() syscalls",
         discussion: """
@@ -49,7 +49,7 @@ struct OpenSnoop: ParsableCommand {
 
     @Option(name: [.customShort("d", allowingJoined: true), .customLong("duration")],
             help: ArgumentHelp("total duration of trace in seconds", valueName: "DURATION"))
-    var duration: Int?
+    var durationSeconds: Int?
 
     @Option(name: [.customShort("n", allowingJoined: true), .customLong("name")],
             help: ArgumentHelp("only print process names containing this name", valueName: "NAME"))
@@ -80,13 +80,19 @@ struct OpenSnoop: ParsableCommand {
             help: ArgumentHelp("size of the ring buffer in pages, a power of two", valueName: "BUFFER_PAGES"))
     var bufferPages: Int = 64
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
 
-    func validate() throws {
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "opensnoop", base64: embeddedBPFObjectBase64)
+    public static let planOptions = ["-F"]
+    public var plan: AttachPlan { Self.plan(fullPath: fullPath) }
+
+    public func validate() throws {
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
         if let tid, tid <= 0 || tid > Int(Int32.max) { throw ValidationError("argument -t/--tid: invalid TID value: '\(tid)'") }
         if let uid, uid < 0 || uid >= Int(TOOLS_INVALID_UID) { throw ValidationError("argument -u/--uid: invalid UID value: '\(uid)'") }
-        try ArgumentLimits.checkPositive(duration, "-d/--duration", unit: "seconds", max: ArgumentLimits.maxSeconds)
+        try ArgumentLimits.checkPositive(durationSeconds, "-d/--duration", unit: "seconds", max: ArgumentLimits.maxSeconds)
         guard bufferPages > 0, bufferPages & (bufferPages - 1) == 0, bufferPages <= 1 << 18 else {
             throw ValidationError("argument -b/--buffer-pages: must be a power of two up to 262144")
         }
@@ -115,7 +121,7 @@ struct OpenSnoop: ParsableCommand {
         return mask
     }
 
-    func run() throws {
+    public func bpfConfig() throws -> opensnoop_cfg {
         var cfg = opensnoop_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_tgid = UInt32(pid ?? 0)
@@ -126,6 +132,17 @@ struct OpenSnoop: ParsableCommand {
         cfg.failed_only = failed && !timestamp ? 1 : 0
         cfg.flag_mask = try flagMask()
         cfg.resolved_path = resolvedPath ? 1 : 0
+        return cfg
+    }
+
+    public func prepareMaps(_ setup: inout MapSetup) throws {
+        setup.size("events", UInt32(bufferPages) * 4096)
+    }
+
+    public var duration: Double? { durationSeconds.map(Double.init) }
+
+    public func run() throws {
+        var cfg = try bpfConfig()
         if !exec.isEmpty || Self.execGiven {
             // BCC's words; status 2, as every conflict of options
             if pid != nil { throw ToolFailure("ERROR: can only use -p or --exec. Exiting.", status: 2) }
@@ -133,20 +150,13 @@ struct OpenSnoop: ParsableCommand {
         }
         let child = exec.isEmpty ? nil : try GatedChild(exec)
         if let child { cfg.targ_tgid = UInt32(bitPattern: child.pid) }
-
-        let bpf = try ToolSession.start(tool: "opensnoop",
-                                        object: EmbeddedObject(name: "opensnoop", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan(fullPath: fullPath), config: cfg, common: common,
-                                        maxEntries: [("events", UInt32(bufferPages) * 4096)])
-        let printer = OpenPrinter(options: self)
-        let reader = try bpf.ringBuffer { record in printer.print(record) }
-        printer.printHeader()
-        if let child {
+        let bpf = try start(config: cfg)
+        try stream(bpf, until: { child?.hasExited ?? false }, afterHeader: {
+            guard let child else { return }
             // the header before anything the command itself prints on the shared stdout
             OutputSink.stdout.flush()
             try child.release(exec[0])
-        }
-        try EventLoop.run(reader, duration: duration.map(Double.init), until: { child?.hasExited ?? false })
+        })
     }
 
     /// -F uses its own return programs (see trace_exit in bpf-src/opensnoop.bpf.c).

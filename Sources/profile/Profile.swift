@@ -4,8 +4,8 @@ import Glibc
 import LoaderCore
 
 /// profile's options (BCC's names, meanings and exclusions) and its run.
-struct Profile: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Profile: BPFTool {
+    public static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "Profile CPU stack traces at a timed interval",
         discussion: """
@@ -75,9 +75,17 @@ struct Profile: ParsableCommand {
     @Argument(help: "duration of trace, in seconds")
     var duration: Int?
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
 
-    func validate() throws {
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "profile", base64: embeddedBPFObjectBase64)
+    public var plan: AttachPlan { Self.plan }
+    public static let output = ToolOutput.summary(
+        banner: (try? Profile.parse([]))?.banner ?? "",
+        jsonKeys: ["pid", "comm", "count", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"])
+
+    public func validate() throws {
         if pids != nil && tids != nil { throw ValidationError("argument -L/--tid: not allowed with argument -p/--pid") }
         if userStacksOnly && kernelStacksOnly {
             throw ValidationError("argument -K/--kernel-stacks-only: not allowed with argument -U/--user-stacks-only")
@@ -113,7 +121,7 @@ struct Profile: ParsableCommand {
         return text + (duration.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.")
     }
 
-    func run() throws {
+    public func run() throws {
         var cfg = profile_cfg()
         cfg.common = try common.bpfConfig()
         cfg.filter = UInt32(pids != nil ? PROFILE_FILTER_TGID : tids != nil ? PROFILE_FILTER_TID : PROFILE_FILTER_NONE)
@@ -143,7 +151,7 @@ struct Profile: ParsableCommand {
     private func session(_ cfg: profile_cfg, _ sampling: PerfSampling, _ sizes: [(map: String, entries: UInt32)],
                          _ targets: [UInt32]) throws(BPFError) -> LoadedBPF {
         do {
-            return try ToolSession.start(tool: "profile", object: EmbeddedObject(name: "profile", base64: embeddedBPFObjectBase64),
+            return try ToolSession.start(tool: "profile", object: Self.object,
                                          plan: Self.plan, config: cfg, common: common, maxEntries: sizes, sampling: sampling,
                                          beforeAttach: { loaded throws(BPFError) in
                 let map = try loaded.map("targets")

@@ -3,8 +3,8 @@ import BPFEvents
 import LoaderCore
 
 /// tcpconnect's options (BCC's names and meanings) and its run.
-struct TCPConnect: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct TCPConnect: StreamingTool {
+    public static let configuration = CommandConfiguration(
         commandName: "tcpconnect",
         abstract: "Trace TCP connects",
         discussion: """
@@ -50,19 +50,47 @@ struct TCPConnect: ParsableCommand {
     @Flag(name: [.customShort("d"), .customLong("dns")], help: "include likely DNS query associated with each connect (not supported)")
     var dns = false
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
 
-    func validate() throws {
+    public func validate() throws {
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
         if let uid, uid < 0 || uid >= Int(TOOLS_INVALID_UID) { throw ValidationError("argument -u/--uid: invalid UID value: '\(uid)'") }
         if dns && count { throw ValidationError("argument -d/--dns: not allowed with argument -c/--count") }
     }
 
-    func run() throws {
-        if dns {
-            throw BPFError(.invalidArgument, "-d/--dns is not supported: BCC finds the query by tracing libc's getaddrinfo() "
-                           + "with uprobes and UDP receives with kprobes, which this tool does not do (and this kernel has no kprobes)")
-        }
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "tcpconnect", base64: embeddedBPFObjectBase64)
+    public static let banner: String? = "Tracing connect ... Hit Ctrl-C to end"
+
+    public typealias Row = (event: tcpconnect_event, flow: TCPFlow)
+
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
+        guard record.count >= MemoryLayout<tcpconnect_event>.size else { return nil }
+        let e = record.loadUnaligned(as: tcpconnect_event.self)
+        return (e, TCPFlow(e.flow))
+    }
+
+    public static let columns: [EventColumn<TCPConnect, Row>] = [
+        EventColumn("TIME(s)", ColumnFormat("%-9s", "%-9.3f"), with: "-t", \.timestamp) { row, context in
+            .double(context.secondsSinceFirst(row.event.ts_us, unitsPerSecond: 1e6))
+        },
+        EventColumn("UID", ColumnFormat("%-6s", "%-6d"), with: "-U", \.printUID) { row, _ in .int(Int64(row.event.uid)) },
+        EventColumn("PID", ColumnFormat("%-7s ", "%-7d ")) { row, _ in .int(Int64(row.event.pid)) },
+        EventColumn("COMM", ColumnFormat("%-12s ", "%-12.12s ")) { row, _ in .text(KernelString.from(tuple: row.event.comm)) },
+        EventColumn("IP", ColumnFormat("%-2s ", "%-2d ")) { row, _ in .int(Int64(row.flow.version)) },
+        EventColumn("SADDR", .both("%-16s ")) { row, _ in .text(row.flow.local.description) },
+        EventColumn("LPORT", ColumnFormat("%-6s ", "%-6d "), with: "-L", \.lport) { row, _ in .int(Int64(row.flow.localPort)) },
+        EventColumn("DADDR", .both("%-16s ")) { row, _ in .text(row.flow.remote.description) },
+        // BCC's row adds " %s" (the empty DNS query) after the port: a trailing space
+        EventColumn("DPORT", ColumnFormat("%-6s", "%-6d ")) { row, _ in .int(Int64(row.flow.remotePort)) },
+    ]
+
+    public static let countMode: CountModeInfo? = CountModeInfo(
+        option: "-c", header: "LADDR                     RADDR                     RPORT                CONNECTS  ",
+        jsonKeys: ["laddr", "raddr", "rport", "connects"])
+
+    public func bpfConfig() throws -> tcpconnect_cfg {
         var cfg = tcpconnect_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_tgid = UInt32(pid ?? 0)
@@ -70,32 +98,45 @@ struct TCPConnect: ParsableCommand {
         cfg.targ_family = family.bpfFamily
         cfg.filter_ports = ports == nil ? 0 : 1
         cfg.count_mode = count ? 1 : 0
-        let wanted = ports?.ports ?? []
+        return cfg
+    }
 
-        let bpf = try ToolSession.start(tool: "tcpconnect", object: EmbeddedObject(name: "tcpconnect", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan, config: cfg, common: common,
-                                        maxEntries: wanted.isEmpty ? [] : [("ports", UInt32(wanted.count))],
-                                        beforeAttach: { loaded throws(BPFError) in
-            let map = try loaded.map("ports")
-            for port in wanted { try map.update(port, UInt8(1)) }
-        })
-        let out = OutputSink.stdout
-        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
-        if common.json { Diagnostics.line("Tracing connect ... Hit Ctrl-C to end") } else { out.writeLine("Tracing connect ... Hit Ctrl-C to end") }
-        if count {
-            let counts = try bpf.map("counts")
-            try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
-                ConnectPrinter.printCounts(try TCPFlow.counts(counts, descending: true), json: common.json)
-            }
-            return
+    public func prepareMaps(_ setup: inout MapSetup) throws {
+        setup.set("ports", ports?.ports ?? [])
+    }
+
+    public func run() throws {
+        if dns {
+            throw BPFError(.invalidArgument, "-d/--dns is not supported: BCC finds the query by tracing libc's getaddrinfo() "
+                           + "with uprobes and UDP receives with kprobes, which this tool does not do (and this kernel has no kprobes)")
         }
-        let printer = ConnectPrinter(options: self)
-        let reader = try bpf.ringBuffer { printer.print($0) }
-        printer.printHeader()
-        try EventLoop.run(reader)
+        let bpf = try start()
+        guard count else { return try stream(bpf) }
+        if common.json { Diagnostics.line(Self.banner ?? "") } else { OutputSink.stdout.writeLine(Self.banner ?? "") }
+        let counts = try bpf.map("counts")
+        try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
+            printCounts(try TCPFlow.counts(counts, descending: true))
+        }
+    }
+
+    /// -c, on Ctrl-C: connects per (local address, remote address, remote port), most first.
+    func printCounts(_ counts: [(flow: TCPFlow, count: UInt64)]) {
+        let out = OutputSink.stdout
+        if !common.json { out.writeLine(PyFormat("\n%-25s %-25s %-20s %-10s")(.text("LADDR"), .text("RADDR"), .text("RPORT"), .text("CONNECTS"))) }
+        let row = PyFormat("%-25s %-25s %-20s %-10d")
+        for (flow, count) in counts {
+            if common.json {
+                out.writeLine(JSONValue.object([("laddr", .string(flow.local.description)), ("raddr", .string(flow.remote.description)),
+                                                ("rport", .int(Int64(flow.remotePort))), ("connects", .int(Int64(count)))]).serialized)
+            } else {
+                out.writeLine(row(.text(flow.local.description), .text(flow.remote.description), .text(String(flow.remotePort)), .int(Int64(count))))
+            }
+        }
     }
 
     /// The SYN_SENT transition names the socket; the connect() return says it went out.
+    public var plan: AttachPlan { Self.plan }
+
     static let plan: AttachPlan = [
         .oneOf("connect starts (SYN_SENT)", [
             ProbeCandidate(.rawTracepoint("inet_sock_set_state"), program: "raw_set_state"),

@@ -2,9 +2,9 @@ import ArgumentParser
 import BPFEvents
 import LoaderCore
 
-/// tcplife's options (BCC's names and meanings) and its run.
-struct TCPLife: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// tcplife: BCC's options and columns; the core does the rest.
+public struct TCPLife: StreamingTool {
+    public static let configuration = CommandConfiguration(
         commandName: "tcplife",
         abstract: "Trace the lifespan of TCP sessions and summarize",
         discussion: """
@@ -46,37 +46,80 @@ struct TCPLife: ParsableCommand {
 
     @OptionGroup var family: FamilyOptions
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
 
-    func validate() throws {
+    public func validate() throws {
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
     }
 
-    func run() throws {
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "tcplife", base64: embeddedBPFObjectBase64)
+
+    public typealias Row = (event: tcplife_event, flow: TCPFlow)
+
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
+        guard record.count >= MemoryLayout<tcplife_event>.size else { return nil }
+        let e = record.loadUnaligned(as: tcplife_event.self)
+        return (e, TCPFlow(e.flow))
+    }
+
+    /// -s (CSV) wins over -w (wide), as in BCC.
+    public var layout: String { csv ? "csv" : wide ? "wide" : "" }
+
+    /// BCC's three layouts (spec section 6): default, wide (-w) and CSV (-s).
+    public static let columns: [EventColumn<TCPLife, Row>] = {
+        func csv(_ row: String) -> [String: ColumnFormat] { ["csv": ColumnFormat("%s,", row)] }
+        return [
+            EventColumn("TIME", .both("%-8s "), layouts: csv("%s,"), with: "-T", \.time) { _, context in .text(context.localTime()) },
+            EventColumn("TIME(s)", ColumnFormat("%-9s ", "%-9.6f "), layouts: csv("%.6f,"), with: "-t", \.timestamp) { row, context in
+                .double(context.secondsSinceFirst(row.event.ts_us, unitsPerSecond: 1e6))
+            },
+            EventColumn("PID", ColumnFormat("%-5s ", "%-5d "), layouts: csv("%d,")) { row, _ in .int(Int64(row.event.pid)) },
+            EventColumn("COMM", .both("%-10.10s "), layouts: csv("%s,").merging(["wide": .both("%-16.16s ")]) { $1 }) { row, _ in
+                .text(KernelString.from(tuple: row.event.comm))
+            },
+            // the default layout has no IP column: BCC formats an empty string there ("%s%-15s")
+            EventColumn("IP", ColumnFormat("%s", "%.0s", untitled: true),
+                        layouts: csv("%s,").merging(["wide": .both("%-2s ")]) { $1 }) { row, _ in
+                .optionalInt(Int64(row.flow.version), display: String(row.flow.version))
+            },
+            EventColumn("LADDR", .both("%-15s "), layouts: csv("%s,").merging(["wide": .both("%-39s ")]) { $1 }) { row, _ in
+                .text(row.flow.local.description)
+            },
+            EventColumn("LPORT", .both("%-5s "), layouts: csv("%s,")) { row, _ in
+                .optionalInt(Int64(row.flow.localPort), display: String(row.flow.localPort))
+            },
+            EventColumn("RADDR", .both("%-15s "), layouts: csv("%s,").merging(["wide": .both("%-39s ")]) { $1 }) { row, _ in
+                .text(row.flow.remote.description)
+            },
+            EventColumn("RPORT", ColumnFormat("%-5s ", "%-5d "), layouts: csv("%d,")) { row, _ in .int(Int64(row.flow.remotePort)) },
+            EventColumn("TX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,").merging(["wide": ColumnFormat("%6s ", "%6d ")]) { $1 }) { row, _ in
+                .int(Int64(row.event.tx_bytes / 1024))
+            },
+            EventColumn("RX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,").merging(["wide": ColumnFormat("%6s ", "%6d ")]) { $1 }) { row, _ in
+                .int(Int64(row.event.rx_bytes / 1024))
+            },
+            EventColumn("MS", ColumnFormat("%s", "%.2f")) { row, _ in .double(Double(row.event.span_us) / 1000) },
+        ]
+    }()
+
+    public func bpfConfig() throws -> tcplife_cfg {
         var cfg = tcplife_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_tgid = UInt32(pid ?? 0)
         cfg.targ_family = family.bpfFamily
         cfg.filter_lports = localPorts == nil ? 0 : 1
         cfg.filter_dports = remotePorts == nil ? 0 : 1
-        let (local, remote) = (localPorts?.ports ?? [], remotePorts?.ports ?? [])
-        var sizes: [(map: String, entries: UInt32)] = []
-        if !local.isEmpty { sizes.append(("lports", UInt32(local.count))) }
-        if !remote.isEmpty { sizes.append(("dports", UInt32(remote.count))) }
-
-        let bpf = try ToolSession.start(tool: "tcplife", object: EmbeddedObject(name: "tcplife", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan, config: cfg, common: common, maxEntries: sizes,
-                                        beforeAttach: { loaded throws(BPFError) in
-            for (name, ports) in [("lports", local), ("dports", remote)] where !ports.isEmpty {
-                let map = try loaded.map(name)
-                for port in ports { try map.update(port, UInt8(1)) }
-            }
-        })
-        let printer = LifePrinter(options: self)
-        let reader = try bpf.ringBuffer { printer.print($0) }
-        printer.printHeader()
-        try EventLoop.run(reader)
+        return cfg
     }
+
+    public func prepareMaps(_ setup: inout MapSetup) throws {
+        setup.set("lports", localPorts?.ports ?? [])
+        setup.set("dports", remotePorts?.ports ?? [])
+    }
+
+    public var plan: AttachPlan { Self.plan }
 
     static let plan: AttachPlan = [
         .oneOf("TCP state changes", [

@@ -2,9 +2,9 @@ import ArgumentParser
 import BPFEvents
 import LoaderCore
 
-/// tcpretrans's options (BCC's names and meanings) and its run.
-struct TCPRetrans: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// tcpretrans: BCC's options, columns and count mode; the core does the rest.
+public struct TCPRetrans: StreamingTool {
+    public static let configuration = CommandConfiguration(
         commandName: "tcpretrans",
         abstract: "Trace TCP retransmits",
         discussion: """
@@ -28,40 +28,89 @@ struct TCPRetrans: ParsableCommand {
 
     @OptionGroup var family: FamilyOptions
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup public var common: CommonOptions
 
+    public init() {}
 
-    func run() throws {
+    public static let object = EmbeddedObject(name: "tcpretrans", base64: embeddedBPFObjectBase64)
+    public static let banner: String? = "Tracing retransmits ... Hit Ctrl-C to end"
+
+    public typealias Row = (event: tcpretrans_event, flow: TCPFlow)
+
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
+        guard record.count >= MemoryLayout<tcpretrans_event>.size else { return nil }
+        let e = record.loadUnaligned(as: tcpretrans_event.self)
+        return (e, TCPFlow(e.flow))
+    }
+
+    public static let columns: [EventColumn<TCPRetrans, Row>] = [
+        EventColumn("TIME", .both("%-8s ")) { _, context in .text(context.localTime()) },
+        EventColumn("PID", ColumnFormat("%-7s ", "%-7d ")) { row, _ in .int(Int64(row.event.pid)) },
+        EventColumn("IP", ColumnFormat("%-2s ", "%-2d ")) { row, _ in .int(Int64(row.flow.version)) },
+        EventColumn("LADDR:LPORT", .both("%-20s ")) { row, _ in .text("\(row.flow.local):\(row.flow.localPort)") },
+        EventColumn("T", .both("%1s> ")) { row, _ in .text(row.event.type == UInt32(TCPRETRANS_LOSS_PROBE) ? "L" : "R") },
+        EventColumn("RADDR:RPORT", .both("%-20s")) { row, _ in .text("\(row.flow.remote):\(row.flow.remotePort)") },
+        // BCC widens STATE when SEQ follows it
+        EventColumn("STATE", ColumnFormat(" %-4s", " %s"), layouts: ["seq": ColumnFormat(" %-12s", " %-12s")]) { row, _ in
+            .text(TCPState.name(Int(row.event.state)))
+        },
+        EventColumn("SEQ", ColumnFormat(" %-10s", " %s"), with: "-s", \.sequence) { row, _ in
+            .optionalInt(Int64(row.event.seq), display: String(row.event.seq))
+        },
+    ]
+
+    public static let jsonFields: [JSONField<TCPRetrans, Row>] = TCPFlow.jsonFields { $0.flow }
+
+    public static let countMode: CountModeInfo? = CountModeInfo(
+        option: "-c", header: "LADDR:LPORT               RADDR:RPORT               RETRANSMITS",
+        jsonKeys: ["laddr", "lport", "raddr", "rport", "retransmits"])
+
+    public var layout: String { sequence ? "seq" : "" }
+
+    public func bpfConfig() throws -> tcpretrans_cfg {
         var cfg = tcpretrans_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_family = family.bpfFamily
         cfg.count_mode = count ? 1 : 0
-        let bpf = try ToolSession.start(tool: "tcpretrans", object: EmbeddedObject(name: "tcpretrans", base64: embeddedBPFObjectBase64),
-                                        plan: Self.plan(lossProbes: lossProbe), config: cfg, common: common)
-        let out = OutputSink.stdout
-        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
-        if common.json { Diagnostics.line("Tracing retransmits ... Hit Ctrl-C to end") } else { out.writeLine("Tracing retransmits ... Hit Ctrl-C to end") }
-        if count {
-            let counts = try bpf.map("counts")
-            try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
-                RetransPrinter.printCounts(try TCPFlow.counts(counts, descending: false), json: common.json)
-            }
-            return
-        }
-        let printer = RetransPrinter(options: self)
-        let reader = try bpf.ringBuffer { printer.print($0) }
-        printer.printHeader()
-        try EventLoop.run(reader)
+        return cfg
     }
 
-    static func plan(lossProbes: Bool) -> AttachPlan {
+    public func run() throws {
+        let bpf = try start()
+        guard count else { return try stream(bpf) }
+        if common.json { Diagnostics.line(Self.banner ?? "") } else { OutputSink.stdout.writeLine(Self.banner ?? "") }
+        let counts = try bpf.map("counts")
+        try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
+            printCounts(try TCPFlow.counts(counts, descending: false))
+        }
+    }
+
+    /// -c, on Ctrl-C: retransmits per flow, fewest first, IPv4 then IPv6.
+    func printCounts(_ counts: [(flow: TCPFlow, count: UInt64)]) {
+        let out = OutputSink.stdout
+        if !common.json {
+            out.writeLine(PyFormat("\n%-25s %-25s %-10s")(.text("LADDR:LPORT"), .text("RADDR:RPORT"), .text("RETRANSMITS")))
+        }
+        let row = PyFormat("%-20s <-> %-20s %10d")
+        for (flow, count) in counts {
+            if common.json {
+                out.writeLine(JSONValue.object(flow.jsonMembers + [("retransmits", .int(Int64(count)))]).serialized)
+            } else {
+                out.writeLine(row(.text("[\(flow.local)]#\(flow.localPort)"), .text("[\(flow.remote)]#\(flow.remotePort)"), .int(Int64(count))))
+            }
+        }
+    }
+
+    public static let planOptions = ["-l"]
+
+    public var plan: AttachPlan {
         var plan: AttachPlan = [
             .oneOf("retransmits", [
                 ProbeCandidate(.rawTracepoint("tcp_retransmit_skb"), program: "raw_retransmit"),
                 ProbeCandidate(.tracepoint(category: "tcp", name: "tcp_retransmit_skb"), program: "tp_retransmit"),
             ]),
         ]
-        if lossProbes {
+        if lossProbe {
             plan.append(.oneOf("tail loss probes", [
                 ProbeCandidate(.fentry("tcp_send_loss_probe"), program: "fentry_loss_probe"),
                 ProbeCandidate(.kprobe("tcp_send_loss_probe"), program: "kprobe_loss_probe"),

@@ -1,17 +1,20 @@
 import Foundation
 import LoaderCore
+import ToolRegistry
 
-/// tools.json, read as the tests' statement of what each tool offers.
+/// tools.json as generated from the registry, read back as the tests' statement of what each
+/// tool offers.
 struct Manifest {
     struct Option { let short: String?; let long: String; let argument: String? }
     struct Column { let title: String; let json: String; let shownWith: String? }
     struct Candidate { let kind: String; let target: String; let program: String }
-    struct Chain { let role: String; let required: Bool; let chain: [Candidate]; let withOption: [String: [Candidate]]; let onlyWith: String? }
+    struct Chain { let role: String; let required: Bool; let chain: [Candidate] }
     struct Tool {
         let name: String
         let options: [Option]
         let columns: [Column]
-        let probes: [Chain]
+        /// By option ("" = none).
+        let plans: [String: [Chain]]
         let defaultHeader: String
         let bpfSource: String
         /// Summary tools: the line printed once attached, positional arguments, JSON keys.
@@ -26,8 +29,13 @@ struct Manifest {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The manifest the code generates now (the committed tools.json must equal it).
+    static func generated() throws -> String {
+        ToolManifest.pretty(try ToolManifest.document(Registry.tools)) + "\n"
+    }
+
     static func load() throws -> Manifest {
-        let data = try Data(contentsOf: packageRoot.appendingPathComponent("tools.json"))
+        let data = Data(try generated().utf8)
         let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         func options(_ list: Any?) -> [Option] {
             (list as? [[String: Any]] ?? []).map {
@@ -41,17 +49,14 @@ struct Manifest {
                 columns: (t["columns"] as? [[String: Any]] ?? []).map {
                     Column(title: $0["title"] as? String ?? "", json: $0["json"] as? String ?? "", shownWith: $0["shown_with"] as? String)
                 },
-                probes: (t["probes"] as? [[String: Any]] ?? []).map { p in
-                    func candidates(_ list: Any?) -> [Candidate] {
-                        (list as? [[String: Any]] ?? []).map {
-                            Candidate(kind: $0["kind"] as? String ?? "", target: $0["target"] as? String ?? "",
-                                      program: $0["program"] as? String ?? "")
-                        }
+                plans: (t["plans"] as? [String: [[String: Any]]] ?? [:]).mapValues { chains in
+                    chains.map { p in
+                        Chain(role: p["role"] as? String ?? "", required: p["required"] as? Bool ?? true,
+                              chain: (p["chain"] as? [[String: Any]] ?? []).map {
+                                  Candidate(kind: $0["kind"] as? String ?? "", target: $0["target"] as? String ?? "",
+                                            program: $0["program"] as? String ?? "")
+                              })
                     }
-                    return Chain(role: p["role"] as? String ?? "", required: p["required"] as? Bool ?? true,
-                                 chain: candidates(p["chain"]),
-                                 withOption: (p["with_option"] as? [String: Any] ?? [:]).mapValues(candidates),
-                                 onlyWith: p["only_with"] as? String)
                 },
                 defaultHeader: t["default_header"] as? String ?? "",
                 bpfSource: t["bpf_source"] as? String ?? "",
@@ -65,20 +70,3 @@ struct Manifest {
     func tool(_ name: String) -> Tool? { tools.first { $0.name == name } }
 }
 
-extension ProbeKind {
-    /// The (kind, target) pair tools.json uses for this probe.
-    var manifestForm: (kind: String, target: String) {
-        switch self {
-        case .tracepoint(let c, let n): ("tracepoint", "\(c):\(n)")
-        case .btfTracepoint(let n): ("tp_btf", n)
-        case .rawTracepoint(let n): ("raw_tp", n)
-        case .fentry(let f): ("fentry", f)
-        case .fexit(let f): ("fexit", f)
-        case .kprobe(let f): ("kprobe", f)
-        case .kretprobe(let f): ("kretprobe", f)
-        case .ksyscall(let s): ("ksyscall", s)
-        case .kretsyscall(let s): ("kretsyscall", s)
-        case .perfEvent(let e): ("perf_event", e.name)
-        }
-    }
-}

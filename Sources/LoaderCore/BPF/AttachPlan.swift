@@ -12,6 +12,12 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
     case kretsyscall(String)
     /// A sampling perf event on every CPU (see PerfSampling for the rate and the CPUs).
     case perfEvent(PerfEventType)
+    /// A function (or offset) in a user binary, given at run time: the program's section is
+    /// plain `uprobe` / `uretprobe`.
+    case uprobe(UserProbeTarget)
+    case uretprobe(UserProbeTarget)
+    /// A USDT probe (a static probe point, `provider:name`) in a user binary, given at run time.
+    case usdt(USDTTarget)
 
     public var description: String {
         switch self {
@@ -25,6 +31,9 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
         case .ksyscall(let s): "ksyscall \(s)"
         case .kretsyscall(let s): "kretsyscall \(s)"
         case .perfEvent(let e): "perf event \(e.name)"
+        case .uprobe(let t): "uprobe \(t)"
+        case .uretprobe(let t): "uretprobe \(t)"
+        case .usdt(let t): "usdt \(t)"
         }
     }
 
@@ -41,18 +50,47 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
         case .ksyscall(let s): "ksyscall/\(s)"
         case .kretsyscall(let s): "kretsyscall/\(s)"
         case .perfEvent: "perf_event"
+        case .uprobe: "uprobe"
+        case .uretprobe: "uretprobe"
+        case .usdt: "usdt"
         }
     }
 }
 
-/// One way to attach: a kind of hook and the BPF program written for it.
+/// One way to attach: a kind of hook, the BPF program written for it, and what else that
+/// program needs of the kernel. Variants of one program (with and without bpf_loop, say) are
+/// candidates that differ in `requires`, checked before anything is loaded.
 public struct ProbeCandidate: Sendable, Equatable {
     public let kind: ProbeKind
     public let program: String
+    public let requires: [KernelRequirement]
 
-    public init(_ kind: ProbeKind, program: String) {
+    public init(_ kind: ProbeKind, program: String, requires: [KernelRequirement] = []) {
         self.kind = kind
         self.program = program
+        self.requires = requires
+    }
+}
+
+/// What a program needs beyond its attach point, probed up front (libbpf's helper probe, a
+/// tiny program for an instruction, kernel BTF).
+public enum KernelRequirement: Sendable, Hashable, CustomStringConvertible {
+    /// bpf_loop() (Linux 5.17+), from programs of the kind the candidate attaches as.
+    case loopHelper
+    /// The compare-and-exchange instruction (Linux 5.12+).
+    case compareAndSwap
+    /// A type in the kernel's BTF (a struct or typedef).
+    case btfType(String)
+    /// A member of a struct in the kernel's BTF.
+    case btfField(String, String)
+
+    public var description: String {
+        switch self {
+        case .loopHelper: "bpf_loop"
+        case .compareAndSwap: "cmpxchg"
+        case .btfType(let name): "btf:\(name)"
+        case .btfField(let type, let field): "btf:\(type).\(field)"
+        }
     }
 }
 
@@ -108,6 +146,11 @@ public struct Resolution: Sendable, Equatable {
         a.role == b.role && a.chosen == b.chosen && a.rejected.map(\.0) == b.rejected.map(\.0)
     }
 
+    /// Whether a candidate needing `requirement` was passed over for want of it.
+    public func passedOver(for requirement: KernelRequirement) -> Bool {
+        rejected.contains { $0.0.requires.contains(requirement) }
+    }
+
     public var summary: String {
         var text = "\(role): " + (chosen.map { "using \($0.kind) (\($0.program))" } ?? "skipped")
         if !rejected.isEmpty {
@@ -129,7 +172,8 @@ extension AttachPlan {
             var rejected: [(ProbeCandidate, String)] = []
             var chosen: ProbeCandidate?
             for candidate in chain.candidates {
-                if let reason = failed[candidate.program] ?? kernel.unsupportedReason(candidate.kind) {
+                if let reason = failed[candidate.program] ?? kernel.unsupportedReason(candidate.kind)
+                    ?? candidate.requires.lazy.compactMap({ kernel.unmetReason($0, for: candidate.kind) }).first {
                     rejected.append((candidate, reason))
                 } else {
                     chosen = candidate

@@ -172,7 +172,7 @@ public struct LoadedBPF: ~Copyable {
                 try attachPerfEvent(prog, type, role: resolution.role, program: candidate.program)
                 continue
             }
-            let link = bpf_program__attach(prog)
+            let link = RuntimeAttach.link(prog, candidate.kind) ?? bpf_program__attach(prog)
             guard let link, libbpf_get_error(UnsafeRawPointer(link)) == 0 else {
                 throw BPFError.libbpf(.attach, "cannot attach \(candidate.kind) for \(resolution.role)", errno: errno,
                                       program: candidate.program)
@@ -226,9 +226,4 @@ public struct LoadedBPF: ~Copyable {
                            _ handler: @escaping (UnsafeRawBufferPointer) -> Void) throws(BPFError) -> RingBufferReader {
         try RingBufferReader(map: try self.map(map), handler: handler)
     }
-}
-
-private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-    guard let string else { return body(nil) }
-    return string.withCString { body($0) }
 }

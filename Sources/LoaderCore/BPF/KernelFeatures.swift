@@ -5,6 +5,12 @@ import Glibc
 public protocol KernelFeatures {
     /// nil if supported, else a short reason ("no such tracepoint").
     func unsupportedReason(_ kind: ProbeKind) -> String?
+    /// nil if the kernel meets `requirement` for a program attached as `kind`, else why not.
+    func unmetReason(_ requirement: KernelRequirement, for kind: ProbeKind) -> String?
+}
+
+extension KernelFeatures {
+    public func unmetReason(_ requirement: KernelRequirement, for kind: ProbeKind) -> String? { nil }
 }
 
 /// The running kernel, asked through tracefs, BTF and libbpf's feature probes. Answers are
@@ -15,6 +21,7 @@ public final class RunningKernel: KernelFeatures {
     private var triedBTF = false
     private var kprobeFunctions: Set<Substring>?
     private var tracefsEvents: Set<String>?
+    private var cmpxchg: Bool?
 
     public init(tracefs: String = Tracefs.path) {
         self.tracefs = tracefs
@@ -46,6 +53,10 @@ public final class RunningKernel: KernelFeatures {
             return kprobeReason(function)
         case .perfEvent(let type):
             return PerfSampling.unsupportedReason(type)
+        case .uprobe(let target), .uretprobe(let target):
+            return userProbeReason(binary: target.binary)
+        case .usdt(let target):
+            return userProbeReason(binary: target.binary)
         case .ksyscall(let name), .kretsyscall(let name):
             #if arch(x86_64)
             return kprobeReason("__x64_sys_\(name)")
@@ -54,6 +65,22 @@ public final class RunningKernel: KernelFeatures {
             #else
             return kprobeReason("sys_\(name)")
             #endif
+        }
+    }
+
+    public func unmetReason(_ requirement: KernelRequirement, for kind: ProbeKind) -> String? {
+        switch requirement {
+        case .loopHelper:
+            return clibbpf_probe_helper(kind.programType, BPF_FUNC_loop) != 0 ? nil : "no bpf_loop() here (Linux 5.17+)"
+        case .compareAndSwap:
+            if cmpxchg == nil { cmpxchg = clibbpf_probe_cmpxchg() != 0 }
+            return cmpxchg == true ? nil : "no compare-and-exchange instruction here (Linux 5.12+)"
+        case .btfType(let name):
+            guard let btf = kernelBTF() else { return "no kernel BTF" }
+            return btf__find_by_name(btf, name) > 0 ? nil : "the kernel has no type \(name)"
+        case .btfField(let type, let field):
+            guard let btf = kernelBTF() else { return "no kernel BTF" }
+            return BTFLookup.hasMember(btf, type, field) ? nil : "the kernel's \(type) has no \(field)"
         }
     }
 
@@ -74,6 +101,13 @@ public final class RunningKernel: KernelFeatures {
         return tracefsEvents?.contains(name) == true
     }
 
+    private func userProbeReason(binary: String) -> String? {
+        guard pathExists("/sys/bus/event_source/devices/uprobe/type") else {
+            return "uprobes are not available (CONFIG_UPROBE_EVENTS unset)"
+        }
+        return pathExists(binary) ? nil : "no such file \(binary)"
+    }
+
     private func kernelBTF() -> OpaquePointer? {
         if !triedBTF {
             triedBTF = true
@@ -92,5 +126,41 @@ public final class RunningKernel: KernelFeatures {
             kprobeFunctions = Set(text.split(separator: "\n").map { $0.split(separator: " ").first ?? "" })
         }
         return kprobeFunctions?.contains(Substring(function)) == true ? nil : "no such kernel function"
+    }
+}
+
+extension ProbeKind {
+    /// The program type libbpf loads a program of this kind as (for helper probes).
+    var programType: bpf_prog_type {
+        switch self {
+        case .tracepoint: BPF_PROG_TYPE_TRACEPOINT
+        case .rawTracepoint: BPF_PROG_TYPE_RAW_TRACEPOINT
+        case .btfTracepoint, .fentry, .fexit: BPF_PROG_TYPE_TRACING
+        case .kprobe, .kretprobe, .ksyscall, .kretsyscall, .uprobe, .uretprobe, .usdt: BPF_PROG_TYPE_KPROBE
+        case .perfEvent: BPF_PROG_TYPE_PERF_EVENT
+        }
+    }
+}
+
+/// Lookups in a kernel BTF.
+enum BTFLookup {
+    /// Whether struct or union `type` has `member`, directly or in an anonymous member.
+    static func hasMember(_ btf: OpaquePointer, _ type: String, _ member: String) -> Bool {
+        for kind in [BTFKind.`struct`, BTFKind.union] {
+            let id = btf__find_by_name_kind(btf, type, kind)
+            if id > 0, let t = btf__type_by_id(btf, UInt32(id)), find(btf, t, member, depth: 0) { return true }
+        }
+        return false
+    }
+
+    private static func find(_ btf: OpaquePointer, _ t: UnsafePointer<btf_type>, _ member: String, depth: Int) -> Bool {
+        guard depth < 8 else { return false }
+        for i in 0..<UInt32(clibbpf_btf_vlen(t)) {
+            guard let m = clibbpf_btf_member(t, i)?.pointee else { continue }
+            let name = String(cString: btf__name_by_offset(btf, m.name_off))
+            if name == member { return true }
+            if name.isEmpty, let inner = btf__type_by_id(btf, m.type), find(btf, inner, member, depth: depth + 1) { return true }
+        }
+        return false
     }
 }

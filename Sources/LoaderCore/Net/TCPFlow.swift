@@ -25,3 +25,19 @@ public struct TCPFlow: Sendable, Hashable {
         }.map { (flow: $0.0, count: $0.1) }
     }
 }
+
+extension TCPFlow {
+    /// The flow's parts as JSON keys (laddr, lport, raddr, rport).
+    public var jsonMembers: [(String, JSONValue)] {
+        [("laddr", .string(local.description)), ("lport", .int(Int64(localPort))),
+         ("raddr", .string(remote.description)), ("rport", .int(Int64(remotePort)))]
+    }
+
+    /// The JSON keys of the flow a row holds, for tools whose columns join address and port.
+    public static func jsonFields<Options, Row>(_ flow: @escaping @Sendable (Row) -> TCPFlow) -> [JSONField<Options, Row>] {
+        [JSONField("laddr") { row, _ in .string(flow(row).local.description) },
+         JSONField("lport") { row, _ in .int(Int64(flow(row).localPort)) },
+         JSONField("raddr") { row, _ in .string(flow(row).remote.description) },
+         JSONField("rport") { row, _ in .int(Int64(flow(row).remotePort)) }]
+    }
+}

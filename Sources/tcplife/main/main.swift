@@ -1,3 +1,4 @@
 import LoaderCore
+import tcplife
 
 ToolMain.run(TCPLife.self)

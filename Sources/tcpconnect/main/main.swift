@@ -1,3 +1,4 @@
 import LoaderCore
+import tcpconnect
 
 ToolMain.run(TCPConnect.self)

@@ -1,3 +1,4 @@
 import LoaderCore
+import profile
 
 ToolMain.run(Profile.self)

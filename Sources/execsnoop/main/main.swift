@@ -1,3 +1,4 @@
 import LoaderCore
+import execsnoop
 
 ToolMain.run(ExecSnoop.self)

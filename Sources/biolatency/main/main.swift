@@ -1,3 +1,4 @@
 import LoaderCore
+import biolatency
 
 ToolMain.run(BioLatency.self)

@@ -1,3 +1,4 @@
 import LoaderCore
+import tcpretrans
 
 ToolMain.run(TCPRetrans.self)

@@ -1,3 +1,4 @@
 import LoaderCore
+import opensnoop
 
 ToolMain.run(OpenSnoop.self)

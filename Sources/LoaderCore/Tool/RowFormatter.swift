@@ -1,0 +1,53 @@
+/// The columns one invocation shows (its flags pick them), rendering the header and each row as
+/// BCC's text or as one JSON object per line.
+public struct RowFormatter<Options, Row>: Sendable {
+    let table: Table
+    let shownColumns: [EventColumn<Options, Row>]
+    let jsonFields: [JSONField<Options, Row>]
+    public let json: Bool
+
+    /// `layout` selects the columns' formats (tcplife's "wide" and "csv", say).
+    public init(_ columns: [EventColumn<Options, Row>], jsonFields: [JSONField<Options, Row>] = [],
+                options: Options, layout: String = "", json: Bool) {
+        var shown: [EventColumn<Options, Row>] = []
+        var tableColumns: [Column] = []
+        for column in columns where column.shown(options) {
+            guard let format = column.format(in: layout) else { continue }
+            shown.append(column)
+            tableColumns.append(Column(column.title, header: format.header, row: format.row, json: column.jsonKey,
+                                       untitled: format.untitled))
+        }
+        self.shownColumns = shown
+        self.table = Table(tableColumns)
+        self.jsonFields = jsonFields.filter { $0.shown(options) }
+        self.json = json
+    }
+
+    /// The header line; nil with --json (JSON Lines have none).
+    public var header: String? { json ? nil : table.header }
+
+    /// The header as text, whatever the output mode (for tests and the manifest).
+    public var textHeader: String { table.header }
+
+    public func line(_ row: Row, _ context: RowContext) -> String {
+        let cells = shownColumns.map { $0.value(row, context) }
+        if json {
+            return table.json(cells, extra: jsonFields.map { ($0.key, $0.value(row, context)) })
+        }
+        return table.row(cells)
+    }
+}
+
+/// Where rows go: standard output in a run, a list in tests.
+public protocol LineSink: AnyObject, Sendable {
+    func writeLine(_ text: String)
+}
+
+extension OutputSink: LineSink {}
+
+/// Lines kept in memory (tests render rows through it without a terminal or root).
+public final class CollectedLines: LineSink, @unchecked Sendable {
+    public private(set) var lines: [String] = []
+    public init() {}
+    public func writeLine(_ text: String) { lines.append(text) }
+}

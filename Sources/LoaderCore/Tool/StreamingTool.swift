@@ -1,0 +1,127 @@
+import Glibc
+
+/// A tool that prints a row per event: it says its columns, its config, how to decode a record
+/// and, if needed, what to put in maps before attaching; the core's `run()` does the rest
+/// (session, header, banner, ring buffer, loop, --json, signals, lost-event reports).
+public protocol StreamingTool: BPFTool {
+    /// What one ring buffer record decodes to.
+    associatedtype Row
+    /// The read-only config struct (from the tool's shared C header).
+    associatedtype Config: BitwiseCopyable
+
+    static var columns: [EventColumn<Self, Row>] { get }
+    static var jsonFields: [JSONField<Self, Row>] { get }
+    /// The line printed once attached, before the header ("Tracing ... Hit Ctrl-C to end").
+    static var banner: String? { get }
+    /// The tool's count mode (-c), if it has one.
+    static var countMode: CountModeInfo? { get }
+    /// Which formats the columns take (see EventColumn's `layouts`); "" by default.
+    var layout: String { get }
+
+    func bpfConfig() throws -> Config
+    /// The record as a row; nil for a record too short or one the tool does not show.
+    func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row?
+    /// Map sizes and contents to set before attaching (filters, say).
+    func prepareMaps(_ setup: inout MapSetup) throws
+    /// How long to run (nil: until a signal).
+    var duration: Double? { get }
+}
+
+extension StreamingTool {
+    public static var jsonFields: [JSONField<Self, Row>] { [] }
+    public static var banner: String? { nil }
+    public static var countMode: CountModeInfo? { nil }
+    public var layout: String { "" }
+    public func prepareMaps(_ setup: inout MapSetup) throws {}
+    public var duration: Double? { nil }
+
+    public static var output: ToolOutput {
+        .columns(columns.map(\.info), jsonExtraKeys: jsonFields.map(\.key), banner: banner,
+                 defaultHeader: (try? parse([]))?.formatter().textHeader ?? "", countMode: countMode)
+    }
+
+    /// The formatter for these options.
+    public func formatter() -> RowFormatter<Self, Row> {
+        RowFormatter(Self.columns, jsonFields: Self.jsonFields, options: self, layout: layout, json: common.json)
+    }
+
+    /// Renders records (raw ring buffer bytes) to `sink` as a run would: what the golden tests
+    /// call with synthetic events.
+    public func render(_ records: [[UInt8]], to sink: some LineSink, context: RowContext) {
+        let formatter = formatter()
+        if let header = formatter.header { sink.writeLine(header) }
+        for record in records {
+            record.withUnsafeBytes { bytes in
+                if let row = decode(bytes, context) { sink.writeLine(formatter.line(row, context)) }
+            }
+        }
+    }
+
+    public func run() throws {
+        let loaded = try start()
+        try stream(loaded)
+    }
+
+    /// Opens, configures, loads and attaches the tool's object (`config`: instead of bpfConfig()).
+    public func start(config: Config? = nil) throws -> LoadedBPF {
+        var setup = MapSetup()
+        try prepareMaps(&setup)
+        let fills = setup.fills
+        return try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: try config ?? bpfConfig(),
+                                     common: common, maxEntries: setup.sizes,
+                                     beforeAttach: { loaded throws(BPFError) in
+            for (map, fill) in fills { try fill(try loaded.map(map)) }
+        })
+    }
+
+    /// The banner, the header, then a row per record until a signal or the duration ends, or
+    /// `until` says so. `afterHeader` runs once the header is out (to start a traced command);
+    /// `each` sees every row printed (to log it elsewhere too).
+    public func stream(_ loaded: borrowing LoadedBPF, until: () -> Bool = { false },
+                       afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
+        let out = OutputSink.stdout
+        if let banner = Self.banner {
+            // with --json stdout holds only JSON; the banner still tells a person the tool is ready
+            if common.json { Diagnostics.line(banner) } else { out.writeLine(banner) }
+        }
+        let formatter = formatter()
+        let context = RowContext()
+        let reader = try loaded.ringBuffer { record in
+            guard let row = decode(record, context) else { return }
+            out.writeLine(formatter.line(row, context))
+            each?(row, context)
+        }
+        if let header = formatter.header { out.writeLine(header) }
+        try afterHeader()
+        try EventLoop.run(reader, duration: duration, until: until)
+    }
+}
+
+extension StreamingTool where Row: BitwiseCopyable {
+    /// A record that is the C event struct itself.
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
+        record.count >= MemoryLayout<Row>.size ? record.loadUnaligned(as: Row.self) : nil
+    }
+}
+
+/// Map sizes and contents a tool sets before its programs attach.
+public struct MapSetup {
+    var sizes: [(map: String, entries: UInt32)] = []
+    var fills: [(map: String, fill: (BPFMap) throws(BPFError) -> Void)] = []
+
+    public init() {}
+
+    /// A hash of `keys` (to 1), sized to hold them: the set a filter looks up. Nothing is
+    /// done for an empty list (the filter is off).
+    public mutating func set<Key: BitwiseCopyable>(_ map: String, _ keys: [Key]) {
+        guard !keys.isEmpty else { return }
+        sizes.append((map, UInt32(clamping: keys.count)))
+        fills.append((map, { handle throws(BPFError) in
+            for key in keys { try handle.update(key, UInt8(1)) }
+        }))
+    }
+
+    public mutating func size(_ map: String, _ entries: UInt32) {
+        sizes.append((map, entries))
+    }
+}

@@ -1,0 +1,26 @@
+import LoaderCore
+import biolatency
+import execsnoop
+import opensnoop
+import profile
+import tcpconnect
+import tcplife
+import tcpretrans
+
+/// Every tool, in the order the manifest and README list them. A new tool is one line here
+/// (and one in Package.swift's `tools`).
+public enum Registry {
+    public static let tools: [any BPFTool.Type] = [
+        ExecSnoop.self,
+        OpenSnoop.self,
+        BioLatency.self,
+        Profile.self,
+        TCPConnect.self,
+        TCPLife.self,
+        TCPRetrans.self,
+    ]
+
+    public static func tool(named name: String) -> (any BPFTool.Type)? {
+        tools.first { $0.toolName == name }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import LoaderCore
+import Testing
+
+/// Every streaming tool's header and rows for every combination of the options that change
+/// them, rendered from synthetic records with a fixed clock, without root, and compared byte
+/// for byte with Tests/ToolTests/Golden/<tool>.txt (written afresh with UPDATE_GOLDEN=1, then
+/// read and checked against BCC by a person: the live tests check the same columns as root).
+@Suite struct GoldenRowTests {
+    static let streaming = toolsUnderTest.filter { $0.type is any StreamingTool.Type }.map(\.name)
+
+    /// Options that change the rows without adding a column (each takes part in the combinations).
+    static let rowOptions: [String: [String]] = [
+        "execsnoop": ["-x", "-q"],
+        "opensnoop": ["-F", "-x"],
+        "tcplife": ["-w", "-s"],
+    ]
+
+    /// A value for an option that takes one (they filter in the kernel; rows do not change).
+    static let values: [String: String] = ["opensnoop -t": "4243"]
+
+    @Test(arguments: streaming)
+    func rowsMatchTheGoldenFile(name: String) throws {
+        let tool = try #require(toolsUnderTest.first { $0.name == name }?.type as? any StreamingTool.Type)
+        let manifest = try #require(try Manifest.load().tool(name))
+        let flags = Array(Set(manifest.columns.compactMap(\.shownWith))).sorted() + (Self.rowOptions[name] ?? [])
+        var invocations: [[String]] = []
+        for mask in 0..<(1 << flags.count) {
+            invocations.append(flags.indices.filter { mask & (1 << $0) != 0 }.map { flags[$0] })
+        }
+        invocations.append(flags + ["--json"])
+        invocations.append(["--json"])
+        var text = ""
+        for flags in invocations {
+            let arguments = flags.flatMap { flag in [flag] + (Self.values["\(name) \(flag)"].map { [$0] } ?? []) }
+            text += "$ \(([name] + arguments).joined(separator: " "))\n"
+            text += try Self.render(tool, arguments).joined(separator: "\n") + "\n\n"
+        }
+        let url = Manifest.packageRoot.appendingPathComponent("Tests/ToolTests/Golden/\(name).txt")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let golden = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == golden, "\(name): rows differ from \(url.path) (UPDATE_GOLDEN=1 rewrites it)")
+    }
+
+    /// No row holds a raw control character: hostile names and paths arrive escaped.
+    @Test(arguments: streaming)
+    func rowsHoldNoControlCharacters(name: String) throws {
+        let tool = try #require(toolsUnderTest.first { $0.name == name }?.type as? any StreamingTool.Type)
+        for arguments in [[], ["--json"]] {
+            for line in try Self.render(tool, arguments) {
+                #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) }, "\(line)")
+            }
+        }
+    }
+
+    static func render(_ type: any StreamingTool.Type, _ arguments: [String]) throws -> [String] {
+        let tool = try type.parse(arguments)
+        let sink = CollectedLines()
+        let context = RowContext(localTime: { "12:34:56" }, startNs: GoldenEvents.startNs)
+        tool.render(GoldenEvents.records(for: type.toolName), to: sink, context: context)
+        return sink.lines
+    }
+}
