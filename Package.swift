@@ -12,6 +12,7 @@ let tools = [
     "tcpconnect",
     "tcplife",
     "tcpretrans",
+    "tcpstates",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the release binaries (not a test: it prints figures, it asserts nothing).
 
-For each streaming tool: median time from launch to the header, with the minimal-BTF cache
+Every tool in tools.json (the registry) gets a start-up line. For each streaming tool: median time from launch to the header, with the minimal-BTF cache
 (every run after the first since boot) and without it (the probes are attached by
 then), the slowdown of a storm of the events it traces (an exec storm of 3,000 /bin/true runs
 from a shell loop for execsnoop; an open storm of 20,000 opens from a shell loop for
@@ -13,10 +13,11 @@ work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sample
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
 are sampled at 4999 Hertz on every CPU).
 
-For tcpconnect, tcplife and tcpretrans: start-up to the header, and the slowdown of a storm of
-5,000 loopback connections (a C program: connect, then close, against its own listener) with
-each tool attached versus not, and the rows the tool printed for the storm (tcpconnect: one per
-connect; tcplife: two per connection, client and server sockets; tcpretrans: none expected),
+For tcpconnect, tcplife, tcpretrans and tcpstates: start-up to the header, and the slowdown of
+a storm of 5,000 loopback connections (a C program: connect, then close, against its own
+listener) with each tool attached versus not, and the rows the tool printed for the storm
+(tcpconnect: one per connect; tcplife: two per connection, client and server sockets;
+tcpretrans: none expected; tcpstates: every state change of both ends),
 counted as every row printed during the storm (the machine is otherwise idle).
 
 For biolatency: start-up to its banner, and the slowdown of a storm of 50,000 synchronous
@@ -26,7 +27,7 @@ not, and how many of the storm's I/Os its histogram counted.
 Run as root after `swift build -c release -Xswiftc -static-executable`:
     sudo scripts/bench.py [--bin DIR] [--runs N]
 """
-import argparse, os, re, signal, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, re, signal, statistics, subprocess, sys, tempfile, threading, time
 
 EXEC_STORM = 3000
 OPEN_STORM = 20000
@@ -259,6 +260,9 @@ int main(int argc, char **argv) {
 """
 
 
+TCP_TOOLS = ("tcpconnect", "tcplife", "tcpretrans", "tcpstates")
+
+
 def tcp_bench(bin_dir, runs):
     """Alternating untraced/traced connect storms for each TCP tool."""
     results, lost_total = {}, {}
@@ -267,7 +271,7 @@ def tcp_bench(bin_dir, runs):
         with open(storm + ".c", "w") as f:
             f.write(CONNECT_PROGRAM)
         subprocess.run(["clang", "-O2", "-pthread", "-o", storm, storm + ".c"], check=True)
-        for tool in ("tcpconnect", "tcplife", "tcpretrans"):
+        for tool in TCP_TOOLS:
             binary = os.path.join(bin_dir, tool)
             ratios, rows = [], []
             for _ in range(runs):
@@ -276,7 +280,7 @@ def tcp_bench(bin_dir, runs):
                 base = time.perf_counter() - t0
                 # rows are read as they come: a pipe left full would stall the tool and lose events
                 traced = Traced(binary, [], lambda line: bool(line.strip()))
-                if tool != "tcplife":  # the banner came first: wait for the header too
+                if tool in ("tcpconnect", "tcpretrans"):  # the banner came first: wait for the header too
                     while traced.matched < 1:
                         time.sleep(0.01)
                 before = traced.matched
@@ -342,12 +346,13 @@ def main():
     opensnoop = os.path.join(args.bin, "opensnoop")
     biolatency = os.path.join(args.bin, "biolatency")
     profile = os.path.join(args.bin, "profile")
-    tcp_tools = [os.path.join(args.bin, t) for t in ("tcpconnect", "tcplife", "tcpretrans")]
+    # every tool in the registry (tools.json is generated from it) gets a start-up line
+    with open(os.path.join(os.path.dirname(__file__), "..", "tools.json")) as f:
+        names = [t["name"] for t in json.load(f)["tools"]]
 
     print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
-    wanted = set(args.only.split(",")) if args.only else {"execsnoop", "opensnoop", "biolatency", "profile",
-                                                          "tcpconnect", "tcplife", "tcpretrans"}
-    for tool in (t for t in [execsnoop, opensnoop, biolatency, profile] + tcp_tools if os.path.basename(t) in wanted):
+    wanted = set(args.only.split(",")) if args.only else set(names)
+    for tool in (os.path.join(args.bin, name) for name in names if name in wanted):
         med, lo, hi = startup_ms(tool, args.startup_runs)
         print(f"{os.path.basename(tool)}: start-up to header (banner): median {med:.1f} ms (min {lo:.1f}, max {hi:.1f}; target <= 30 ms)")
         cold = dict(os.environ, BPF_TOOLS_BTF_CACHE="0")
@@ -388,9 +393,11 @@ def main():
               f"x{slowdowns[999]:.3f} at 999 Hz (target <= x1.03)")
         print(f"profile: {stacks} distinct stacks symbolized and printed in {report_s:.2f} s (target < 1 s for 10,000)")
 
-    tcp_wanted = [t for t in ("tcpconnect", "tcplife", "tcpretrans") if t in wanted]
+    tcp_wanted = [t for t in TCP_TOOLS if t in wanted]
     if tcp_wanted:
-        expected = {"tcpconnect": CONNECT_STORM, "tcplife": 2 * CONNECT_STORM, "tcpretrans": 0}
+        # tcpstates: client CLOSE->SYN_SENT->ESTABLISHED->CLOSE (RST), server SYN_RECV->ESTABLISHED->
+        # CLOSE_WAIT->CLOSE and the like: about six per connection
+        expected = {"tcpconnect": CONNECT_STORM, "tcplife": 2 * CONNECT_STORM, "tcpretrans": 0, "tcpstates": "about " + str(6 * CONNECT_STORM)}
         for tool, (slowdown, lo, hi, lost) in tcp_bench(args.bin, args.runs).items():
             if tool in tcp_wanted:
                 print(f"{tool}: loopback connect storm of {CONNECT_STORM}: slowdown x{slowdown:.3f} (target <= x1.10); "

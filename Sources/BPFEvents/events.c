@@ -8,3 +8,4 @@
 #include "tcpconnect.h"
 #include "tcplife.h"
 #include "tcpretrans.h"
+#include "tcpstates.h"

@@ -6,6 +6,7 @@ import profile
 import tcpconnect
 import tcplife
 import tcpretrans
+import tcpstates
 
 /// Every tool, in the order the manifest and README list them. A new tool is one line here
 /// (and one in Package.swift's `tools`).
@@ -18,6 +19,7 @@ public enum Registry {
         TCPConnect.self,
         TCPLife.self,
         TCPRetrans.self,
+        TCPStates.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

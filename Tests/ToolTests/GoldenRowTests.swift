@@ -14,6 +14,7 @@ import Testing
         "execsnoop": ["-x", "-q"],
         "opensnoop": ["-F", "-x"],
         "tcplife": ["-w", "-s"],
+        "tcpstates": ["-w", "-s"],
     ]
 
     /// A value for an option that takes one (they filter in the kernel; rows do not change).

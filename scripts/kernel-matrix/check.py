@@ -34,9 +34,10 @@ def histogram_total(lines):
     return sum(int(l.split(":")[1].split("|")[0]) for l in lines if " -> " in l)
 
 
-# options each tool ran with in init.sh: they decide which chains apply
-options = {"execsnoop": set(), "opensnoop": set(), "biolatency": set(), "profile": set(),
-           "tcpconnect": set(), "tcplife": set(), "tcpretrans": {"-l"}}
+# the option each tool ran with in init.sh that changes its probe plan ("" = none)
+plan_option = {"tcpretrans": "-l"}
+# kernels older than these lack what a variant requires: its twin without it serves there
+requirement_since = {"cmpxchg": (5, 12), "bpf_loop": (5, 17)}
 # where the first choice may be missing for a reason the tool states (no PMU under emulation)
 may_pass_over = {("profile", "sampling"): "no hardware performance counters"}
 
@@ -44,21 +45,19 @@ for tool in manifest["tools"]:
     name = tool["name"]
     out, err, rc = section(name)
     check(rc == 0, f"{name}: exit status {rc}; stderr: {err.strip()}")
-    for chain in tool["probes"]:
-        if chain.get("only_with") and chain["only_with"] not in options[name]:
-            continue
+    for chain in tool["plans"][plan_option.get(name, "")]:
         candidates = chain["chain"]
-        for option, alternative in chain.get("with_option", {}).items():
-            if option in options[name]:
-                candidates = alternative
         m = re.search(rf"^{name}: {re.escape(chain['role'])}: using .*? \((\w+)\)(.*)$", err, re.M)
         if not check(m, f"{name}: -v does not say which probe serves '{chain['role']}'"):
             continue
         reason = may_pass_over.get((name, chain["role"]))
         if m[1] != candidates[0]["program"] and reason and reason in m[2]:
             continue
-        # kernels before 5.12 refuse compare-and-swap: the same probe's *_nocas program serves
-        if m[1] == candidates[0]["program"] + "_nocas" and version < (5, 12):
+        # a variant of the same probe, taken because this kernel lacks what the first requires
+        first = candidates[0]
+        twins = [c for c in candidates[1:] if (c["kind"], c["target"]) == (first["kind"], first["target"])]
+        if any(m[1] == c["program"] and "requires" not in c for c in twins) and \
+                any(version < requirement_since.get(r, (0, 0)) for r in first.get("requires", [])):
             continue
         check(m[1] == candidates[0]["program"],
               f"{name}: '{chain['role']}' uses {m[1]}, not the preferred {candidates[0]['program']}: {m[0]}")
@@ -112,6 +111,17 @@ for i in range(0, len(words), 4):
         check(any(re.fullmatch(rf"\d+\s+{comm}\s+\S+\s+{local}\s+\S+\s+{remote}\s+{tx}\s+{rx}\s+[\d.]+", l) for l in out),
               f"tcplife: no row {local} -> {remote} with TX_KB {tx} RX_KB {rx}: {out}")
 
+# tcpstates: each client socket's SYN_SENT -> ESTABLISHED, with its ports
+out, _, _ = section("tcpstates")
+words = ports("tcpstates")
+check(out[:1] == ["SKADDR           C-PID C-COMM     LADDR           LPORT RADDR           RPORT OLDSTATE    -> NEWSTATE    MS"],
+      f"tcpstates header: {out[:1]}")
+for i in range(0, len(words), 4):
+    lport, dport = words[i + 2], words[i + 3]
+    check(any(re.fullmatch(rf"[0-9a-f]+\s+\d+\s+workloads\s+\S+\s+{lport}\s+\S+\s+{dport}\s+SYN_SENT\s+-> ESTABLISHED\s+[\d.]+", l)
+              for l in out), f"tcpstates: no SYN_SENT -> ESTABLISHED row for {lport} -> {dport}: {out}")
+check(len(words) == 8, f"tcpstates: the workload made {len(words) // 4} connections, not 2")
+
 # tcpretrans: the SYN dropped by the full accept queue, retransmitted
 out, _, _ = section("tcpretrans")
 words = ports("tcpretrans")
@@ -126,4 +136,4 @@ if failures:
     for f in failures:
         print(f"  - {f}")
     sys.exit(1)
-print(f"kernel-matrix: {kernel}: all seven tools passed")
+print(f"kernel-matrix: {kernel}: all {len(manifest['tools'])} tools passed")

@@ -80,6 +80,11 @@ workloads tcp > /tmp/tcp.ports
 finish tcplife
 echo "@@@ PORTS tcplife $(cat /tmp/tcp.ports | tr '\n' ' ')"
 
+start tcpstates 1 tcpstates -v
+workloads tcp > /tmp/tcp.ports
+finish tcpstates
+echo "@@@ PORTS tcpstates $(cat /tmp/tcp.ports | tr '\n' ' ')"
+
 start tcpretrans 2 tcpretrans -v -l
 workloads synflood > /tmp/syn.ports
 finish tcpretrans

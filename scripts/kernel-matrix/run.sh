@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The kernel matrix: boots stock Debian cloud kernels (6.1 and 6.12 from bookworm, 5.10 from
-# bullseye) in qemu with an initramfs holding the release binaries of all seven tools and their
+# bullseye) in qemu with an initramfs holding the release binaries of every tool in tools.json and their
 # workloads, runs every tool inside against a real workload (init.sh) and checks the rows on
 # the host (check.py). Run as root after the release build:
 #     swift build -c release -Xswiftc -static-executable && sudo scripts/kernel-matrix/run.sh [5.10] [6.1] [6.12]
@@ -61,7 +61,7 @@ build_initramfs() {
 	rm -rf "$dir" && mkdir -p "$dir"/{bin,dev,proc,sys,tmp,etc}
 	cp /bin/busybox "$dir/bin/busybox"
 	ln -s busybox "$dir/bin/sh"
-	for tool in execsnoop opensnoop biolatency profile tcpconnect tcplife tcpretrans; do
+	for tool in $(python3 -c 'import json, sys; print(" ".join(t["name"] for t in json.load(open(sys.argv[1]))["tools"]))' "$here/../../tools.json"); do
 		cp "$bin/$tool" "$dir/bin/$tool"
 	done
 	clang -O1 -g0 -fno-omit-frame-pointer -fno-inline -static -pthread -o "$dir/bin/workloads" "$here/workloads.c"

@@ -1,0 +1,4 @@
+import LoaderCore
+import tcpstates
+
+ToolMain.run(TCPStates.self)
