@@ -13,6 +13,7 @@ let tools = [
     "tcplife",
     "tcpretrans",
     "tcpstates",
+    "biosnoop",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

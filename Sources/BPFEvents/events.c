@@ -9,3 +9,4 @@
 #include "tcplife.h"
 #include "tcpretrans.h"
 #include "tcpstates.h"
+#include "biosnoop.h"

@@ -1,5 +1,6 @@
 import LoaderCore
 import biolatency
+import biosnoop
 import execsnoop
 import opensnoop
 import profile
@@ -20,6 +21,7 @@ public enum Registry {
         TCPLife.self,
         TCPRetrans.self,
         TCPStates.self,
+        BioSnoop.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

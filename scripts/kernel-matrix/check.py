@@ -80,6 +80,12 @@ check(out[:1] == ["Tracing block device I/O... Hit Ctrl-C to end."], f"biolatenc
 check(histogram_total(out) == 200, f"biolatency: histogram total {histogram_total(out)}, not 200: {out}")
 check(any(l.endswith("count: 200") for l in out), f"biolatency: no -e line with count: 200")
 
+# biosnoop: 50 O_DIRECT reads of the NVMe disk by the workload, sectors 0, 8, ... in order
+out, _, _ = section("biosnoop")
+check(out[:1] == ["TIME(s)     COMM           PID     DISK      T SECTOR     BYTES  LAT(ms)"], f"biosnoop header: {out[:1]}")
+sectors = [int(m[1]) for m in (re.fullmatch(r"[\d.]+\s+workloads\s+\d+\s+nvme0n1\s+R\s+(\d+)\s+4096\s+[\d.]+", l) for l in out) if m]
+check(sectors == [8 * i for i in range(50)], f"biosnoop: sectors {sectors}, not 0, 8, ... 392: {out}")
+
 # profile: most samples of the hot program in main -> hot_outer -> hot_middle -> hot_leaf
 out, err, _ = section("profile")
 counts = [(l.rsplit(" ", 1)[0], int(l.rsplit(" ", 1)[1])) for l in out if re.search(r" \d+$", l)]

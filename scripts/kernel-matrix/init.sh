@@ -63,6 +63,10 @@ start biolatency 1 biolatency -v -e -d nvme0n1
 workloads diskio /dev/nvme0n1 200
 finish biolatency
 
+start biosnoop 1 biosnoop -v -d nvme0n1
+workloads diskio /dev/nvme0n1 50
+finish biosnoop
+
 workloads hot 6 &
 hot=$!
 echo "@@@ HOTPID $hot"

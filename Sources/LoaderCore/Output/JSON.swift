@@ -4,6 +4,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    case unsigned(UInt64)
     case double(Double)
     case string(String)
     case array([JSONValue])
@@ -22,6 +23,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let v): out += String(v)
+        case .unsigned(let v): out += String(v)
         case .double(let d): out += d.isFinite ? Self.number(d) : "null"
         case .string(let s): Self.quote(s, into: &out)
         case .array(let items):

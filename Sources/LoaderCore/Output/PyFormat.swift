@@ -104,6 +104,11 @@ public struct PyFormat: Sendable {
             if v < 0 || (v == 0 && v.sign == .minus) { sign = "-" } else if spec.plusSign { sign = "+" } else if spec.spaceSign { sign = " " }
             body = Self.fixed(v.magnitude, precision: spec.precision ?? 6)
         default:  // "s", "r"
+            if case .terminalText(let raw) = arg {
+                body = raw
+                if let p = spec.precision, body.utf8.count > p { body = Self.prefix(body, bytes: p) }
+                return pad(TerminalText.escaped(body), spec, zeroAllowed: false)
+            }
             body = arg.text
             if let p = spec.precision, body.utf8.count > p { body = Self.prefix(body, bytes: p) }
             return pad(body, spec, zeroAllowed: false)
@@ -151,6 +156,9 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
     case unsigned(UInt64)
     case double(Double)
     case text(String)
+    /// Text from users (names, paths) for a terminal: a precision cuts it first, then its
+    /// control characters are escaped (TerminalText), so a cut never splits an escape.
+    case terminalText(String)
 
     public init(stringLiteral value: String) { self = .text(value) }
     public init(integerLiteral value: Int64) { self = .int(value) }
@@ -161,7 +169,7 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
         case .unsigned(let u): Int64(clamping: u)
         // saturating: a NaN, infinite or huge value must not trap
         case .double(let d): d.isNaN ? 0 : d >= 0x1p63 ? .max : d < -0x1p63 ? .min : Int64(d)
-        case .text(let s): Int64(s) ?? 0
+        case .text(let s), .terminalText(let s): Int64(s) ?? 0
         }
     }
 
@@ -170,7 +178,7 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
         case .int(let v): Double(v)
         case .unsigned(let u): Double(u)
         case .double(let d): d
-        case .text(let s): Double(s) ?? 0
+        case .text(let s), .terminalText(let s): Double(s) ?? 0
         }
     }
 
@@ -180,6 +188,7 @@ public enum FormatArg: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
         case .unsigned(let u): String(u)
         case .double(let d): "\(d)"
         case .text(let s): s
+        case .terminalText(let s): TerminalText.escaped(s)
         }
     }
 }

@@ -34,6 +34,8 @@ public struct Column: Sendable {
 /// control characters escaped (TerminalText); JSON escapes them its own way.
 public enum Cell: Sendable {
     case int(Int64)
+    /// A 64-bit unsigned value (a sector, a byte count): exact in text and in JSON.
+    case unsigned(UInt64)
     case double(Double)
     case text(String)
     /// A list shown as one text (`display`) and kept as a JSON array of strings.
@@ -44,9 +46,10 @@ public enum Cell: Sendable {
     var formatArg: FormatArg {
         switch self {
         case .int(let v): .int(v)
+        case .unsigned(let v): .unsigned(v)
         case .double(let v): .double(v)
-        case .text(let s): .text(TerminalText.escaped(s))
-        case .list(let display, _): .text(TerminalText.escaped(display))
+        case .text(let s): .terminalText(s)
+        case .list(let display, _): .terminalText(display)
         case .optionalInt(_, let display): .text(display)
         }
     }
@@ -54,6 +57,7 @@ public enum Cell: Sendable {
     var json: JSONValue {
         switch self {
         case .int(let v): .int(v)
+        case .unsigned(let v): .unsigned(v)
         case .double(let v): .double(v)
         case .text(let s): .string(s)
         case .list(_, let items): .array(items.map { .string($0) })

@@ -1,0 +1,102 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// biosnoop: BCC's options and columns; the core does the rest.
+public struct BioSnoop: StreamingTool {
+    public static let configuration = CommandConfiguration(
+        commandName: "biosnoop",
+        abstract: "Trace block I/O",
+        discussion: """
+        examples:
+            ./biosnoop           # trace all block I/O
+            ./biosnoop -Q        # include OS queued time
+            ./biosnoop -d sdc    # trace sdc only
+            ./biosnoop -P        # display block I/O pattern
+        """)
+
+    @Flag(name: [.customShort("Q"), .customLong("queue")], help: "include OS queued time")
+    var queue = false
+
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("disk")],
+            help: ArgumentHelp("trace this disk only", valueName: "DISK"))
+    var disk: String?
+
+    @Flag(name: [.customShort("P"), .customLong("pattern")], help: "display block I/O pattern (sequential or random)")
+    var pattern = false
+
+    @OptionGroup public var common: CommonOptions
+
+    public init() {}
+
+    public static let object = EmbeddedObject(name: "biosnoop", base64: embeddedBPFObjectBase64)
+
+    /// A request, with its disk's name (read once per record, while the disk is known).
+    public typealias Row = (event: biosnoop_event, disk: String)
+
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
+        guard record.count >= MemoryLayout<biosnoop_event>.size else { return nil }
+        let e = record.loadUnaligned(as: biosnoop_event.self)
+        let name = context.state { BlockDevices() }.name(ofKernelDev: e.dev)
+        return (e, name == "?" ? "<unknown>" : name)  // BCC's word for a device not in /proc/diskstats
+    }
+
+    /// BCC's columns (upstream tools/biosnoop.py).
+    public static let columns: [EventColumn<BioSnoop, Row>] = [
+        EventColumn("TIME(s)", ColumnFormat("%-11s ", "%-11.6f ")) { row, context in
+            .double(context.secondsSinceFirst(row.event.ts_us, unitsPerSecond: 1e6))
+        },
+        EventColumn("COMM", ColumnFormat("%-14s ", "%-14.14s ")) { row, _ in .text(KernelString.from(tuple: row.event.comm)) },
+        EventColumn("PID", .both("%-7s ")) { row, _ in .int(Int64(row.event.pid)) },
+        EventColumn("DISK", .both("%-9s ")) { row, _ in .text(row.disk) },
+        EventColumn("T", .both("%-1s ")) { row, _ in .text(row.event.rwflag == 1 ? "W" : "R") },
+        EventColumn("SECTOR", .both("%-10s ")) { row, _ in .unsigned(row.event.sector) },
+        EventColumn("BYTES", .both("%-7s")) { row, _ in .unsigned(row.event.len) },
+        EventColumn("P", .both("%-1s "), with: "-P", \.pattern) { row, _ in
+            let pattern = switch Int32(bitPattern: row.event.pattern) {
+            case BIOSNOOP_PATTERN_SEQUENTIAL: "S"
+            case BIOSNOOP_PATTERN_RANDOM: "R"
+            default: "?"
+            }
+            return .text(pattern)
+        },
+        EventColumn("QUE(ms)", ColumnFormat("%7s ", "%7.2f "), json: "que_ms", with: "-Q", \.queue) { row, _ in
+            .double(Double(row.event.qdelta_ns) / 1e6)
+        },
+        EventColumn("LAT(ms)", ColumnFormat("%7s", "%7.2f"), json: "lat_ms") { row, _ in .double(Double(row.event.delta_ns) / 1e6) },
+    ]
+
+    public func bpfConfig() throws -> biosnoop_cfg {
+        var cfg = biosnoop_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.queued = queue ? 1 : 0
+        cfg.pattern = pattern ? 1 : 0
+        cfg.sector_end = UInt64.max
+        if let disk {
+            // BCC's words (it exits 1)
+            guard let device = BlockDevices.find(disk) else { throw ToolFailure("no such disk '\(disk)'") }
+            cfg.filter_dev = 1
+            cfg.targ_dev = device.diskKernelDev
+            if let partition = device.partition {
+                cfg.sector_start = partition.start
+                cfg.sector_end = partition.start + partition.sectors
+            }
+        }
+        return cfg
+    }
+
+    /// The submitter at block_io_start (6.5+), else at bio submission; latency from issue to
+    /// completion, on the classic block tracepoints (they carry disk, sector and direction).
+    public var plan: AttachPlan {
+        [
+            .oneOf("submitting process", [
+                ProbeCandidate(.tracepoint(category: "block", name: "block_io_start"), program: "tp_io_start"),
+                ProbeCandidate(.tracepoint(category: "block", name: "block_bio_queue"), program: "tp_bio_queue"),
+            ]),
+            .oneOf("request issue", [ProbeCandidate(.tracepoint(category: "block", name: "block_rq_issue"), program: "tp_rq_issue")]),
+            .oneOf("request completion", [
+                ProbeCandidate(.tracepoint(category: "block", name: "block_rq_complete"), program: "tp_rq_complete"),
+            ]),
+        ]
+    }
+}

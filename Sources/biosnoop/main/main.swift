@@ -1,0 +1,4 @@
+import LoaderCore
+import biosnoop
+
+ToolMain.run(BioSnoop.self)

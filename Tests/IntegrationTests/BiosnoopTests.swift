@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
+final class BiosnoopTests {
+    static let header = "TIME(s)     COMM           PID     DISK      T SECTOR     BYTES  LAT(ms)"
+    let dir: TempDir
+
+    init() throws { dir = try TempDir("biosnoop-test") }
+    deinit { dir.remove() }
+
+    /// dd under a unique name, so its rows are told from everything else's I/O.
+    func namedDD() throws -> (path: String, comm: String) {
+        let comm = uniqueName("bsdd")
+        let path = dir.path + "/" + comm
+        try FileManager.default.copyItem(atPath: "/bin/dd", toPath: path)
+        return (path, comm)
+    }
+
+    func trace(_ options: [String], header: String? = BiosnoopTests.header, _ workload: () throws -> Void) throws -> ToolRun {
+        let run = try ToolRun("biosnoop", options)
+        if let header { try run.waitUntilReady(header: header) } else { Thread.sleep(forTimeInterval: 1) }
+        try workload()
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(run.stop() == 0, "\(run.stderr)")
+        return run
+    }
+
+    /// 8 O_DIRECT reads then 4 writes of 4 KiB by a named dd: a row each, with its PID, the
+    /// loop device, direction, sector and size, in order.
+    @Test func rowsPerRequestWithTheSubmitter() throws {
+        let loop = try LoopDevice()
+        defer { loop.remove() }
+        let dd = try namedDD()
+        var pids: [Int32] = []
+        let run = try trace([]) {
+            pids.append(try runCommand(dd.path, ["if=\(loop.path)", "of=/dev/null", "bs=4k", "count=8", "iflag=direct", "status=none"]).pid)
+            pids.append(try runCommand(dd.path, ["if=/dev/zero", "of=\(loop.path)", "bs=4k", "count=4", "seek=100", "oflag=direct",
+                                                 "status=none"]).pid)
+        }
+        let rows = run.lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            .filter { $0.count == 8 && $0[1] == String(dd.comm.prefix(14)) }  // COMM is cut at 14
+        #expect(rows.count == 12, "\(run.lines)")
+        let reads: [[String]] = (0..<8).map { ["R", String($0 * 8), String(pids[0])] }
+        let writes: [[String]] = (0..<4).map { ["W", String(800 + $0 * 8), String(pids[1])] }
+        for (row, want) in zip(rows, reads + writes) {
+            let fields: [String] = [row[4], row[5], row[2]]
+            #expect(fields == want && row[3] == loop.name && row[6] == "4096", "\(row)")
+            #expect(Double(row[7]).map { $0 >= 0 && $0 < 5000 } == true && row[7].split(separator: ".").last?.count == 2, "\(row)")
+        }
+        let times = rows.compactMap { Double($0[0]) }
+        #expect(times == times.sorted() && times.count == 12, "TIME(s) in order: \(times)")
+    }
+
+    /// -Q adds QUE(ms), -P the pattern (the first request of the disk unknown, then sequential
+    /// reads, a jump is random); -d keeps one disk; --json carries the same fields.
+    @Test func queuedPatternDiskAndJSON() throws {
+        let loop = try LoopDevice(), other = try LoopDevice()
+        defer { loop.remove(); other.remove() }
+        let dd = try namedDD()
+        let run = try trace(["-Q", "-P", "-d", loop.name],
+                            header: "TIME(s)     COMM           PID     DISK      T SECTOR     BYTES  P QUE(ms) LAT(ms)") {
+            _ = try runCommand(dd.path, ["if=\(other.path)", "of=/dev/null", "bs=4k", "count=3", "iflag=direct", "status=none"])
+            _ = try runCommand(dd.path, ["if=\(loop.path)", "of=/dev/null", "bs=4k", "count=4", "iflag=direct", "status=none"])
+            _ = try runCommand(dd.path, ["if=\(loop.path)", "of=/dev/null", "bs=4k", "count=1", "skip=1000", "iflag=direct", "status=none"])
+        }
+        let rows = run.lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            .filter { $0.count == 10 && $0[1] == String(dd.comm.prefix(14)) }
+        #expect(rows.allSatisfy { $0[3] == loop.name }, "-d \(loop.name) only: \(run.lines)")
+        #expect(rows.map(\.[7]) == ["?", "S", "S", "S", "R"] || rows.map(\.[7]) == ["R", "S", "S", "S", "R"], "\(rows)")
+        #expect(rows.map(\.[5]) == ["0", "8", "16", "24", "8000"], "\(rows)")
+        #expect(rows.allSatisfy { Double($0[8]).map { $0 >= 0 } == true }, "QUE(ms) \(rows)")
+
+        let json = try trace(["--json", "-d", loop.name], header: nil) {
+            _ = try runCommand(dd.path, ["if=\(loop.path)", "of=/dev/null", "bs=4k", "count=2", "iflag=direct", "status=none"])
+        }
+        let objects = json.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == json.lines.count, "\(json.lines)")
+        let mine = objects.filter { $0["comm"] as? String == dd.comm }
+        #expect(mine.count == 2 && mine.allSatisfy { $0["disk"] as? String == loop.name && $0["t"] as? String == "R"
+            && $0["bytes"] as? Int == 4096 && $0["lat_ms"] is Double }, "\(json.lines)")
+    }
+
+    @Test func badInput() throws {
+        let missing = try ToolRun("biosnoop", ["-d", "nosuchdisk0"])
+        #expect(missing.waitForExit() == 1)
+        #expect(missing.stderr == "no such disk 'nosuchdisk0'\n", "\(missing.stderr)")
+        for arguments in [["-d"], ["extra"], ["-x"]] {
+            let run = try ToolRun("biosnoop", arguments)
+            #expect(run.waitForExit() == 2, "\(arguments)")
+            #expect(run.stderr.hasPrefix("usage: biosnoop"), "\(arguments): \(run.stderr)")
+        }
+    }
+}
