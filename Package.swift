@@ -14,6 +14,7 @@ let tools = [
     "tcpretrans",
     "tcpstates",
     "biosnoop",
+    "runqlat",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

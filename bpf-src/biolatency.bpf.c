@@ -219,19 +219,6 @@ static __always_inline void rq_start(struct request *rq, bool issue, bool cas)
 	record_start(&key, issue, cas);
 }
 
-/* bcc's bpf_log2l(): floor(log2(v)) + 1, and 1 for 0. */
-static __always_inline __u64 log2l_slot(__u64 v)
-{
-	__u64 r = (v > 0xffffffffULL) << 5, shift;
-	v >>= r;
-	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
-	return r + 1;
-}
-
 static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags)
 {
 	__u64 start_ts = 0;

@@ -96,8 +96,19 @@ int tp_io_start(struct trace_event_raw_block_rq *ctx)
 	return 0;
 }
 
+/* block_bio_queue's context, declared without CO-RE: its BTF type changed name in 5.11 (an
+ * event of its own, then one of the block_bio class) while its layout, which is ABI (the
+ * tracefs format), stayed the same. */
+struct bio_queue_ctx {
+	__u64 common;
+	__u32 dev;
+	__u64 sector;
+	__u32 nr_sector;
+	char rwbs[8];          /* RWBS_LEN: 8, 10 in newer kernels; what follows is not read */
+};
+
 SEC("tracepoint/block/block_bio_queue")
-int tp_bio_queue(struct trace_event_raw_block_bio *ctx)
+int tp_bio_queue(struct bio_queue_ctx *ctx)
 {
 	submitted(ctx->dev, ctx->sector, ctx->rwbs);
 	return 0;

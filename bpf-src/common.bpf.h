@@ -43,6 +43,34 @@ static __always_inline void count_lost(void)
 		*lost += 1;
 }
 
+/* bcc's bpf_log2l(): floor(log2(v)) + 1, and 1 for 0: the slot of a log2 histogram. */
+static __always_inline __u64 log2l_slot(__u64 v)
+{
+	__u64 r = (v > 0xffffffffULL) << 5, shift;
+	v >>= r;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r + 1;
+}
+
+/* Whether `task` is in the --cgroup (cgroup v2) or below it, for programs where the task
+ * concerned is not the one on the CPU (the task being switched in, say): its default
+ * hierarchy's cgroup, walked up to the filter's level. */
+#define TOOLS_MAX_CGROUP_DEPTH 32
+static __always_inline bool task_in_cgroup(const volatile struct tools_common_cfg *cfg, struct task_struct *task)
+{
+	if (!cfg->filter_cgroup)
+		return true;
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	int level = BPF_CORE_READ(cg, level);
+	for (int i = 0; i < TOOLS_MAX_CGROUP_DEPTH && cg && level > (int)cfg->cgroup_level; i++, level--)
+		cg = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	return cg && level == (int)cfg->cgroup_level && BPF_CORE_READ(cg, kn, id) == cfg->cgroup_id;
+}
+
 /* The filters every tool shares: skip the tracer itself and tasks outside the --cgroup. */
 static __always_inline bool common_filters_pass(const volatile struct tools_common_cfg *cfg, __u32 tgid)
 {

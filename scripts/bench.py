@@ -23,6 +23,9 @@ counted as every row printed during the storm (the machine is otherwise idle).
 For biosnoop: the slowdown of a storm of 20,000 O_DIRECT 4 KiB reads (dd) on a loop device
 with biosnoop -d attached versus not, and the rows it printed for them.
 
+For runqlat: the slowdown of a pipe ping-pong between two processes (100,000 round trips,
+each two wakeups and two context switches) with runqlat attached versus not.
+
 For biolatency: start-up to its banner, and the slowdown of a storm of 50,000 synchronous
 O_DIRECT 4 KiB reads (dd) on a loop device over a file in /tmp with biolatency attached versus
 not, and how many of the storm's I/Os its histogram counted.
@@ -267,6 +270,47 @@ int main(int argc, char **argv) {
 TCP_TOOLS = ("tcpconnect", "tcplife", "tcpretrans", "tcpstates")
 
 
+PINGPONG_ROUNDS = 100000
+PINGPONG_PROGRAM = r"""
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]), a[2], b[2];
+    char c = 0;
+    if (pipe(a) || pipe(b)) return 1;
+    if (fork() == 0) {
+        for (int i = 0; i < n; i++) { if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1) return 1; }
+        return 0;
+    }
+    for (int i = 0; i < n; i++) { if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1) return 1; }
+    return 0;
+}
+"""
+
+
+def runqlat_bench(binary, runs):
+    """A pipe ping-pong (two processes waking each other 2 x 100,000 times: every round trip is
+    two wakeups and two context switches) with runqlat attached versus not."""
+    with tempfile.TemporaryDirectory(prefix="bench-runqlat-") as d:
+        prog = os.path.join(d, "pingpong")
+        with open(prog + ".c", "w") as f:
+            f.write(PINGPONG_PROGRAM)
+        subprocess.run(["clang", "-O2", "-o", prog, prog + ".c"], check=True)
+        ratios = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([prog, str(PINGPONG_ROUNDS)], check=True)
+            base = time.perf_counter() - t0
+            tool = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            tool.stdout.readline()  # the banner: attached
+            t0 = time.perf_counter()
+            subprocess.run([prog, str(PINGPONG_ROUNDS)], check=True)
+            ratios.append((time.perf_counter() - t0) / base)
+            tool.send_signal(signal.SIGINT)
+            tool.communicate(timeout=10)
+        return statistics.median(ratios), min(ratios), max(ratios)
+
+
 def tcp_bench(bin_dir, runs):
     """Alternating untraced/traced connect storms for each TCP tool."""
     results, lost_total = {}, {}
@@ -408,6 +452,11 @@ def main():
               f"{r['traced_s']:.2f} s traced, slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, "
               f"lost {r['lost']}; RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
               f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+    if "runqlat" in wanted:
+        med, lo, hi = runqlat_bench(os.path.join(args.bin, "runqlat"), args.runs)
+        print(f"runqlat: pipe ping-pong of {PINGPONG_ROUNDS} round trips (4 wakeups and switches each): "
+              f"slowdown x{med:.3f} (x{lo:.3f}-x{hi:.3f}; target <= x1.10)")
 
     if "profile" in wanted:
         slowdowns, stacks, report_s = profile_bench(profile, args.runs)

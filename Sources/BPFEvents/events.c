@@ -10,3 +10,4 @@
 #include "tcpretrans.h"
 #include "tcpstates.h"
 #include "biosnoop.h"
+#include "runqlat.h"

@@ -4,6 +4,7 @@ import biosnoop
 import execsnoop
 import opensnoop
 import profile
+import runqlat
 import tcpconnect
 import tcplife
 import tcpretrans
@@ -22,6 +23,7 @@ public enum Registry {
         TCPRetrans.self,
         TCPStates.self,
         BioSnoop.self,
+        RunqLat.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

@@ -81,6 +81,20 @@ public struct BioLatency: BPFTool {
     public func run() throws {
         // BCC's words; status 2 like every other conflict of options (BCC's exit() gives 0)
         if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.", status: 2) }
+        let bpf = try ToolSession.start(tool: "biolatency",
+                                        object: Self.object,
+                                        plan: Self.plan(queued: queued, flags: flags), config: try bpfConfig(), common: common)
+        try Self.checkConsistent(bpf.resolutions)
+        let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
+        // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
+        let banner = Self.banner
+        if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
+        try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
+            try report.print()
+        }
+    }
+
+    public func bpfConfig() throws -> biolatency_cfg {
         var cfg = biolatency_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_ms = milliseconds ? 1 : 0
@@ -97,18 +111,7 @@ public struct BioLatency: BPFTool {
                 cfg.sector_end = partition.start + partition.sectors
             }
         }
-
-        let bpf = try ToolSession.start(tool: "biolatency",
-                                        object: Self.object,
-                                        plan: Self.plan(queued: queued, flags: flags), config: cfg, common: common)
-        try Self.checkConsistent(bpf.resolutions)
-        let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
-        // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
-        let banner = Self.banner
-        if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
-        try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
-            try report.print()
-        }
+        return cfg
     }
 
     /// Requests are known by their pointer to raw and BTF tracepoints, by disk and sector to

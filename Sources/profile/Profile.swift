@@ -121,13 +121,18 @@ public struct Profile: BPFTool {
         return text + (duration.map { " for \($0) secs." } ?? "... Hit Ctrl-C to end.")
     }
 
-    public func run() throws {
+    public func bpfConfig() throws -> profile_cfg {
         var cfg = profile_cfg()
         cfg.common = try common.bpfConfig()
         cfg.filter = UInt32(pids != nil ? PROFILE_FILTER_TGID : tids != nil ? PROFILE_FILTER_TID : PROFILE_FILTER_NONE)
         cfg.include_idle = includeIdle ? 1 : 0
         cfg.user_stacks = kernelStacksOnly ? 0 : 1
         cfg.kernel_stacks = userStacksOnly ? 0 : 1
+        return cfg
+    }
+
+    public func run() throws {
+        let cfg = try bpfConfig()
 
         let online = PerfSampling.onlineCPUs()
         if let cpu = chosenCPU, !online.contains(Int32(clamping: cpu)) { throw BPFError(.invalidArgument, "CPU \(cpu) is not online (online: \(online.map(String.init).joined(separator: ",")))") }

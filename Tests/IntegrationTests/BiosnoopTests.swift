@@ -17,8 +17,9 @@ final class BiosnoopTests {
         return (path, comm)
     }
 
-    func trace(_ options: [String], header: String? = BiosnoopTests.header, _ workload: () throws -> Void) throws -> ToolRun {
-        let run = try ToolRun("biosnoop", options)
+    func trace(_ options: [String], header: String? = BiosnoopTests.header, environment: [String: String]? = nil,
+               _ workload: () throws -> Void) throws -> ToolRun {
+        let run = try ToolRun("biosnoop", options, environment: environment)
         if let header { try run.waitUntilReady(header: header) } else { Thread.sleep(forTimeInterval: 1) }
         try workload()
         Thread.sleep(forTimeInterval: 0.3)
@@ -28,12 +29,15 @@ final class BiosnoopTests {
 
     /// 8 O_DIRECT reads then 4 writes of 4 KiB by a named dd: a row each, with its PID, the
     /// loop device, direction, sector and size, in order.
-    @Test func rowsPerRequestWithTheSubmitter() throws {
+    @Test(arguments: [false, true])
+    func rowsPerRequestWithTheSubmitter(olderKernel: Bool) throws {
+        // as before Linux 6.5: the submitter seen at block_bio_queue
+        let environment = olderKernel ? ProcessInfo.processInfo.environment.merging(["BPF_TOOLS_AVOID_PROBES": "tp_io_start"]) { $1 } : nil
         let loop = try LoopDevice()
         defer { loop.remove() }
         let dd = try namedDD()
         var pids: [Int32] = []
-        let run = try trace([]) {
+        let run = try trace(["-v"], environment: environment) {
             pids.append(try runCommand(dd.path, ["if=\(loop.path)", "of=/dev/null", "bs=4k", "count=8", "iflag=direct", "status=none"]).pid)
             pids.append(try runCommand(dd.path, ["if=/dev/zero", "of=\(loop.path)", "bs=4k", "count=4", "seek=100", "oflag=direct",
                                                  "status=none"]).pid)
@@ -48,6 +52,7 @@ final class BiosnoopTests {
             #expect(fields == want && row[3] == loop.name && row[6] == "4096", "\(row)")
             #expect(Double(row[7]).map { $0 >= 0 && $0 < 5000 } == true && row[7].split(separator: ".").last?.count == 2, "\(row)")
         }
+        #expect(run.stderr.contains(olderKernel ? "(tp_bio_queue)" : "(tp_io_start)"), "\(run.stderr)")
         let times = rows.compactMap { Double($0[0]) }
         #expect(times == times.sorted() && times.count == 12, "TIME(s) in order: \(times)")
     }

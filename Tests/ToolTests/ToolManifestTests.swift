@@ -4,8 +4,6 @@ import Foundation
 import LoaderCore
 import Testing
 import ToolRegistry
-@testable import biolatency
-@testable import profile
 
 /// What a tool is, seen through the registry: its parser, its probe plans and its object.
 struct ToolUnderTest: Sendable {
@@ -110,20 +108,13 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
     func configStructFitsItsBPFVariable(name: String) throws {
         let tool = try #require(toolsUnderTest.first { $0.name == name })
         var object = try BPFObject(tool.object)
-        if let streaming = tool.type as? any StreamingTool.Type {
-            try Self.configure(&object, streaming)
-        } else if name == "biolatency" {
-            try object.configure(biolatency_cfg())
-        } else if name == "profile" {
-            try object.configure(profile_cfg())
-        } else {
-            Issue.record("\(name): no config checked")
-        }
+        try Self.configure(&object, tool.type)
         #expect(throws: BPFError.self) { try object.configure(UInt8(0)) }
     }
 
-    static func configure<T: StreamingTool>(_ object: inout BPFObject, _ type: T.Type) throws {
-        try object.configure(try type.parse([]).bpfConfig())
+    static func configure<T: BPFTool>(_ object: inout BPFObject, _ type: T.Type) throws {
+        let config = try type.parse([]).bpfConfig()
+        try withUnsafeBytes(of: config) { try object.configure(bytes: $0) }
     }
 
     static func sampleValue(_ option: Manifest.Option) -> String? {

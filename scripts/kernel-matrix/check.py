@@ -39,7 +39,9 @@ plan_option = {"tcpretrans": "-l"}
 # kernels older than these lack what a variant requires: its twin without it serves there
 requirement_since = {"cmpxchg": (5, 12), "bpf_loop": (5, 17)}
 # where the first choice may be missing for a reason the tool states (no PMU under emulation)
-may_pass_over = {("profile", "sampling"): "no hardware performance counters"}
+may_pass_over = {("profile", "sampling"): "no hardware performance counters",
+                 # block_io_start is Linux 6.5+
+                 ("biosnoop", "submitting process"): "block:block_io_start: no such tracepoint"}
 
 for tool in manifest["tools"]:
     name = tool["name"]
@@ -85,6 +87,13 @@ out, _, _ = section("biosnoop")
 check(out[:1] == ["TIME(s)     COMM           PID     DISK      T SECTOR     BYTES  LAT(ms)"], f"biosnoop header: {out[:1]}")
 sectors = [int(m[1]) for m in (re.fullmatch(r"[\d.]+\s+workloads\s+\d+\s+nvme0n1\s+R\s+(\d+)\s+4096\s+[\d.]+", l) for l in out) if m]
 check(sectors == [8 * i for i in range(50)], f"biosnoop: sectors {sectors}, not 0, 8, ... 392: {out}")
+
+# runqlat -P 2 1: two seconds of run queue latencies, a section per process
+out, _, _ = section("runqlat")
+check(out[:1] == ["Tracing run queue latency... Hit Ctrl-C to end."], f"runqlat banner: {out[:1]}")
+sections = [l for l in out if " = " in l]
+check(sections and all(re.fullmatch(r"pid = \d+", l) for l in sections), f"runqlat: no pid sections: {out}")
+check(histogram_total(out) > 0, f"runqlat: empty histograms: {out}")
 
 # profile: most samples of the hot program in main -> hot_outer -> hot_middle -> hot_leaf
 out, err, _ = section("profile")

@@ -67,9 +67,11 @@ start biosnoop 1 biosnoop -v -d nvme0n1
 workloads diskio /dev/nvme0n1 50
 finish biosnoop
 
-workloads hot 6 &
+workloads hot 9 &
 hot=$!
 echo "@@@ HOTPID $hot"
+start runqlat 0 runqlat -v -P 2 1
+wait_exit runqlat
 start profile 0 profile -v -f -p $hot 3
 wait_exit profile
 kill $hot 2>/dev/null

@@ -97,6 +97,11 @@ public struct BPFObject: ~Copyable {
     /// Copies `value` into the read-only global `variable` (a `const volatile` struct in the
     /// BPF program), after checking through BTF that the sizes agree.
     public mutating func configure<C: BitwiseCopyable>(_ value: C, variable: String = "cfg") throws(BPFError) {
+        try withUnsafeBytes(of: value) { bytes throws(BPFError) in try configure(bytes: bytes, variable: variable) }
+    }
+
+    /// The same, from the struct's bytes.
+    public mutating func configure(bytes: UnsafeRawBufferPointer, variable: String = "cfg") throws(BPFError) {
         guard let rodata = handle.maps().first(where: { String(cString: bpf_map__name($0)).hasSuffix(".rodata") }),
               let btf = bpf_object__btf(handle.object) else {
             throw BPFError(.configure, "the BPF object has no read-only data to configure")
@@ -109,16 +114,16 @@ public struct BPFObject: ~Copyable {
             guard let info = clibbpf_datasec_var(datasec, i)?.pointee,
                   let varType = btf__type_by_id(btf, info.type),
                   String(cString: btf__name_by_offset(btf, varType.pointee.name_off)) == variable else { continue }
-            guard Int(info.size) == MemoryLayout<C>.size else {
+            guard Int(info.size) == bytes.count else {
                 throw BPFError(.configure,
-                               "'\(variable)' is \(info.size) bytes in BPF but \(MemoryLayout<C>.size) in Swift")
+                               "'\(variable)' is \(info.size) bytes in BPF but \(bytes.count) in Swift")
             }
             var size = 0
             guard let base = bpf_map__initial_value(rodata, &size), Int(info.offset) + Int(info.size) <= size else {
                 throw BPFError(.configure, "cannot reach the initial value of '\(variable)'")
             }
-            withUnsafeBytes(of: value) { bytes in
-                (UnsafeMutableRawPointer(mutating: base) + Int(info.offset)).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            if let source = bytes.baseAddress {
+                (UnsafeMutableRawPointer(mutating: base) + Int(info.offset)).copyMemory(from: source, byteCount: bytes.count)
             }
             return
         }

@@ -6,7 +6,8 @@ import Glibc
 /// `beforeAttach` (to fill maps the programs read), attach. Returns the attached object;
 /// dropping it detaches everything.
 public enum ToolSession {
-    public static func start<Config: BitwiseCopyable>(
+    /// `config` is a C struct from the tool's shared header (see BPFTool.Config).
+    public static func start<Config>(
         tool: String,
         object: EmbeddedObject,
         plan: AttachPlan,
@@ -28,7 +29,7 @@ public enum ToolSession {
 
         func openLoadAttach(btfPath: String?, failed: [String: String]) throws(BPFError) -> LoadedBPF {
             var obj = try BPFObject(object, btfPath: btfPath)
-            try obj.configure(config)
+            try withUnsafeBytes(of: config) { bytes throws(BPFError) in try obj.configure(bytes: bytes) }
             for (map, entries) in maxEntries {
                 try obj.setMaxEntries(map, entries)
             }

@@ -5,6 +5,12 @@ import ArgumentParser
 /// tests, the benchmark and the kernel matrix are all driven from them, so a tool is described
 /// once, in its own folder.
 public protocol BPFTool: ParsableCommand {
+    /// The read-only config struct (from the tool's shared C header), copied byte for byte
+    /// into the object after BTF says the sizes agree. Not constrained to BitwiseCopyable:
+    /// Swift 6.3 cannot find that (inferred) conformance of a C struct when another module
+    /// (the registry) uses the tool's conformance.
+    associatedtype Config
+
     /// The object the build plugin compiled from bpf-src/<name>.bpf.c.
     static var object: EmbeddedObject { get }
     /// Options that change the probe plan, each spelled as a user would (`-F`), with the plan
@@ -16,6 +22,8 @@ public protocol BPFTool: ParsableCommand {
     static var output: ToolOutput { get }
     /// The options every tool has (--json, --cgroup, -v).
     var common: CommonOptions { get }
+    /// The config these options give the BPF programs (their `const volatile cfg`).
+    func bpfConfig() throws -> Config
 }
 
 extension BPFTool {

@@ -6,8 +6,6 @@ import Glibc
 public protocol StreamingTool: BPFTool {
     /// What one ring buffer record decodes to.
     associatedtype Row
-    /// The read-only config struct (from the tool's shared C header).
-    associatedtype Config: BitwiseCopyable
 
     static var columns: [EventColumn<Self, Row>] { get }
     static var jsonFields: [JSONField<Self, Row>] { get }
@@ -18,7 +16,6 @@ public protocol StreamingTool: BPFTool {
     /// Which formats the columns take (see EventColumn's `layouts`); "" by default.
     var layout: String { get }
 
-    func bpfConfig() throws -> Config
     /// The record as a row; nil for a record too short or one the tool does not show.
     func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row?
     /// Map sizes and contents to set before attaching (filters, say).

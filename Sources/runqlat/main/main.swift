@@ -1,0 +1,4 @@
+import LoaderCore
+import runqlat
+
+ToolMain.run(RunqLat.self)
