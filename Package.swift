@@ -43,8 +43,9 @@ let package = Package(
         .executableTarget(name: "tools-manifest", dependencies: ["ToolRegistry", "LoaderCore"]),
         .testTarget(name: "LoaderCoreTests", dependencies: ["LoaderCore", "BPFEvents"]),
         // Tools' options, columns, golden rows and probe plans, against their BPF objects.
+        // Fixtures: C sources the tests compile themselves (a BPF object, a traced program).
         .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents", "CLibbpf", "ToolRegistry"]
-                    + tools.map { .target(name: $0) }),
+                    + tools.map { .target(name: $0) }, exclude: ["Fixtures", "Golden"]),
         // The built binaries run as root against workloads the tests make.
         .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") }),
     ] + tools.flatMap { tool -> [Target] in [

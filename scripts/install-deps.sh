@@ -6,7 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 # libbpf and what it links against; clang/llvm for BPF (the Swift toolchain's clang is used
 # when present); bpftool (tests check no program is left behind); setpriv, addpart (util-linux),
 # mount and losetup (mount), ip and iptables for test workloads; hyperfine and python3 for the
-# benchmark; qemu, busybox and cpio for the kernel matrix (scripts/kernel-matrix).
+# benchmark; qemu, busybox and cpio for the kernel matrix (scripts/kernel-matrix);
+# systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT probes.
 packages=(
   libbpf-dev libelf-dev zlib1g-dev
   clang llvm
@@ -14,6 +15,7 @@ packages=(
   util-linux mount iproute2 procps iptables
   hyperfine python3
   qemu-system-x86 busybox-static cpio
+  systemtap-sdt-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,12 @@ public struct EmbeddedObject: Sendable {
         self.name = name
         self.bytes = Base64.decode(base64)
     }
+
+    /// An object read or built at run time (tests compile their own).
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+    }
 }
 
 enum Base64 {
