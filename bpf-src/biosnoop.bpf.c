@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* biosnoop: one event per completed block I/O request, with the process that submitted it.
  *
- * BCC's method on its block tracepoints: requests are known by (disk, first sector,
- * direction), which every block tracepoint carries. The submitter is who was on the CPU at
+ * BCC's method on its block tracepoints: requests are known by their disk and first sector,
+ * which every block tracepoint carries (BCC adds the direction: a read and a write of the same
+ * sector in flight at once are rare, and the completion's direction field moved between
+ * kernels while disk and sector did not). The submitter is who was on the CPU at
  * block_io_start (Linux 6.5+: the request being accounted, in the submitter's context), else
  * at block_bio_queue (the bio being submitted: a bio merged onto the back of another's request
  * is not the request's first, and the request keeps the first one's submitter); the latency
@@ -17,7 +19,7 @@ const volatile struct biosnoop_cfg cfg = {};
 
 struct req_key {
 	__u32 dev;
-	__u32 rwflag;
+	__u32 _pad;
 	__u64 sector;
 };
 
@@ -31,6 +33,8 @@ struct submitter {
 struct issued {
 	__u64 ts;
 	__u64 len;
+	__u32 rwflag;
+	__u32 _pad;
 };
 
 /* LRU maps: an entry whose completion is never seen (a merged bio, a request completed in
@@ -77,11 +81,11 @@ static __always_inline bool wanted(__u32 dev, __u64 sector)
 	return !cfg.filter_dev || (dev == cfg.targ_dev && sector >= cfg.sector_start && sector < cfg.sector_end);
 }
 
-static __always_inline void submitted(__u32 dev, __u64 sector, const char *rwbs)
+static __always_inline void submitted(__u32 dev, __u64 sector)
 {
 	if (!wanted(dev, sector))
 		return;
-	struct req_key key = { .dev = dev, .rwflag = rwflag(rwbs), .sector = sector };
+	struct req_key key = { .dev = dev, .sector = sector };
 	struct submitter who = { .ts = bpf_ktime_get_ns(), .pid = bpf_get_current_pid_tgid() >> 32 };
 	/* the filters apply here, where the submitter is the task on the CPU */
 	who.excluded = !common_filters_pass(&cfg.common, who.pid);
@@ -92,25 +96,24 @@ static __always_inline void submitted(__u32 dev, __u64 sector, const char *rwbs)
 SEC("tracepoint/block/block_io_start")
 int tp_io_start(struct trace_event_raw_block_rq *ctx)
 {
-	submitted(ctx->dev, ctx->sector, ctx->rwbs);
+	submitted(ctx->dev, ctx->sector);
 	return 0;
 }
 
-/* block_bio_queue's context, declared without CO-RE: its BTF type changed name in 5.11 (an
- * event of its own, then one of the block_bio class) while its layout, which is ABI (the
- * tracefs format), stayed the same. */
-struct bio_queue_ctx {
+/* The start of the context of block_bio_queue and block_rq_complete, declared without
+ * CO-RE: their BTF types changed names in 5.11 (events of their own, then of the block_bio
+ * and block_rq_completion classes) while these first fields, which are ABI (the tracefs
+ * format), stayed where they are on every kernel. */
+struct block_dev_sector_ctx {
 	__u64 common;
 	__u32 dev;
 	__u64 sector;
-	__u32 nr_sector;
-	char rwbs[8];          /* RWBS_LEN: 8, 10 in newer kernels; what follows is not read */
 };
 
 SEC("tracepoint/block/block_bio_queue")
-int tp_bio_queue(struct bio_queue_ctx *ctx)
+int tp_bio_queue(struct block_dev_sector_ctx *ctx)
 {
-	submitted(ctx->dev, ctx->sector, ctx->rwbs);
+	submitted(ctx->dev, ctx->sector);
 	return 0;
 }
 
@@ -121,16 +124,16 @@ int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 	__u64 sector = ctx->sector;
 	if (!wanted(dev, sector))
 		return 0;
-	struct req_key key = { .dev = dev, .rwflag = rwflag(ctx->rwbs), .sector = sector };
-	struct issued issue = { .ts = bpf_ktime_get_ns(), .len = ctx->bytes };
+	struct req_key key = { .dev = dev, .sector = sector };
+	struct issued issue = { .ts = bpf_ktime_get_ns(), .len = ctx->bytes, .rwflag = rwflag(ctx->rwbs) };
 	bpf_map_update_elem(&issues, &key, &issue, BPF_ANY);
 	return 0;
 }
 
 SEC("tracepoint/block/block_rq_complete")
-int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+int tp_rq_complete(struct block_dev_sector_ctx *ctx)
 {
-	struct req_key key = { .dev = ctx->dev, .rwflag = rwflag(ctx->rwbs), .sector = ctx->sector };
+	struct req_key key = { .dev = ctx->dev, .sector = ctx->sector };
 	struct issued *issue = bpf_map_lookup_elem(&issues, &key);
 	if (!issue)
 		return 0;  /* issued before the tool started, or filtered out */
@@ -141,7 +144,7 @@ int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 		.sector = key.sector,
 		.len = issue->len,
 		.dev = key.dev,
-		.rwflag = key.rwflag,
+		.rwflag = issue->rwflag,
 	};
 	struct submitter *who = bpf_map_lookup_elem(&submitters, &key);
 	bool excluded = who ? who->excluded : cfg.common.filter_cgroup;  /* unknown: not known to be in it */
