@@ -66,6 +66,26 @@ static __always_inline void count_flow(void *map, const struct tcp_flow *flow)
 		count_lost();
 }
 
+/* The two programs of the tools that watch every TCP state change (tcplife, tcpstates): the
+ * raw tracepoint (preferred: it passes the socket) and the classic one, both calling
+ * `handler(sk, oldstate, newstate)` for TCP sockets only. */
+#define TCP_SET_STATE_PROGRAMS(handler)								\
+	SEC("raw_tp/inet_sock_set_state")							\
+	int raw_set_state(u64 *ctx)								\
+	{											\
+		const struct sock *sk = (const struct sock *)ctx[0];				\
+		if (is_tcp(sk))									\
+			handler(sk, (int)ctx[1], (int)ctx[2]);					\
+		return 0;									\
+	}											\
+	SEC("tracepoint/sock/inet_sock_set_state")						\
+	int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)			\
+	{											\
+		if (ctx->protocol == IPPROTO_TCP)						\
+			handler((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate); \
+		return 0;									\
+	}
+
 #ifdef TCP_PORT_FILTERS
 /* -L / -D of the tools that define TCP_PORT_FILTERS: the local and remote ports wanted, sized
  * and filled from user space (MapSetup.set in Swift); the config's filter_lports and

@@ -98,21 +98,6 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 	emit(&e, sizeof(e));
 }
 
-SEC("raw_tp/inet_sock_set_state")
-int raw_set_state(u64 *ctx)
-{
-	const struct sock *sk = (const struct sock *)ctx[0];
-	if (is_tcp(sk))
-		state_change(sk, (int)ctx[1], (int)ctx[2]);
-	return 0;
-}
-
-SEC("tracepoint/sock/inet_sock_set_state")
-int tp_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	if (ctx->protocol == IPPROTO_TCP)
-		state_change((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
-	return 0;
-}
+TCP_SET_STATE_PROGRAMS(state_change)
 
 char LICENSE[] SEC("license") = "GPL";

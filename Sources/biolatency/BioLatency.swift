@@ -47,11 +47,7 @@ public struct BioLatency: BPFTool {
             help: ArgumentHelp("Trace this disk only", valueName: "DISK"))
     var disk: String?
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int?
-
-    @Argument(help: "number of outputs")
-    var count: Int?
+    @OptionGroup var every: IntervalCount
 
     @OptionGroup public var common: CommonOptions
 
@@ -65,18 +61,10 @@ public struct BioLatency: BPFTool {
         banner: banner,
         jsonKeys: ["ts", "val_type", "data", "interval-start", "interval-end", "count", "disk", "flags"])
 
-    /// BCC's default when no interval is given: in effect, until Ctrl-C.
-    static let forever = 99_999_999
-
     var json: Bool { jsonShort || common.json }
 
     /// The histogram's unit, as BCC names it.
     var unit: String { milliseconds ? "msecs" : "usecs" }
-
-    public func validate() throws {
-        try ArgumentLimits.checkPositive(interval, "interval", unit: "seconds", max: ArgumentLimits.maxSeconds)
-        try ArgumentLimits.checkPositive(count, "count", unit: "outputs", max: ArgumentLimits.maxCount)
-    }
 
     public func run() throws {
         // BCC's words; status 2 like every other conflict of options (BCC's exit() gives 0)
@@ -89,7 +77,7 @@ public struct BioLatency: BPFTool {
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
         let banner = Self.banner
         if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
-        try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
+        try IntervalLoop.run(interval: every.seconds, count: every.reports, loaded: bpf) {
             try report.print()
         }
     }
@@ -105,11 +93,7 @@ public struct BioLatency: BPFTool {
         if let disk {
             guard let device = BlockDevices.find(disk) else { throw BPFError(.invalidArgument, "no such disk '\(disk)'") }
             cfg.filter_dev = 1
-            cfg.targ_dev = device.diskKernelDev
-            if let partition = device.partition {
-                cfg.sector_start = partition.start
-                cfg.sector_end = partition.start + partition.sectors
-            }
+            (cfg.targ_dev, cfg.sector_start, cfg.sector_end) = device.requestFilter
         }
         return cfg
     }

@@ -76,11 +76,7 @@ public struct BioSnoop: StreamingTool {
             // BCC's words (it exits 1)
             guard let device = BlockDevices.find(disk) else { throw ToolFailure("no such disk '\(disk)'") }
             cfg.filter_dev = 1
-            cfg.targ_dev = device.diskKernelDev
-            if let partition = device.partition {
-                cfg.sector_start = partition.start
-                cfg.sector_end = partition.start + partition.sectors
-            }
+            (cfg.targ_dev, cfg.sector_start, cfg.sector_end) = device.requestFilter
         }
         return cfg
     }

@@ -35,11 +35,7 @@ public struct RunqLat: BPFTool {
     @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int?
 
-    @Argument(help: "output interval, in seconds")
-    var interval: Int?
-
-    @Argument(help: "number of outputs")
-    var count: Int?
+    @OptionGroup var every: IntervalCount
 
     @OptionGroup public var common: CommonOptions
 
@@ -49,13 +45,8 @@ public struct RunqLat: BPFTool {
     static let banner = "Tracing run queue latency... Hit Ctrl-C to end."
     public static let output = ToolOutput.summary(banner: banner, jsonKeys: ["ts", "val_type", "data", "pid", "tid", "pidns"])
 
-    /// BCC's default when no interval is given: in effect, until Ctrl-C.
-    static let forever = 99_999_999
-
     public func validate() throws {
         if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
-        try ArgumentLimits.checkPositive(interval, "interval", unit: "seconds", max: ArgumentLimits.maxSeconds)
-        try ArgumentLimits.checkPositive(count, "count", unit: "outputs", max: ArgumentLimits.maxCount)
     }
 
     /// What the histograms are per, and the section name BCC prints: -L wins over -P, both
@@ -91,7 +82,7 @@ public struct RunqLat: BPFTool {
         let report = RunqlatReport(hists: try bpf.map("hists"), lost: bpf.lostCounter(), options: self)
         // with --json stdout holds only JSON; the banner still tells a person the tool is ready
         if common.json { Diagnostics.line(Self.banner) } else { OutputSink.stdout.writeLine(Self.banner) }
-        try IntervalLoop.run(interval: Double(interval ?? Self.forever), count: count ?? Self.forever, loaded: bpf) {
+        try IntervalLoop.run(interval: every.seconds, count: every.reports, loaded: bpf) {
             try report.print()
         }
     }

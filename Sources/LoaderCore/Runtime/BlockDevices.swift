@@ -15,6 +15,14 @@ public struct BlockDevice: Sendable, Equatable {
     public var kernelDev: UInt32 { BlockDevices.kernelDev(major: major, minor: minor) }
     public var diskKernelDev: UInt32 { BlockDevices.kernelDev(major: diskMajor, minor: diskMinor) }
 
+    /// What a BPF side filtering requests on this device compares: the whole disk's dev_t
+    /// (requests carry it, not the partition's) and the sectors [start, end) of the device.
+    public var requestFilter: (dev: UInt32, sectorStart: UInt64, sectorEnd: UInt64) {
+        guard let partition else { return (diskKernelDev, 0, UInt64.max) }
+        let (end, overflow) = partition.start.addingReportingOverflow(partition.sectors)
+        return (diskKernelDev, partition.start, overflow ? UInt64.max : end)
+    }
+
     public static func == (a: BlockDevice, b: BlockDevice) -> Bool {
         a.name == b.name && a.major == b.major && a.minor == b.minor && a.diskMajor == b.diskMajor
             && a.diskMinor == b.diskMinor && a.partition?.start == b.partition?.start
@@ -26,6 +34,9 @@ public struct BlockDevice: Sendable, Equatable {
 public final class BlockDevices {
     private var names: [UInt32: String] = [:]
     private let diskstats: String
+    /// When the table was last read: a device missing from it is looked for again at most
+    /// once a second, not at every event that names it (biosnoop prints one per request).
+    private var loadedAt: UInt64 = 0
 
     public init(diskstats: String = "/proc/diskstats") {
         self.diskstats = diskstats
@@ -38,11 +49,12 @@ public final class BlockDevices {
     /// unknown so far makes the table be read again: disks come and go while a tool runs.
     public func name(ofKernelDev dev: UInt32) -> String {
         if let name = names[dev] { return name }
-        reload()
+        if Clock.monotonicNs() &- loadedAt >= 1_000_000_000 { reload() }
         return names[dev] ?? "?"
     }
 
     private func reload() {
+        loadedAt = Clock.monotonicNs()
         guard let text = try? readFile(diskstats) else { return }
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 3)
