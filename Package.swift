@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") }),
     ] + tools.flatMap { tool -> [Target] in [
         .target(name: tool, dependencies: ["LoaderCore", "BPFEvents", argumentParser],
-                path: "Sources/\(tool)", exclude: ["main"], plugins: ["BPFEmbedPlugin"]),
+                path: "Sources/\(tool)", exclude: ["main", "matrix"], plugins: ["BPFEmbedPlugin"]),
         .executableTarget(name: "\(tool)-main", dependencies: ["LoaderCore", .target(name: tool)],
                           path: "Sources/\(tool)/main"),
     ] },

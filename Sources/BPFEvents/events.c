@@ -1,13 +1,4 @@
-// The layouts are checked by _Static_assert in the headers when this file is compiled.
-#include "bpf_tools_common.h"
-#include "execsnoop.h"
-#include "opensnoop.h"
-#include "biolatency.h"
-#include "profile.h"
-#include "tcp_common.h"
-#include "tcpconnect.h"
-#include "tcplife.h"
-#include "tcpretrans.h"
-#include "tcpstates.h"
-#include "biosnoop.h"
-#include "runqlat.h"
+/* SwiftPM builds a C target from at least one source file: this is it. The headers in include/
+ * are the module (SwiftPM makes the directory its umbrella), so each is compiled, with its
+ * _Static_assert layout checks, whenever Swift imports BPFEvents, and again in its tool's BPF
+ * program: a new tool's header needs no line here. */

@@ -9,22 +9,18 @@ import Testing
 @Suite struct GoldenRowTests {
     static let streaming = toolsUnderTest.filter { $0.type is any StreamingTool.Type }.map(\.name)
 
-    /// Options that change the rows without adding a column (each takes part in the combinations).
-    static let rowOptions: [String: [String]] = [
-        "execsnoop": ["-x", "-q"],
-        "opensnoop": ["-F", "-x"],
-        "tcplife": ["-w", "-s"],
-        "tcpstates": ["-w", "-s"],
-    ]
-
-    /// A value for an option that takes one (they filter in the kernel; rows do not change).
-    static let values: [String: String] = ["opensnoop -t": "4243"]
+    /// A new streaming tool brings its samples (Samples/<tool>.swift) with it.
+    @Test(arguments: streaming)
+    func everyStreamingToolHasSamples(name: String) {
+        #expect(toolsUnderTest.first { $0.name == name }?.type is any GoldenSampled.Type,
+                "\(name): no Tests/ToolTests/Samples/\(name).swift (extension <Tool>: GoldenSampled)")
+    }
 
     @Test(arguments: streaming)
     func rowsMatchTheGoldenFile(name: String) throws {
-        let tool = try #require(toolsUnderTest.first { $0.name == name }?.type as? any StreamingTool.Type)
+        let tool = try #require(toolsUnderTest.first { $0.name == name }?.type as? any GoldenSampled.Type)
         let manifest = try #require(try Manifest.load().tool(name))
-        let flags = Array(Set(manifest.columns.compactMap(\.shownWith))).sorted() + (Self.rowOptions[name] ?? [])
+        let flags = Array(Set(manifest.columns.compactMap(\.shownWith))).sorted() + tool.goldenRowOptions
         var invocations: [[String]] = []
         for mask in 0..<(1 << flags.count) {
             invocations.append(flags.indices.filter { mask & (1 << $0) != 0 }.map { flags[$0] })
@@ -33,7 +29,7 @@ import Testing
         invocations.append(["--json"])
         var text = ""
         for flags in invocations {
-            let arguments = flags.flatMap { flag in [flag] + (Self.values["\(name) \(flag)"].map { [$0] } ?? []) }
+            let arguments = flags.flatMap { flag in [flag] + (tool.goldenOptionValues[flag].map { [$0] } ?? []) }
             text += "$ \(([name] + arguments).joined(separator: " "))\n"
             text += try Self.render(tool, arguments).joined(separator: "\n") + "\n\n"
         }
@@ -48,7 +44,7 @@ import Testing
     /// No row holds a raw control character: hostile names and paths arrive escaped.
     @Test(arguments: streaming)
     func rowsHoldNoControlCharacters(name: String) throws {
-        let tool = try #require(toolsUnderTest.first { $0.name == name }?.type as? any StreamingTool.Type)
+        let tool = try #require(toolsUnderTest.first { $0.name == name }?.type as? any GoldenSampled.Type)
         for arguments in [[], ["--json"]] {
             for line in try Self.render(tool, arguments) {
                 #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) }, "\(line)")
@@ -56,11 +52,11 @@ import Testing
         }
     }
 
-    static func render(_ type: any StreamingTool.Type, _ arguments: [String]) throws -> [String] {
+    static func render(_ type: any GoldenSampled.Type, _ arguments: [String]) throws -> [String] {
         let tool = try type.parse(arguments)
         let sink = CollectedLines()
-        let context = RowContext(localTime: { "12:34:56" }, startNs: GoldenEvents.startNs)
-        tool.render(GoldenEvents.records(for: type.toolName), to: sink, context: context)
+        let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs)
+        tool.render(type.goldenRecords, to: sink, context: context)
         return sink.lines
     }
 }

@@ -41,7 +41,8 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
         #expect(packaged == toolsUnderTest.map(\.name))
         #expect(Set(toolsUnderTest.map(\.name)).count == toolsUnderTest.count)
         for tool in manifest.tools {
-            for path in [tool.bpfSource, "man/man8/\(tool.name).8", "Sources/BPFEvents/include/\(tool.name).h"] {
+            for path in [tool.bpfSource, "man/man8/\(tool.name).8", "Sources/BPFEvents/include/\(tool.name).h",
+                         "Sources/\(tool.name)/matrix/scenario.sh", "Sources/\(tool.name)/matrix/check.py"] {
                 #expect(FileManager.default.fileExists(atPath: Manifest.packageRoot.appendingPathComponent(path).path), "\(path)")
             }
         }

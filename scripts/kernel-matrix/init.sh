@@ -1,6 +1,7 @@
 #!/bin/sh
-# /init of the kernel-matrix guests: run every tool against a workload, print each run between
-# "@@@ BEGIN <name>" and "@@@ END <name> rc=<status>" on the serial console, power off.
+# /init of the kernel-matrix guests: run every tool's scenario against a workload, print each
+# run between "@@@ BEGIN <name>" and "@@@ END <name> rc=<status>" on the serial console, power
+# off. A scenario is a fragment of this script, using start, wait_exit and finish.
 /bin/busybox --install -s /bin
 export PATH=/bin TZ=UTC0
 mount -t proc proc /proc
@@ -50,51 +51,10 @@ finish() {
 	wait_exit "$1"
 }
 
-cp /bin/workloads /tmp/matrix_exec_probe
-start execsnoop 1 execsnoop -v
-/tmp/matrix_exec_probe true
-finish execsnoop
-
-start opensnoop 1 opensnoop -v
-cat /etc/matrix-open-probe > /dev/null
-finish opensnoop
-
-start biolatency 1 biolatency -v -e -d nvme0n1
-workloads diskio /dev/nvme0n1 200
-finish biolatency
-
-start biosnoop 1 biosnoop -v -d nvme0n1
-workloads diskio /dev/nvme0n1 50
-finish biosnoop
-
-workloads hot 9 &
-hot=$!
-echo "@@@ HOTPID $hot"
-start runqlat 0 runqlat -v -P 2 1
-wait_exit runqlat
-start profile 0 profile -v -f -p $hot 3
-wait_exit profile
-kill $hot 2>/dev/null
-
-start tcpconnect 2 tcpconnect -v -L
-workloads tcp > /tmp/tcp.ports
-finish tcpconnect
-echo "@@@ PORTS tcpconnect $(cat /tmp/tcp.ports | tr '\n' ' ')"
-
-start tcplife 1 tcplife -v
-workloads tcp > /tmp/tcp.ports
-finish tcplife
-echo "@@@ PORTS tcplife $(cat /tmp/tcp.ports | tr '\n' ' ')"
-
-start tcpstates 1 tcpstates -v
-workloads tcp > /tmp/tcp.ports
-finish tcpstates
-echo "@@@ PORTS tcpstates $(cat /tmp/tcp.ports | tr '\n' ' ')"
-
-start tcpretrans 2 tcpretrans -v -l
-workloads synflood > /tmp/syn.ports
-finish tcpretrans
-echo "@@@ PORTS tcpretrans $(cat /tmp/syn.ports)"
+# Each tool's scenario (Sources/<tool>/matrix/scenario.sh), in tools.json's order.
+for tool in $(cat /etc/matrix-tools); do
+	. /matrix/$tool.sh
+done
 
 echo "@@@ DONE"
 poweroff -f

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The kernel matrix: boots stock Debian cloud kernels (6.1 and 6.12 from bookworm, 5.10 from
-# bullseye) in qemu with an initramfs holding the release binaries of every tool in tools.json and their
-# workloads, runs every tool inside against a real workload (init.sh) and checks the rows on
-# the host (check.py). Run as root after the release build:
+# bullseye) in qemu with an initramfs holding the release binaries of every tool in tools.json
+# and their workloads, runs each tool's scenario inside (Sources/<tool>/matrix/scenario.sh,
+# from init.sh) and checks the rows on the host (check.py, which runs each tool's
+# Sources/<tool>/matrix/check.py). Run as root after the release build:
 #     swift build -c release -Xswiftc -static-executable && sudo scripts/kernel-matrix/run.sh [5.10] [6.1] [6.12]
 # Needs qemu-system-x86, busybox-static, cpio, clang (scripts/install-deps.sh installs them).
 set -euo pipefail
@@ -61,8 +62,11 @@ build_initramfs() {
 	rm -rf "$dir" && mkdir -p "$dir"/{bin,dev,proc,sys,tmp,etc}
 	cp /bin/busybox "$dir/bin/busybox"
 	ln -s busybox "$dir/bin/sh"
-	for tool in $(python3 -c 'import json, sys; print(" ".join(t["name"] for t in json.load(open(sys.argv[1]))["tools"]))' "$here/../../tools.json"); do
+	mkdir -p "$dir/matrix"
+	for tool in $(python3 -c 'import json, sys; print(" ".join(t["name"] for t in json.load(open(sys.argv[1]))["tools"]))' "$root/tools.json"); do
 		cp "$bin/$tool" "$dir/bin/$tool"
+		cp "$root/Sources/$tool/matrix/scenario.sh" "$dir/matrix/$tool.sh"
+		echo "$tool" >> "$dir/etc/matrix-tools"
 	done
 	clang -O1 -g0 -fno-omit-frame-pointer -fno-inline -static -pthread -o "$dir/bin/workloads" "$here/workloads.c"
 	cp "$here/init.sh" "$dir/init" && chmod +x "$dir/init"

@@ -132,7 +132,7 @@ public struct BTFCache: Sendable {
     /// Loads `object` with the BTF at `btfPath`, choosing the programs `running` loaded, and
     /// compares their relocated instructions (map references aside). nil: identical.
     static func relocationsDiffer(object: EmbeddedObject, btfPath: String, running: ObjectHandle) -> String? {
-        guard var check = try? BPFObject(object, btfPath: btfPath) else { return "cannot open with the minimal BTF" }
+        guard let check = try? BPFObject(object, btfPath: btfPath) else { return "cannot open with the minimal BTF" }
         let chosen = Set(running.programs().filter { bpf_program__autoload($0) }.map { String(cString: bpf_program__name($0)) })
         for prog in check.handle.programs() {
             bpf_program__set_autoload(prog, chosen.contains(String(cString: bpf_program__name(prog))))

@@ -29,7 +29,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
             var words = (high, low)
             withUnsafeBytes(of: &words) { raw in _ = inet_ntop(AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count)) }
         }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

@@ -1,0 +1,13 @@
+"""kernel matrix: biosnoop's 50 rows of the workload's reads, in sector order."""
+import re
+
+# block_io_start (the submitting process) is Linux 6.5+: older kernels serve it from insertion
+MAY_PASS_OVER = {"submitting process": "block:block_io_start: no such tracepoint"}
+
+
+def check(guest):
+    out = guest.rows("biosnoop")
+    guest.expect(out[:1] == ["TIME(s)     COMM           PID     DISK      T SECTOR     BYTES  LAT(ms)"], f"header: {out[:1]}")
+    rows = (re.fullmatch(r"[\d.]+\s+workloads\s+\d+\s+nvme0n1\s+R\s+(\d+)\s+4096\s+[\d.]+", l) for l in out)
+    sectors = [int(m[1]) for m in rows if m]
+    guest.expect(sectors == [8 * i for i in range(50)], f"sectors {sectors}, not 0, 8, ... 392: {out}")
