@@ -88,7 +88,7 @@ static __always_inline void submitted(__u32 dev, __u64 sector)
 	struct req_key key = { .dev = dev, .sector = sector };
 	struct submitter who = { .ts = bpf_ktime_get_ns(), .pid = bpf_get_current_pid_tgid() >> 32 };
 	/* the filters apply here, where the submitter is the task on the CPU */
-	who.excluded = !common_filters_pass(&cfg.common, who.pid);
+	who.excluded = !common_filters_pass(&cfg.common);
 	bpf_get_current_comm(&who.comm, sizeof(who.comm));
 	bpf_map_update_elem(&submitters, &key, &who, BPF_ANY);
 }

@@ -71,15 +71,35 @@ static __always_inline bool task_in_cgroup(const volatile struct tools_common_cf
 	return cg && level == (int)cfg->cgroup_level && BPF_CORE_READ(cg, kn, id) == cfg->cgroup_id;
 }
 
-/* The filters every tool shares: skip the tracer itself and tasks outside the --cgroup. */
-static __always_inline bool common_filters_pass(const volatile struct tools_common_cfg *cfg, __u32 tgid)
+/* Whether the task on the CPU is in the --cgroup (cgroup v2) or below it. */
+static __always_inline bool current_in_cgroup(const volatile struct tools_common_cfg *cfg)
+{
+	return !cfg->filter_cgroup ||
+	       bpf_get_current_ancestor_cgroup_id(cfg->cgroup_level) == cfg->cgroup_id;
+}
+
+/* Not the tracer itself, and the -p/-t/-u filters, for ids the caller has: another task's, or
+ * an owner kept from an earlier event. A `uid` of TOOLS_INVALID_UID (unknown) passes. */
+static __always_inline bool ids_pass(const volatile struct tools_common_cfg *cfg, __u32 tgid, __u32 tid, __u32 uid)
 {
 	if (tgid == cfg->self_tgid)
 		return false;
-	if (cfg->filter_cgroup &&
-	    bpf_get_current_ancestor_cgroup_id(cfg->cgroup_level) != cfg->cgroup_id)
+	if (cfg->targ_tid) {
+		if (tid != cfg->targ_tid)
+			return false;
+	} else if (cfg->targ_tgid && tgid != cfg->targ_tgid) {
 		return false;
-	return true;
+	}
+	return cfg->targ_uid == TOOLS_INVALID_UID || uid == TOOLS_INVALID_UID || uid == cfg->targ_uid;
+}
+
+/* The filters every tool shares, for the task on the CPU: not the tracer, its process, thread
+ * and user, its cgroup. */
+static __always_inline bool common_filters_pass(const volatile struct tools_common_cfg *cfg)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 uid = cfg->targ_uid == TOOLS_INVALID_UID ? TOOLS_INVALID_UID : (__u32)bpf_get_current_uid_gid();
+	return ids_pass(cfg, pid_tgid >> 32, (__u32)pid_tgid, uid) && current_in_cgroup(cfg);
 }
 
 #endif

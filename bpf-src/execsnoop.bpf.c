@@ -12,7 +12,7 @@
 #include "ringbuf.bpf.h"
 
 const volatile struct execsnoop_cfg cfg = {
-	.targ_uid = TOOLS_INVALID_UID,
+	.common.targ_uid = TOOLS_INVALID_UID,
 	.max_args = EXECSNOOP_DEFAULT_MAX_ARGS,
 	.max_arg_size = EXECSNOOP_DEFAULT_ARG_SIZE,
 };
@@ -158,13 +158,10 @@ static __always_inline void copy_args(struct args_buf *b, bool loop)
 
 static __always_inline int trace_enter(const char *filename, const char *const *argv, bool loop)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 zero = 0;
 
-	if (!common_filters_pass(&cfg.common, tgid))
-		return 0;
-	if (cfg.targ_uid != TOOLS_INVALID_UID && (__u32)bpf_get_current_uid_gid() != cfg.targ_uid)
+	if (!common_filters_pass(&cfg.common))
 		return 0;
 	if (cfg.targ_ppid) {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();

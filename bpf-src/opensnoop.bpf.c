@@ -14,7 +14,7 @@
 #define AT_FDCWD -100
 
 const volatile struct opensnoop_cfg cfg = {
-	.targ_uid = TOOLS_INVALID_UID,
+	.common.targ_uid = TOOLS_INVALID_UID,
 };
 
 /* openat2's argument (uapi, fixed layout: no CO-RE needed) */
@@ -68,18 +68,9 @@ struct {
 
 static __always_inline int trace_enter(int dfd, const char *fname, __u64 flags, __u32 mode)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!common_filters_pass(&cfg.common, tgid))
-		return 0;
-	if (cfg.targ_tid) {
-		if (tid != cfg.targ_tid)
-			return 0;
-	} else if (cfg.targ_tgid && tgid != cfg.targ_tgid) {
-		return 0;
-	}
-	if (cfg.targ_uid != TOOLS_INVALID_UID && (__u32)bpf_get_current_uid_gid() != cfg.targ_uid)
+	if (!common_filters_pass(&cfg.common))
 		return 0;
 	if (cfg.flag_mask && !(flags & cfg.flag_mask))
 		return 0;

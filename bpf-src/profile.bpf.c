@@ -47,7 +47,7 @@ int do_perf_event(struct bpf_perf_event_data *ctx)
 		if (!bpf_map_lookup_elem(&targets, &wanted))
 			return 0;
 	}
-	if (!common_filters_pass(&cfg.common, tgid))
+	if (!common_filters_pass(&cfg.common))
 		return 0;
 
 	struct profile_key key = { .pid = tgid, .user_stack_id = -1, .kernel_stack_id = -1 };

@@ -48,7 +48,7 @@ static __always_inline long task_state(struct task_struct *task)
 
 static __always_inline bool wanted(struct task_struct *task, __u32 tgid, __u32 pid)
 {
-	if (!pid || (cfg.targ_tgid && tgid != cfg.targ_tgid))
+	if (!pid || !ids_pass(&cfg.common, tgid, pid, TOOLS_INVALID_UID))
 		return false;
 	return task_in_cgroup(&cfg.common, task);
 }
@@ -76,7 +76,7 @@ static __always_inline __u32 pid_namespace(struct task_struct *task)
 static __always_inline void switch_in(struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid), pid = BPF_CORE_READ(task, pid);
-	if (!pid || (cfg.targ_tgid && tgid != cfg.targ_tgid))
+	if (!pid || !ids_pass(&cfg.common, tgid, pid, TOOLS_INVALID_UID))
 		return;
 	__u64 *tsp = bpf_map_lookup_elem(&start, &pid);
 	if (!tsp)

@@ -19,7 +19,7 @@
 
 
 const volatile struct tcpconnect_cfg cfg = {
-	.targ_uid = TOOLS_INVALID_UID,
+	.common.targ_uid = TOOLS_INVALID_UID,
 };
 
 /* Sockets whose connect() is under way, by thread; LRU: a thread killed inside connect()
@@ -60,13 +60,9 @@ static __always_inline void syn_sent(const struct sock *sk)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	if (cfg.targ_tgid && cfg.targ_tgid != tgid)
+	if (!common_filters_pass(&cfg.common))
 		return;
 	__u32 uid = (__u32)bpf_get_current_uid_gid();
-	if (cfg.targ_uid != TOOLS_INVALID_UID && cfg.targ_uid != uid)
-		return;
-	if (!common_filters_pass(&cfg.common, tgid))
-		return;
 	__u64 skaddr = (__u64)sk;
 	struct tcpconnect_event e = { .ts_us = bpf_ktime_get_ns() / 1000, .pid = tgid, .uid = uid };
 	bpf_get_current_comm(&e.comm, sizeof(e.comm));

@@ -39,7 +39,7 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 		return;
 
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	bool owner_wanted = !cfg.targ_tgid || cfg.targ_tgid == tgid;
+	bool owner_wanted = !cfg.common.targ_tgid || cfg.common.targ_tgid == tgid;
 	if (newstate < TCP_FIN_WAIT1) {
 		/* The birth is the last such state, as in BCC, which refreshes it on every one: MS
 		 * counts from ESTABLISHED, not from a first SYN that may have been retransmitted.
@@ -85,12 +85,13 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 		bpf_get_current_comm(&e.comm, sizeof(e.comm));
 	}
 	bpf_map_delete_elem(&sessions, &skaddr);
-	if (cfg.targ_tgid && cfg.targ_tgid != e.pid)
+	/* the owner's ids, kept from SYN_SENT or the task on the CPU now; the cgroup of the latter */
+	if (!ids_pass(&cfg.common, e.pid, 0, TOOLS_INVALID_UID))
 		return;
 	read_flow(sk, &e.flow);
 	if (cfg.targ_family && cfg.targ_family != e.flow.family)
 		return;
-	if (!common_filters_pass(&cfg.common, e.pid))
+	if (!current_in_cgroup(&cfg.common))
 		return;
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	e.rx_bytes = BPF_CORE_READ(tp, bytes_received);

@@ -24,7 +24,9 @@ static __always_inline void report(const struct sock *sk, const struct sk_buff *
 	read_flow(sk, &e.flow);
 	if (cfg.targ_family && e.flow.family != cfg.targ_family)
 		return;
-	if (cfg.common.filter_cgroup && !common_filters_pass(&cfg.common, bpf_get_current_pid_tgid() >> 32))
+	/* the task on the CPU is whoever the retransmit timer or softirq interrupted: only its
+	 * cgroup filters, as BCC's tcpretrans filters nothing else */
+	if (!current_in_cgroup(&cfg.common))
 		return;
 	if (cfg.count_mode) {
 		count_flow(&counts, &e.flow);

@@ -42,7 +42,7 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 		.newstate = newstate,
 	};
 	read_flow(sk, &e.flow);
-	if ((!cfg.targ_family || cfg.targ_family == e.flow.family) && common_filters_pass(&cfg.common, tgid)) {
+	if ((!cfg.targ_family || cfg.targ_family == e.flow.family) && common_filters_pass(&cfg.common)) {
 		bpf_get_current_comm(&e.comm, sizeof(e.comm));
 		emit(&e, sizeof(e));
 	}

@@ -11,7 +11,7 @@ final class LatencyReport {
     private let lost: LostCounter
     private let options: BioLatency
     private let devices = BlockDevices()
-    private var previous: [Key: Histogram] = [:]
+    private let deltas = HistogramDeltas<Key>()
 
     private struct Key: Hashable {
         let dev: UInt32
@@ -33,9 +33,11 @@ final class LatencyReport {
             self.total = total
         }
 
-        func minus(_ earlier: Histogram?) -> Histogram {
-            guard let earlier else { return self }
-            return Histogram(slots: zip(slots, earlier.slots).map { $0 &- $1 }, total: total &- earlier.total)
+        /// The slots, then the total: the counters HistogramDeltas differences.
+        var counters: [UInt64] { slots + [total] }
+
+        init(counters: [UInt64]) {
+            self.init(slots: Array(counters.dropLast()), total: counters.last ?? 0)
         }
 
         var count: UInt64 { slots.reduce(0, &+) }
@@ -49,13 +51,11 @@ final class LatencyReport {
 
     /// This interval's histograms with a section name (disk or flags) if -D or -F, in name order.
     private func interval() throws(BPFError) -> [(section: String?, hist: Histogram)] {
-        var current: [Key: Histogram] = [:]
-        for (key, value) in try hists.entries(biolatency_key.self, biolatency_hist.self) {
-            current[Key(dev: key.dev, flags: key.flags)] = Histogram(value)
+        let current = try hists.entries(biolatency_key.self, biolatency_hist.self).map { key, value in
+            (Key(dev: key.dev, flags: key.flags), Histogram(value).counters)
         }
-        defer { previous = current }
-        return current.compactMap { key, hist -> (String?, Histogram)? in
-            let delta = hist.minus(previous[key])
+        return deltas.next(current).compactMap { key, counters -> (String?, Histogram)? in
+            let delta = Histogram(counters: counters)
             guard delta.count > 0 else { return nil }
             let section = options.disks ? devices.name(ofKernelDev: key.dev)
                 : options.flags ? RequestFlags.describe(key.flags) : nil

@@ -85,9 +85,7 @@ public struct ExecSnoop: StreamingTool {
         guard (1...Int(EXECSNOOP_MAX_ARG_SIZE)).contains(maxArgSize) else {
             throw ValidationError("argument --max-arg-size: must be in [1, \(EXECSNOOP_MAX_ARG_SIZE)]")
         }
-        if let ppid, ppid <= 0 || ppid > Int(Int32.max) {
-            throw ValidationError("argument -P/--ppid: invalid PID value: '\(ppid)'")
-        }
+        _ = try ArgumentLimits.taskID(ppid, "-P/--ppid")
         _ = try resolvedUID()
         _ = try ExecFilters(name: name, line: line)
     }
@@ -102,9 +100,8 @@ public struct ExecSnoop: StreamingTool {
 
     public func bpfConfig() throws -> execsnoop_cfg {
         var cfg = execsnoop_cfg()
-        cfg.common = try common.bpfConfig()
-        cfg.targ_uid = try resolvedUID() ?? TOOLS_INVALID_UID
-        cfg.targ_ppid = UInt32(ppid ?? 0)
+        cfg.common = try common.bpfConfig(uid: try resolvedUID())
+        cfg.targ_ppid = try ArgumentLimits.taskID(ppid, "-P/--ppid") ?? 0
         cfg.max_args = UInt32(maxArgs)
         cfg.max_arg_size = UInt32(maxArgSize)
         return cfg

@@ -89,9 +89,9 @@ public struct OpenSnoop: StreamingTool {
     public var plan: AttachPlan { Self.plan(fullPath: fullPath) }
 
     public func validate() throws {
-        if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
-        if let tid, tid <= 0 || tid > Int(Int32.max) { throw ValidationError("argument -t/--tid: invalid TID value: '\(tid)'") }
-        if let uid, uid < 0 || uid >= Int(TOOLS_INVALID_UID) { throw ValidationError("argument -u/--uid: invalid UID value: '\(uid)'") }
+        _ = try ArgumentLimits.taskID(pid, "-p/--pid")
+        _ = try ArgumentLimits.taskID(tid, "-t/--tid", what: "TID")
+        _ = try ArgumentLimits.userID(uid)
         try ArgumentLimits.checkPositive(durationSeconds, "-d/--duration", unit: "seconds", max: ArgumentLimits.maxSeconds)
         guard bufferPages > 0, bufferPages & (bufferPages - 1) == 0, bufferPages <= 1 << 18 else {
             throw ValidationError("argument -b/--buffer-pages: must be a power of two up to 262144")
@@ -123,10 +123,9 @@ public struct OpenSnoop: StreamingTool {
 
     public func bpfConfig() throws -> opensnoop_cfg {
         var cfg = opensnoop_cfg()
-        cfg.common = try common.bpfConfig()
-        cfg.targ_tgid = UInt32(pid ?? 0)
-        cfg.targ_tid = UInt32(tid ?? 0)
-        cfg.targ_uid = uid.map(UInt32.init) ?? TOOLS_INVALID_UID
+        cfg.common = try common.bpfConfig(pid: try ArgumentLimits.taskID(pid, "-p/--pid"),
+                                          tid: try ArgumentLimits.taskID(tid, "-t/--tid", what: "TID"),
+                                          uid: try ArgumentLimits.userID(uid))
         // with -T, failed opens are picked in user space: BCC's clock starts at the first open
         // it sees, failed or not
         cfg.failed_only = failed && !timestamp ? 1 : 0
@@ -149,7 +148,7 @@ public struct OpenSnoop: StreamingTool {
             if exec.isEmpty { throw ToolFailure("ERROR: --exec without command. Exiting.", status: 2) }
         }
         let child = exec.isEmpty ? nil : try GatedChild(exec)
-        if let child { cfg.targ_tgid = UInt32(bitPattern: child.pid) }
+        if let child { cfg.common.targ_tgid = UInt32(bitPattern: child.pid) }
         let bpf = try start(config: cfg)
         try stream(bpf, until: { child?.hasExited ?? false }, afterHeader: {
             guard let child else { return }

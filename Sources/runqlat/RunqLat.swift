@@ -46,7 +46,7 @@ public struct RunqLat: BPFTool {
     public static let output = ToolOutput.summary(banner: banner, jsonKeys: ["ts", "val_type", "data", "pid", "tid", "pidns"])
 
     public func validate() throws {
-        if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
+        _ = try ArgumentLimits.taskID(pid, "-p/--pid")
     }
 
     /// What the histograms are per, and the section name BCC prints: -L wins over -P, both
@@ -69,8 +69,7 @@ public struct RunqLat: BPFTool {
 
     public func bpfConfig() throws -> runqlat_cfg {
         var cfg = runqlat_cfg()
-        cfg.common = try common.bpfConfig()
-        cfg.targ_tgid = UInt32(pid ?? 0)
+        cfg.common = try common.bpfConfig(pid: try ArgumentLimits.taskID(pid, "-p/--pid"))
         cfg.targ_ms = milliseconds ? 1 : 0
         cfg.key_by = UInt32(keyBy.mode)
         return cfg

@@ -53,8 +53,8 @@ public struct TCPConnect: StreamingTool {
     @OptionGroup public var common: CommonOptions
 
     public func validate() throws {
-        if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
-        if let uid, uid < 0 || uid >= Int(TOOLS_INVALID_UID) { throw ValidationError("argument -u/--uid: invalid UID value: '\(uid)'") }
+        _ = try ArgumentLimits.taskID(pid, "-p/--pid")
+        _ = try ArgumentLimits.userID(uid)
         if dns && count { throw ValidationError("argument -d/--dns: not allowed with argument -c/--count") }
     }
 
@@ -92,9 +92,7 @@ public struct TCPConnect: StreamingTool {
 
     public func bpfConfig() throws -> tcpconnect_cfg {
         var cfg = tcpconnect_cfg()
-        cfg.common = try common.bpfConfig()
-        cfg.targ_tgid = UInt32(pid ?? 0)
-        cfg.targ_uid = uid.map(UInt32.init) ?? TOOLS_INVALID_UID
+        cfg.common = try common.bpfConfig(pid: try ArgumentLimits.taskID(pid, "-p/--pid"), uid: try ArgumentLimits.userID(uid))
         cfg.targ_family = family.bpfFamily
         cfg.filter_ports = ports == nil ? 0 : 1
         cfg.count_mode = count ? 1 : 0

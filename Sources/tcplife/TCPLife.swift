@@ -21,35 +21,19 @@ public struct TCPLife: StreamingTool {
             ./tcplife -6        # only trace IPv6 family
         """)
 
-    @Flag(name: [.customShort("T"), .customLong("time")], help: "include time column on output (HH:MM:SS)")
-    var time = false
-
-    @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "include timestamp on output (seconds)")
-    var timestamp = false
-
-    @Flag(name: [.customShort("w"), .customLong("wide")], help: "wide column output (fits IPv6 addresses)")
-    var wide = false
-
-    @Flag(name: [.customShort("s"), .customLong("csv")], help: "comma separated values output")
-    var csv = false
+    @OptionGroup var display: SessionLayoutOptions
 
     @Option(name: [.customShort("p", allowingJoined: true), .customLong("pid")], help: ArgumentHelp("trace this PID only", valueName: "PID"))
     var pid: Int?
 
-    @Option(name: [.customShort("L", allowingJoined: true), .customLong("localport")],
-            help: ArgumentHelp("comma-separated list of local ports to trace.", valueName: "LOCALPORT"))
-    var localPorts: PortList?
-
-    @Option(name: [.customShort("D", allowingJoined: true), .customLong("remoteport")],
-            help: ArgumentHelp("comma-separated list of remote ports to trace.", valueName: "REMOTEPORT"))
-    var remotePorts: PortList?
+    @OptionGroup var ports: PortFilterOptions
 
     @OptionGroup var family: FamilyOptions
 
     @OptionGroup public var common: CommonOptions
 
     public func validate() throws {
-        if let pid, pid <= 0 || pid > Int(Int32.max) { throw ValidationError("argument -p/--pid: invalid PID value: '\(pid)'") }
+        _ = try ArgumentLimits.taskID(pid, "-p/--pid")
     }
 
     public init() {}
@@ -64,40 +48,39 @@ public struct TCPLife: StreamingTool {
         return (e, TCPFlow(e.flow))
     }
 
-    /// -s (CSV) wins over -w (wide), as in BCC.
-    public var layout: String { csv ? "csv" : wide ? "wide" : "" }
+    public var layout: String { display.layout }
 
     /// BCC's three layouts (spec section 6): default, wide (-w) and CSV (-s).
     public static let columns: [EventColumn<TCPLife, Row>] = {
-        func csv(_ row: String) -> [String: ColumnFormat] { ["csv": ColumnFormat("%s,", row)] }
+        func csv(_ row: String, wide: ColumnFormat? = nil) -> [String: ColumnFormat] { SessionLayoutOptions.layouts(csv: row, wide: wide) }
         return [
-            EventColumn("TIME", .both("%-8s "), layouts: csv("%s,"), with: "-T", \.time) { _, context in .text(context.localTime()) },
-            EventColumn("TIME(s)", ColumnFormat("%-9s ", "%-9.6f "), layouts: csv("%.6f,"), with: "-t", \.timestamp) { row, context in
+            EventColumn("TIME", .both("%-8s "), layouts: csv("%s,"), with: "-T", \.display.time) { _, context in .text(context.localTime()) },
+            EventColumn("TIME(s)", ColumnFormat("%-9s ", "%-9.6f "), layouts: csv("%.6f,"), with: "-t", \.display.timestamp) { row, context in
                 .double(context.secondsSinceFirst(row.event.ts_us, unitsPerSecond: 1e6))
             },
             EventColumn("PID", ColumnFormat("%-5s ", "%-5d "), layouts: csv("%d,")) { row, _ in .int(Int64(row.event.pid)) },
-            EventColumn("COMM", .both("%-10.10s "), layouts: csv("%s,").merging(["wide": .both("%-16.16s ")]) { $1 }) { row, _ in
+            EventColumn("COMM", .both("%-10.10s "), layouts: csv("%s,", wide: .both("%-16.16s "))) { row, _ in
                 .text(KernelString.from(tuple: row.event.comm))
             },
             // the default layout has no IP column: BCC formats an empty string there ("%s%-15s")
             EventColumn("IP", ColumnFormat("%s", "%.0s", untitled: true),
-                        layouts: csv("%s,").merging(["wide": .both("%-2s ")]) { $1 }) { row, _ in
+                        layouts: csv("%s,", wide: .both("%-2s "))) { row, _ in
                 .optionalInt(Int64(row.flow.version), display: String(row.flow.version))
             },
-            EventColumn("LADDR", .both("%-15s "), layouts: csv("%s,").merging(["wide": .both("%-39s ")]) { $1 }) { row, _ in
+            EventColumn("LADDR", .both("%-15s "), layouts: csv("%s,", wide: .both("%-39s "))) { row, _ in
                 .text(row.flow.local.description)
             },
             EventColumn("LPORT", .both("%-5s "), layouts: csv("%s,")) { row, _ in
                 .optionalInt(Int64(row.flow.localPort), display: String(row.flow.localPort))
             },
-            EventColumn("RADDR", .both("%-15s "), layouts: csv("%s,").merging(["wide": .both("%-39s ")]) { $1 }) { row, _ in
+            EventColumn("RADDR", .both("%-15s "), layouts: csv("%s,", wide: .both("%-39s "))) { row, _ in
                 .text(row.flow.remote.description)
             },
             EventColumn("RPORT", ColumnFormat("%-5s ", "%-5d "), layouts: csv("%d,")) { row, _ in .int(Int64(row.flow.remotePort)) },
-            EventColumn("TX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,").merging(["wide": ColumnFormat("%6s ", "%6d ")]) { $1 }) { row, _ in
+            EventColumn("TX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,", wide: ColumnFormat("%6s ", "%6d "))) { row, _ in
                 .int(Int64(row.event.tx_bytes / 1024))
             },
-            EventColumn("RX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,").merging(["wide": ColumnFormat("%6s ", "%6d ")]) { $1 }) { row, _ in
+            EventColumn("RX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,", wide: ColumnFormat("%6s ", "%6d "))) { row, _ in
                 .int(Int64(row.event.rx_bytes / 1024))
             },
             EventColumn("MS", ColumnFormat("%s", "%.2f")) { row, _ in .double(Double(row.event.span_us) / 1000) },
@@ -106,17 +89,14 @@ public struct TCPLife: StreamingTool {
 
     public func bpfConfig() throws -> tcplife_cfg {
         var cfg = tcplife_cfg()
-        cfg.common = try common.bpfConfig()
-        cfg.targ_tgid = UInt32(pid ?? 0)
+        cfg.common = try common.bpfConfig(pid: try ArgumentLimits.taskID(pid, "-p/--pid"))
         cfg.targ_family = family.bpfFamily
-        cfg.filter_lports = localPorts == nil ? 0 : 1
-        cfg.filter_dports = remotePorts == nil ? 0 : 1
+        (cfg.filter_lports, cfg.filter_dports) = ports.filterFlags
         return cfg
     }
 
     public func prepareMaps(_ setup: inout MapSetup) throws {
-        setup.set("lports", localPorts?.ports ?? [])
-        setup.set("dports", remotePorts?.ports ?? [])
+        ports.prepareMaps(&setup)
     }
 
     public var plan: AttachPlan { Self.plan }

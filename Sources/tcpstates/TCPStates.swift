@@ -21,25 +21,9 @@ public struct TCPStates: StreamingTool {
             ./tcpstates -D 80     # only trace remote port 80
         """)
 
-    @Flag(name: [.customShort("T"), .customLong("time")], help: "include time column on output (HH:MM:SS)")
-    var time = false
+    @OptionGroup var display: SessionLayoutOptions
 
-    @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "include timestamp on output (seconds)")
-    var timestamp = false
-
-    @Flag(name: [.customShort("w"), .customLong("wide")], help: "wide column output (fits IPv6 addresses)")
-    var wide = false
-
-    @Flag(name: [.customShort("s"), .customLong("csv")], help: "comma separated values output")
-    var csv = false
-
-    @Option(name: [.customShort("L", allowingJoined: true), .customLong("localport")],
-            help: ArgumentHelp("comma-separated list of local ports to trace.", valueName: "LOCALPORT"))
-    var localPorts: PortList?
-
-    @Option(name: [.customShort("D", allowingJoined: true), .customLong("remoteport")],
-            help: ArgumentHelp("comma-separated list of remote ports to trace.", valueName: "REMOTEPORT"))
-    var remotePorts: PortList?
+    @OptionGroup var ports: PortFilterOptions
 
     @Flag(name: [.customShort("Y"), .customLong("journal")], help: "log session state changes to the systemd journal")
     var journal = false
@@ -60,13 +44,12 @@ public struct TCPStates: StreamingTool {
         return (e, TCPFlow(e.flow))
     }
 
-    /// -s (CSV) wins over -w (wide), as in BCC.
-    public var layout: String { csv ? "csv" : wide ? "wide" : "" }
+    public var layout: String { display.layout }
 
     /// BCC's three layouts: default (80 columns), wide (-w) and CSV (-s).
     public static let columns: [EventColumn<TCPStates, Row>] = [
-        EventColumn("TIME", .both("%-8s "), layouts: csv("%s,"), with: "-T", \.time) { _, context in .text(context.localTime()) },
-        EventColumn("TIME(s)", ColumnFormat("%-9s ", "%-9.6f "), layouts: csv("%.6f,"), with: "-t", \.timestamp) { row, context in
+        EventColumn("TIME", .both("%-8s "), layouts: csv("%s,"), with: "-T", \.display.time) { _, context in .text(context.localTime()) },
+        EventColumn("TIME(s)", ColumnFormat("%-9s ", "%-9.6f "), layouts: csv("%.6f,"), with: "-t", \.display.timestamp) { row, context in
             .double(context.secondsSinceFirst(row.event.ts_us, unitsPerSecond: 1e6))
         },
         // BCC's "%-16x"; a hex string in JSON too (a kernel address is beyond JSON's exact integers)
@@ -88,11 +71,9 @@ public struct TCPStates: StreamingTool {
         EventColumn("MS", ColumnFormat("%s", "%.3f")) { row, _ in .double(Double(row.event.span_us) / 1000) },
     ]
 
-    /// A column's CSV format (header "%s,") and, if given, its wide format.
+    /// A column's CSV format and, if given, its wide format.
     private static func csv(_ row: String, wide: String? = nil) -> [String: ColumnFormat] {
-        var layouts = ["csv": ColumnFormat("%s,", row)]
-        if let wide { layouts["wide"] = .both(wide) }
-        return layouts
+        SessionLayoutOptions.layouts(csv: row, wide: wide.map { .both($0) })
     }
 
     private static func port(_ value: UInt16) -> Cell { .optionalInt(Int64(value), display: String(value)) }
@@ -101,14 +82,12 @@ public struct TCPStates: StreamingTool {
         var cfg = tcpstates_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_family = family.bpfFamily
-        cfg.filter_lports = localPorts == nil ? 0 : 1
-        cfg.filter_dports = remotePorts == nil ? 0 : 1
+        (cfg.filter_lports, cfg.filter_dports) = ports.filterFlags
         return cfg
     }
 
     public func prepareMaps(_ setup: inout MapSetup) throws {
-        setup.set("lports", localPorts?.ports ?? [])
-        setup.set("dports", remotePorts?.ports ?? [])
+        ports.prepareMaps(&setup)
     }
 
     public var plan: AttachPlan {

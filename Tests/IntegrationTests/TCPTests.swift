@@ -7,9 +7,13 @@ struct PythonRun {
     let status: Int32
     let output: [[String: Any]]
 
-    init(_ script: String, _ arguments: [String] = [], netns: String? = nil) throws {
+    /// `asNobody`: with the real and effective UID of nobody (65534), through setpriv (which execs).
+    init(_ script: String, _ arguments: [String] = [], netns: String? = nil, asNobody: Bool = false) throws {
         let process = Process()
-        if let netns {
+        if asNobody {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script] + arguments
+        } else if let netns {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", netns, "/usr/bin/python3", "-c", script] + arguments
         } else {
@@ -162,6 +166,18 @@ final class TCPConnectTests {
         #expect(byPid.lines.contains { $0.hasPrefix(left(String(traced.processIdentifier), 7) + " python3") }, "\(byPid.lines)")
     }
 
+    /// -u: the connect of a process running as nobody is kept, root's is left out.
+    @Test func uidFilter() throws {
+        var nobody: PythonRun?, root: PythonRun?
+        let run = try trace(["-U", "-u", "65534"]) {
+            nobody = try PythonRun(connectScript, ["4"], asNobody: true)
+            root = try PythonRun(connectScript, ["4"])
+        }
+        #expect(nobody?.status == 0)
+        #expect(run.lines.contains { $0.hasPrefix(left("65534", 6) + left(String(nobody?.pid ?? -1), 7) + " python3") }, "\(run.lines)")
+        #expect(!run.lines.contains { $0.contains(" \(root?.pid ?? -1) ") }, "\(run.lines)")
+    }
+
     @Test func countModeCountsPerFlow() throws {
         let script = """
         import json, socket
@@ -254,6 +270,27 @@ final class TCPLifeTests {
         #expect(parts[0].range(of: #"^\d\d:\d\d:\d\d$"#, options: .regularExpression) != nil)
         #expect(parts[2] == String(python?.pid ?? -1) && parts[3] == "python3" && parts[4] == "4")
         #expect(parts[9] == "1024" && parts[10] == "2048")
+    }
+
+    /// -p: the sessions of the traced process are kept, another process's are left out. The
+    /// traced one waits for a line on stdin, so that its PID is known before it connects.
+    @Test func pidFilter() throws {
+        let traced = Process(), go = Pipe()
+        traced.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        traced.arguments = ["-c", "import sys; sys.stdin.readline()\n" + sessionScript, "1", "4", "0"]
+        traced.standardInput = go
+        traced.standardOutput = FileHandle.nullDevice
+        try traced.run()
+        defer { traced.kill(); traced.waitUntilExit() }
+        var other: PythonRun?
+        let run = try trace(["-p", String(traced.processIdentifier)]) {
+            other = try PythonRun(sessionScript, ["1", "4", "0"])
+            go.fileHandleForWriting.write(Data("go\n".utf8))
+            traced.waitUntilExit()
+        }
+        let pids = run.lines.dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(pids.count == 2 && pids.allSatisfy { $0 == String(traced.processIdentifier) }, "\(run.lines)")
+        #expect(!pids.contains(String(other?.pid ?? -1)))
     }
 
     @Test func portFiltersAndJSON() throws {

@@ -54,7 +54,7 @@ struct biolatency_hist {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct biolatency_cfg) == 64, "biolatency_cfg layout");
+_Static_assert(sizeof(struct biolatency_cfg) == 72, "biolatency_cfg layout");
 _Static_assert(sizeof(struct biolatency_key) == 8, "biolatency_key layout");
 _Static_assert(sizeof(struct biolatency_hist) == 528, "biolatency_hist layout");
 #endif

@@ -33,7 +33,7 @@ struct biosnoop_event {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct biosnoop_cfg) == 56, "biosnoop_cfg layout");
+_Static_assert(sizeof(struct biosnoop_cfg) == 64, "biosnoop_cfg layout");
 _Static_assert(sizeof(struct biosnoop_event) == 72, "biosnoop_event layout");
 #endif
 

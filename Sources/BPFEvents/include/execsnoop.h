@@ -26,10 +26,10 @@ enum execsnoop_record_type {
 
 struct execsnoop_cfg {
 	struct tools_common_cfg common;
-	__u32 targ_uid;        /* TOOLS_INVALID_UID: any */
 	__u32 targ_ppid;       /* 0: any */
 	__u32 max_args;        /* entries read, counting the filename as the first */
 	__u32 max_arg_size;    /* bytes kept per argument, excluding its NUL */
+	__u32 _pad;
 };
 
 /* flags of an ARGS record */
@@ -61,7 +61,7 @@ struct execsnoop_exit {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct execsnoop_cfg) == 40, "execsnoop_cfg layout");
+_Static_assert(sizeof(struct execsnoop_cfg) == 48, "execsnoop_cfg layout");
 _Static_assert(sizeof(struct execsnoop_args_hdr) == 16, "execsnoop_args_hdr layout");
 _Static_assert(sizeof(struct execsnoop_exit) == 80, "execsnoop_exit layout");
 #endif

@@ -16,12 +16,10 @@
 
 struct opensnoop_cfg {
 	struct tools_common_cfg common;
-	__u32 targ_tgid;       /* 0: any */
-	__u32 targ_tid;        /* 0: any; trumps targ_tgid */
-	__u32 targ_uid;        /* TOOLS_INVALID_UID: any */
 	__u32 failed_only;
 	__u32 flag_mask;       /* 0: any; else (flags & mask) != 0 */
 	__u32 resolved_path;   /* -F: 1, a successful open's own path; 0, the base + the name (BCC) */
+	__u32 _pad;
 };
 
 /* Followed by `path_size` bytes of the path as passed (NUL-terminated), then `dirs_size` bytes

@@ -31,7 +31,7 @@ struct profile_key {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct profile_cfg) == 40, "profile_cfg layout");
+_Static_assert(sizeof(struct profile_cfg) == 48, "profile_cfg layout");
 _Static_assert(sizeof(struct profile_key) == 40, "profile_key layout");
 #endif
 

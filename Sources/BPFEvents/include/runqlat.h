@@ -15,10 +15,8 @@
 
 struct runqlat_cfg {
 	struct tools_common_cfg common;
-	__u32 targ_tgid;      /* -p: 0 for any */
 	__u32 targ_ms;        /* histogram in milliseconds, else microseconds */
 	__u32 key_by;         /* RUNQLAT_BY_* */
-	__u32 _pad;
 };
 
 /* Cumulative since the tool started (or since user space last read and dropped the key). */

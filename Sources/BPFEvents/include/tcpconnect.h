@@ -6,8 +6,6 @@
 
 struct tcpconnect_cfg {
 	struct tools_common_cfg common;
-	__u32 targ_tgid;       /* 0: any */
-	__u32 targ_uid;        /* TOOLS_INVALID_UID: any */
 	__u32 targ_family;     /* 0: any, else TOOLS_AF_INET or TOOLS_AF_INET6 */
 	__u32 filter_ports;    /* 1: only remote ports in the `ports` map */
 	__u32 count_mode;      /* 1: count in `counts` instead of sending events */

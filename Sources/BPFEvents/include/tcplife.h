@@ -6,10 +6,10 @@
 
 struct tcplife_cfg {
 	struct tools_common_cfg common;
-	__u32 targ_tgid;       /* 0: any */
 	__u32 targ_family;     /* 0: any, else TOOLS_AF_INET or TOOLS_AF_INET6 */
 	__u32 filter_lports;   /* 1: only local ports in the `lports` map */
 	__u32 filter_dports;   /* 1: only remote ports in the `dports` map */
+	__u32 _pad;
 };
 
 /* One closed session. */
@@ -25,7 +25,7 @@ struct tcplife_event {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct tcplife_cfg) == 40, "tcplife_cfg layout");
+_Static_assert(sizeof(struct tcplife_cfg) == 48, "tcplife_cfg layout");
 _Static_assert(sizeof(struct tcplife_event) == 96, "tcplife_event layout");
 #endif
 

@@ -22,7 +22,7 @@ struct tcpretrans_event {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct tcpretrans_cfg) == 32, "tcpretrans_cfg layout");
+_Static_assert(sizeof(struct tcpretrans_cfg) == 40, "tcpretrans_cfg layout");
 _Static_assert(sizeof(struct tcpretrans_event) == 56, "tcpretrans_event layout");
 #endif
 

@@ -26,7 +26,7 @@ struct tcpstates_event {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct tcpstates_cfg) == 40, "tcpstates_cfg layout");
+_Static_assert(sizeof(struct tcpstates_cfg) == 48, "tcpstates_cfg layout");
 _Static_assert(sizeof(struct tcpstates_event) == 96, "tcpstates_event layout");
 #endif
 

@@ -15,10 +15,14 @@ public struct CommonOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// The filters the BPF side of every tool applies, from these options.
-    public func bpfConfig() throws(BPFError) -> tools_common_cfg {
+    /// The filters the BPF side of every tool applies, from these options and the tool's own
+    /// process (-p), thread (-t) and user (-u) options where it has them.
+    public func bpfConfig(pid: UInt32? = nil, tid: UInt32? = nil, uid: UInt32? = nil) throws(BPFError) -> tools_common_cfg {
         var cfg = tools_common_cfg()
         cfg.self_tgid = UInt32(bitPattern: getpid())
+        cfg.targ_tgid = pid ?? 0
+        cfg.targ_tid = tid ?? 0
+        cfg.targ_uid = uid ?? TOOLS_INVALID_UID
         if let cgroup {
             let filter = try CgroupFilter(path: cgroup)
             cfg.filter_cgroup = 1

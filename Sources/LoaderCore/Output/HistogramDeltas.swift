@@ -1,4 +1,5 @@
-/// What each log2 histogram of a map gained since the previous report. The BPF side only ever
+/// What each log2 histogram of a map gained since the previous report (its slots, and any
+/// running sums the tool keeps after them, such as biolatency's total latency). The BPF side only ever
 /// adds; reading twice and subtracting loses nothing (BCC reads then clears the map, losing what
 /// is counted in between). Keys that gained nothing since the previous report are dropped from
 /// the map, so a table keyed by PID does not keep every process that ever ran.
