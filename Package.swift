@@ -21,7 +21,9 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 
 let package = Package(
     name: "swift-bpf-tools",
-    products: tools.map { .executable(name: $0, targets: ["\($0)-main"]) },
+    // Each tool, and every tool in one multi-call binary (what scripts/install.sh installs).
+    products: tools.map { .executable(name: $0, targets: ["\($0)-main"]) }
+        + [.executable(name: "swift-bpf-tools", targets: ["swift-bpf-tools"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -33,12 +35,17 @@ let package = Package(
         .target(name: "BPFEvents", path: "Sources/BPFEvents"),
         // The loader core every tool uses: the tool protocol and its default run, object, config,
         // attach plans, ring buffers, maps, signals, preflight checks, column output, JSON.
-        .target(name: "LoaderCore", dependencies: ["CLibbpf", "BPFEvents", argumentParser]),
+        .target(name: "LoaderCore", dependencies: ["CLibbpf", "BPFEvents", argumentParser],
+                plugins: ["BuildInfoPlugin"]),
+        // Writes the git commit into LoaderCore for --version.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // Host tool run by the build plugin: compiles bpf-src/<tool>.bpf.c and embeds it.
         .executableTarget(name: "bpf-embed", path: "Sources/bpf-embed"),
         .plugin(name: "BPFEmbedPlugin", capability: .buildTool(), dependencies: ["bpf-embed"]),
         // Every tool as a value: what tools.json, the tests and the scripts are generated from.
         .target(name: "ToolRegistry", dependencies: ["LoaderCore"] + tools.map { .target(name: $0) }),
+        // Every tool in one binary, chosen by argv[0] or the first argument.
+        .executableTarget(name: "swift-bpf-tools", dependencies: ["ToolRegistry"]),
         // Writes tools.json from the registry (swift run tools-manifest > tools.json).
         .executableTarget(name: "tools-manifest", dependencies: ["ToolRegistry", "LoaderCore"]),
         .testTarget(name: "LoaderCoreTests", dependencies: ["LoaderCore", "BPFEvents"]),
@@ -47,7 +54,7 @@ let package = Package(
         .testTarget(name: "ToolTests", dependencies: ["LoaderCore", "BPFEvents", "CLibbpf", "ToolRegistry"]
                     + tools.map { .target(name: $0) }, exclude: ["Fixtures", "Golden"]),
         // The built binaries run as root against workloads the tests make.
-        .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") }),
+        .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") } + ["swift-bpf-tools"]),
     ] + tools.flatMap { tool -> [Target] in [
         .target(name: tool, dependencies: ["LoaderCore", "BPFEvents", argumentParser],
                 path: "Sources/\(tool)", exclude: ["main", "matrix"], plugins: ["BPFEmbedPlugin"]),

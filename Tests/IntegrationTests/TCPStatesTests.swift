@@ -6,12 +6,7 @@ final class TCPStatesTests {
     static let header = "SKADDR           C-PID C-COMM     LADDR           LPORT RADDR           RPORT OLDSTATE    -> NEWSTATE    MS"
 
     func trace(_ options: [String], header: String? = TCPStatesTests.header, _ workload: () throws -> Void) throws -> ToolRun {
-        let run = try ToolRun("tcpstates", options)
-        try run.waitUntilReady(header: header)
-        try workload()
-        Thread.sleep(forTimeInterval: 0.3)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run
+        try ToolRun.around("tcpstates", options, header: header, workload)
     }
 
     /// A session whose server port is known, followed only on its client end (-D): every

@@ -220,12 +220,7 @@ final class TCPConnectTests {
 @Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
 final class TCPLifeTests {
     func trace(_ options: [String], header: String? = nil, _ workload: () throws -> Void) throws -> ToolRun {
-        let run = try ToolRun("tcplife", options)
-        try run.waitUntilReady(header: header)
-        try workload()
-        Thread.sleep(forTimeInterval: 0.3)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run
+        try ToolRun.around("tcplife", options, header: header, workload)
     }
 
     /// 2 MiB sent and 4 MiB received by the client, which lives 0.6 s after the transfer.

@@ -52,12 +52,28 @@ import Testing
         #expect(run.lines.isEmpty)
     }
 
-    @Test(arguments: ["execsnoop", "opensnoop"])
+    /// argparse's layout: usage on one line from -h, the options, then BCC's examples; one
+    /// line per option whatever its length.
+    @Test(arguments: Products.toolNames)
     func helpGoesToStdoutWithStatusZero(tool: String) throws {
-        let run = try ToolRun(tool, ["-h"])
+        let run = try ToolRun(tool, ["-T", "-h"])
         #expect(run.waitForExit() == 0)
-        #expect(run.lines.contains { $0.hasPrefix("USAGE: \(tool)") })
+        #expect(run.lines.first?.hasPrefix("usage: \(tool) [-h] ") == true, "\(run.lines)")
+        let options = run.lines.firstIndex(of: "options:"), examples = run.lines.firstIndex(of: "examples:")
+        #expect(options != nil && examples != nil && options! < examples!, "\(run.lines)")
+        #expect(run.lines.contains("  -h, --help            show this help message and exit")
+                || run.lines.contains { $0.hasPrefix("  -h, --help") && $0.hasSuffix(" show this help message and exit") })
+        #expect(run.lines.contains { $0.hasPrefix("  --version ") && $0.hasSuffix("and exit.") }, "\(run.lines)")
         #expect(run.stderr.isEmpty)
+    }
+
+    @Test(arguments: Products.toolNames)
+    func versionNamesTheToolAndItsVersion(tool: String) throws {
+        let run = try ToolRun(tool, ["--version"])
+        #expect(run.waitForExit() == 0)
+        #expect(run.lines.count == 1 && run.lines.first?.wholeMatch(of: /\w+ \d+\.\d+\.\d+( \(git [0-9a-f]{12}\))?/) != nil,
+                "\(run.lines)")
+        #expect(run.lines.first?.hasPrefix(tool + " ") == true)
     }
 
     @Test(.enabled(if: geteuid() == 0, "needs root to drop privileges"), arguments: ["execsnoop", "opensnoop"])

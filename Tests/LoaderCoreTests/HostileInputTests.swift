@@ -76,10 +76,10 @@ import Testing
     @Test func fifoSymlinkAndDeviceAreRefusedAtOnce() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(mkfifo("\(dir)/fifo", 0o644) == 0)
-        #expect(throws: UntrustedFile.Refusal.self) { try UntrustedFile(path: "\(dir)/fifo", maxSize: 1 << 20) }
+        #expect(throws: UntrustedFile.Refusal.self) { _ = try UntrustedFile(path: "\(dir)/fifo", maxSize: 1 << 20) }
         try FileManager.default.createSymbolicLink(atPath: "\(dir)/zero", withDestinationPath: "/dev/zero")
-        #expect(throws: UntrustedFile.Refusal.self) { try UntrustedFile(path: "\(dir)/zero", maxSize: 1 << 20) }
-        #expect(throws: UntrustedFile.Refusal.self) { try UntrustedFile(path: "/dev/zero", maxSize: 1 << 20) }
+        #expect(throws: UntrustedFile.Refusal.self) { _ = try UntrustedFile(path: "\(dir)/zero", maxSize: 1 << 20) }
+        #expect(throws: UntrustedFile.Refusal.self) { _ = try UntrustedFile(path: "/dev/zero", maxSize: 1 << 20) }
     }
 
     @Test func sizeCapAndOwnerAreChecked() throws {
@@ -87,11 +87,11 @@ import Testing
         let path = "\(dir)/big"
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
         #expect(truncate(path, 1 << 30) == 0)  // sparse: 1 GiB that costs nothing on disk
-        #expect(throws: UntrustedFile.Refusal.self) { try UntrustedFile(path: path, maxSize: 64 << 20) }
+        #expect(throws: UntrustedFile.Refusal.self) { _ = try UntrustedFile(path: path, maxSize: 64 << 20) }
         #expect(truncate(path, 10) == 0)
         #expect(chown(path, 4242, 4242) == 0 || geteuid() != 0)
         if geteuid() == 0 {
-            #expect(throws: UntrustedFile.Refusal.self) { try UntrustedFile(path: path, maxSize: 64 << 20, ownedByRootOr: 1000) }
+            #expect(throws: UntrustedFile.Refusal.self) { _ = try UntrustedFile(path: path, maxSize: 64 << 20, ownedByRootOr: 1000) }
             let file = try UntrustedFile(path: path, maxSize: 64 << 20, ownedByRootOr: 4242)
             #expect(file.contents().count == 10)
             #expect(file.bytes(at: 8, count: 4) == nil)  // past the end

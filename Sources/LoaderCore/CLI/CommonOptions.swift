@@ -13,6 +13,11 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Print the chosen probes and libbpf's messages on stderr.")
     public var verbose = false
 
+    /// Handled by ToolMain before parsing (as argparse's version action: printed whatever else
+    /// is given); declared here so that help, the manifest and the man pages list it.
+    @Flag(name: .customLong("version"), help: "Print the version, and the git commit the binary was built from, and exit.")
+    public var version = false
+
     public init() {}
 
     /// The filters the BPF side of every tool applies, from these options and the tool's own

@@ -8,6 +8,18 @@ public enum ToolMain {
     public static func run<T: ParsableCommand>(_ type: T.Type, arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         StandardDescriptors.reopenClosed()
         let name = T.configuration.commandName ?? "tool"
+        // argparse's help and version actions win over everything else on the line
+        let options = arguments.prefix { $0 != "--" }
+        if options.contains("-h") || options.contains("--help") {
+            OutputSink.stdout.write(ArgparseHelp(T.self).text)
+            OutputSink.stdout.flush()
+            exit(0)
+        }
+        if options.contains("--version") {
+            OutputSink.stdout.writeLine(ToolVersion.line(for: name))
+            OutputSink.stdout.flush()
+            exit(0)
+        }
         var command: ParsableCommand
         do {
             command = try T.parseAsRoot(arguments)
@@ -55,10 +67,8 @@ public enum ToolMain {
             exit(0)
         }
         if code == .validationFailure {
-            var usage = T.usageString()
-            if usage.hasPrefix("Usage: ") { usage.removeFirst("Usage: ".count) }
             let message = T.message(for: error)
-            Diagnostics.line("usage: \(usage)")
+            Diagnostics.line(ArgparseHelp(T.self).usage)
             Diagnostics.line("\(name): error: \(lowercasedFirst(message))")
             exit(2)
         }

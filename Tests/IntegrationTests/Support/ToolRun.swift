@@ -18,6 +18,16 @@ enum Products {
     }()
 
     static func binary(_ tool: String) -> String { directory.appendingPathComponent(tool).path }
+
+    /// Every tool's name, from the package's tools.json.
+    static let toolNames: [String] = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        guard let data = try? Data(contentsOf: root.appendingPathComponent("tools.json")),
+              let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let tools = manifest["tools"] as? [[String: Any]] else { return [] }
+        return tools.compactMap { $0["name"] as? String }
+    }()
 }
 
 /// A tool binary running with its stdout and stderr read through pipes as it writes them, so
@@ -78,6 +88,17 @@ final class ToolRun: Sendable {
     }
 
     /// Waits for the header: the tool prints it once its probes are attached.
+    /// `tool` traced around `workload`: started, ready (its `header`, or any first line when
+    /// nil), the workload run, a moment for the last events, Ctrl-C, exit status 0 expected.
+    static func around(_ tool: String, _ options: [String], header: String?, _ workload: () throws -> Void) throws -> ToolRun {
+        let run = try ToolRun(tool, options)
+        try run.waitUntilReady(header: header)
+        try workload()
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(run.stop() == 0, "\(run.stderr)")
+        return run
+    }
+
     func waitUntilReady(header: String? = nil, timeout: Double = 20) throws {
         let found = waitForLine(timeout: timeout) { header == nil ? !$0.isEmpty : $0 == header }
         if found == nil {
