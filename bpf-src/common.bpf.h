@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Helpers shared by every tool's BPF program. Include after vmlinux.h and the tool's header. */
 #ifndef COMMON_BPF_H
 #define COMMON_BPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* The ring buffer streaming tools send their events through. Include after common.bpf.h. */
 #ifndef RINGBUF_BPF_H
 #define RINGBUF_BPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /* Reading a TCP socket's identity, for the TCP tools. Include after common.bpf.h. */
 #ifndef TCP_BPF_H
 #define TCP_BPF_H

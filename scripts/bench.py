@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of the release binaries (not a test: it prints figures, it asserts nothing).
 
+Sizes first: every tool's own binary and the multi-call binary holding all of them, as built
+and stripped of debug info (as scripts/install.sh installs it; target: all tools <= 20 MB).
 Every tool in tools.json (the registry) gets a start-up line. For each streaming tool: median time from launch to the header, with the minimal-BTF cache
 (every run after the first since boot) and without it (the probes are attached by
 then), the slowdown of a storm of the events it traces (an exec storm of 3,000 /bin/true runs
@@ -381,6 +383,25 @@ def profile_bench(binary, runs):
     return slowdowns, stacks, report_s
 
 
+def stripped_size(binary):
+    """The size of `binary` without debug info, as install.sh installs it (objcopy --strip-all)."""
+    with tempfile.NamedTemporaryFile(prefix="bench-strip-") as out:
+        subprocess.run(["objcopy", "--strip-all", binary, out.name], check=True)
+        return os.path.getsize(out.name)
+
+
+def sizes(bin_dir, names):
+    mb = 1024 * 1024
+    separate = [os.path.join(bin_dir, n) for n in names if os.path.exists(os.path.join(bin_dir, n))]
+    built = sum(os.path.getsize(b) for b in separate)
+    stripped = sum(stripped_size(b) for b in separate)
+    print(f"sizes: {len(separate)} separate binaries {built / mb:.1f} MB as built, {stripped / mb:.1f} MB stripped")
+    multi = os.path.join(bin_dir, "swift-bpf-tools")
+    if os.path.exists(multi):
+        print(f"sizes: multi-call swift-bpf-tools (all {len(names)} tools) {os.path.getsize(multi) / mb:.1f} MB as built, "
+              f"{stripped_size(multi) / mb:.1f} MB stripped (target: all tools <= 20 MB installed)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release"))
@@ -399,6 +420,7 @@ def main():
         names = [t["name"] for t in json.load(f)["tools"]]
 
     print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
+    sizes(args.bin, names)
     wanted = set(args.only.split(",")) if args.only else set(names)
     for tool in (os.path.join(args.bin, name) for name in names if name in wanted):
         med, lo, hi = startup_ms(tool, args.startup_runs)

@@ -25,6 +25,13 @@ for tool in $tools; do
   fi
   echo "ok $tool: standalone static executable ($(du -h "$dir/$tool" | cut -f1))"
 done
+# The multi-call binary: every tool in one static executable
+cp "$bin/swift-bpf-tools" "$dir/"
+if ldd "$dir/swift-bpf-tools" >/dev/null 2>&1 || ! (cd / && env -i "$dir/swift-bpf-tools" execsnoop --version >/dev/null); then
+  echo "FAIL swift-bpf-tools: not a standalone static executable"; status=1
+else
+  echo "ok swift-bpf-tools: standalone static executable ($(du -h "$dir/swift-bpf-tools" | cut -f1), all tools)"
+fi
 # A static binary must not load the system's NSS modules (getpwnam() crashed in
 # libnss_systemd): an unknown user is a usage error, whatever the name.
 for user in nosuchuser-xyz "$(printf 'u\xf0\x9f\x98\x80')" "$(head -c 100000 /dev/zero | tr '\0' u)"; do

@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
-# Installs the Debian packages this project needs to build, run and test (Debian 12; run as
-# root). The Swift toolchain itself (6.x, at /opt/swift or on PATH) is assumed to be present.
+# Installs the Debian packages this project needs (Debian 12; run as root):
+#   scripts/install-deps.sh build   what building and installing the tools needs
+#   scripts/install-deps.sh test    that, and what the tests, the benchmark and the kernel
+#                                   matrix need (the default)
+# The Swift toolchain itself (6.x, at /opt/swift or on PATH) is assumed to be present.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-# libbpf and what it links against; clang/llvm for BPF (the Swift toolchain's clang is used
-# when present); bpftool (tests check no program is left behind); setpriv, addpart (util-linux),
-# mount and losetup (mount), ip and iptables for test workloads; hyperfine and python3 for the
-# benchmark; qemu, busybox and cpio for the kernel matrix (scripts/kernel-matrix);
-# systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT probes.
-packages=(
+# Build: libbpf and what it links against (static archives included); clang/llvm for the BPF
+# programs (the Swift toolchain's clang is used when present); binutils to strip; python3 reads
+# tools.json.
+build=(
   libbpf-dev libelf-dev zlib1g-dev
-  clang llvm
+  clang llvm binutils
+  python3
+)
+# Test: bpftool (tests check no program is left behind); setpriv, addpart (util-linux), mount
+# and losetup (mount), ip and iptables for workloads; hyperfine for the benchmark; qemu, busybox
+# and cpio for the kernel matrix; systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT
+# probes; man-db, bash-completion, zsh and fish to check what install.sh installs.
+test=(
   bpftool
   util-linux mount iproute2 procps iptables
-  hyperfine python3
+  hyperfine
   qemu-system-x86 busybox-static cpio
   systemtap-sdt-dev
+  man-db bash-completion zsh fish
 )
+case "${1:-test}" in
+build) packages=("${build[@]}") ;;
+test) packages=("${build[@]}" "${test[@]}") ;;
+*) echo "install-deps.sh: build or test, not '$1'" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

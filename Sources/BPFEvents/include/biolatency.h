@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* biolatency: config and histogram layout, shared by bpf-src/biolatency.bpf.c and Swift. */
 #ifndef BIOLATENCY_H
 #define BIOLATENCY_H

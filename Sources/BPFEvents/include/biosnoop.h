@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* biosnoop: config and event, shared by bpf-src/biosnoop.bpf.c and Swift. */
 #ifndef BIOSNOOP_H
 #define BIOSNOOP_H

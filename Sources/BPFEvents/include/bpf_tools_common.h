@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* Definitions shared by every tool's BPF program and by the Swift side. */
 #ifndef BPF_TOOLS_COMMON_H
 #define BPF_TOOLS_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* execsnoop: config and ring-buffer records, shared by bpf-src/execsnoop.bpf.c and Swift. */
 #ifndef EXECSNOOP_H
 #define EXECSNOOP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* opensnoop: config and ring-buffer event, shared by bpf-src/opensnoop.bpf.c and Swift. */
 #ifndef OPENSNOOP_H
 #define OPENSNOOP_H

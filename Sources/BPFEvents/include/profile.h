@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* profile: config and count key, shared by bpf-src/profile.bpf.c and Swift. */
 #ifndef PROFILE_H
 #define PROFILE_H

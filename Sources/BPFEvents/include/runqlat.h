@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* runqlat: config and histogram layout, shared by bpf-src/runqlat.bpf.c and Swift. */
 #ifndef RUNQLAT_H
 #define RUNQLAT_H

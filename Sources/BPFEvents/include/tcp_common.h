@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* A TCP connection's addresses and ports, shared by the TCP tools' events and count keys. */
 #ifndef TCP_COMMON_H
 #define TCP_COMMON_H

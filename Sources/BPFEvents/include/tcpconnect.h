@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* tcpconnect: config and event, shared by bpf-src/tcpconnect.bpf.c and Swift. */
 #ifndef TCPCONNECT_H
 #define TCPCONNECT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* tcplife: config and event, shared by bpf-src/tcplife.bpf.c and Swift. */
 #ifndef TCPLIFE_H
 #define TCPLIFE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* tcpretrans: config and event, shared by bpf-src/tcpretrans.bpf.c and Swift. */
 #ifndef TCPRETRANS_H
 #define TCPRETRANS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /* tcpstates: config and event, shared by bpf-src/tcpstates.bpf.c and Swift. */
 #ifndef TCPSTATES_H
 #define TCPSTATES_H

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// Help and usage in Python argparse's layout, as BCC's tools print them: `usage: tool [-h]
 /// [-T] [-p PID] [interval]` (optionals by their short name, then positionals), the
@@ -75,7 +75,7 @@ public struct ArgparseHelp: Sendable {
             for argument in list {
                 let invocation = "  " + argument.invocation
                 if invocation.count <= helpColumn - 2 {
-                    out += invocation.padding(toLength: helpColumn, withPad: " ", startingAt: 0) + argument.help + "\n"
+                    out += invocation + String(repeating: " ", count: helpColumn - invocation.count) + argument.help + "\n"
                 } else {
                     out += invocation + "\n" + String(repeating: " ", count: helpColumn) + argument.help + "\n"
                 }
