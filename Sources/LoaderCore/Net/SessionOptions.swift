@@ -22,7 +22,7 @@ public struct SessionLayoutOptions: ParsableArguments, Sendable {
 
     /// A column's CSV format (header "%s,", `row` for the value) and, if given, its wide format.
     public static func layouts(csv row: String, wide: ColumnFormat? = nil) -> [String: ColumnFormat] {
-        var layouts = ["csv": ColumnFormat("%s,", row)]
+        var layouts = ["csv": ColumnFormat.csv(row)]
         if let wide { layouts["wide"] = wide }
         return layouts
     }

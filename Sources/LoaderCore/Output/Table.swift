@@ -8,12 +8,15 @@ public struct Column: Sendable {
     public let jsonKey: String
     /// What the header shows: the title, or nothing for a column BCC leaves untitled.
     public let headerText: String
+    /// Its text values are CSV fields, quoted where RFC 4180 wants it.
+    public let csvField: Bool
 
     /// `headerFormat` and `rowFormat` are BCC's formats for this column, e.g. "%-16s " and
     /// "%-16s "; `jsonKey` defaults to the title in snake_case.
     public init(_ title: String, header headerFormat: String, row rowFormat: String, json: String? = nil,
-                untitled: Bool = false) {
+                untitled: Bool = false, csvField: Bool = false) {
         self.title = title
+        self.csvField = csvField
         self.header = PyFormat(headerFormat)
         self.row = PyFormat(rowFormat)
         self.jsonKey = json ?? Column.snakeCase(title)
@@ -54,6 +57,19 @@ public enum Cell: Sendable {
         }
     }
 
+    /// As a CSV field: text escaped for the terminal, then quoted (RFC 4180) when it holds a
+    /// comma or a quote (line breaks are escaped by then), its quotes doubled.
+    var csvFormatArg: FormatArg {
+        switch self {
+        case .text(let s), .list(let s, _):
+            let shown = TerminalText.escaped(s)
+            guard shown.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return .text(shown) }
+            return .text("\"" + shown.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"")
+        default:
+            return formatArg
+        }
+    }
+
     var json: JSONValue {
         switch self {
         case .int(let v): .int(v)
@@ -82,7 +98,7 @@ public struct Table: Sendable {
         precondition(cells.count == columns.count, "row has \(cells.count) cells for \(columns.count) columns")
         var line = ""
         for (column, cell) in zip(columns, cells) {
-            line += column.row.format([cell.formatArg])
+            line += column.row.format([column.csvField ? cell.csvFormatArg : cell.formatArg])
         }
         return line
     }

@@ -55,12 +55,19 @@ public struct ColumnFormat: Sendable {
     public let row: String
     /// The header shows nothing for this column (BCC prints an empty string there).
     public let untitled: Bool
+    /// A CSV field: text holding a comma, a quote or a line break is quoted (RFC 4180).
+    public let csvField: Bool
 
-    public init(_ header: String, _ row: String, untitled: Bool = false) {
+    public init(_ header: String, _ row: String, untitled: Bool = false, csvField: Bool = false) {
         self.header = header
         self.row = row
         self.untitled = untitled
+        self.csvField = csvField
     }
+
+    /// A CSV column: the title, then the value as `row` formats it, each followed by a comma
+    /// (BCC's "%s," and the like), the value quoted where RFC 4180 wants it.
+    public static func csv(_ row: String) -> ColumnFormat { ColumnFormat("%s,", row, csvField: true) }
 
     /// The same format for header and row.
     public static func both(_ format: String) -> ColumnFormat { ColumnFormat(format, format) }

@@ -15,7 +15,7 @@ public struct RowFormatter<Options, Row>: Sendable {
             guard let format = column.format(in: layout) else { continue }
             shown.append(column)
             tableColumns.append(Column(column.title, header: format.header, row: format.row, json: column.jsonKey,
-                                       untitled: format.untitled))
+                                       untitled: format.untitled, csvField: format.csvField))
         }
         self.shownColumns = shown
         self.table = Table(tableColumns)

@@ -17,7 +17,7 @@ extension TCPStates: GoldenSampled {
         let v4 = flow(v6: false, local: "127.0.0.1", lport: 56444, remote: "127.0.0.1", rport: 45257)
         let v6 = flow(v6: true, local: "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1", lport: 443, remote: "::1", rport: 0)
         return [change(7, 2, spanUs: 0, atUs: 30_000_000, comm: "curl", flow: v4),
-                change(2, 1, spanUs: 241, atUs: 30_000_241, comm: "curl", flow: v4),
+                change(2, 1, spanUs: 241, atUs: 30_000_241, comm: "cu\"rl,x", flow: v4),
                 change(10, 99, spanUs: 2_096_123, atUs: 32_096_364, comm: "swapper/1\u{7f}", flow: v6)]
     }
 }
