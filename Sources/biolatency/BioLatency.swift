@@ -59,7 +59,7 @@ public struct BioLatency: BPFTool {
     static let banner = "Tracing block device I/O... Hit Ctrl-C to end."
     public static let output = ToolOutput.summary(
         banner: banner,
-        jsonKeys: ["ts", "val_type", "data", "interval-start", "interval-end", "count", "disk", "flags"])
+        jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count", "disk", "flags"])
 
     var json: Bool { jsonShort || common.json }
 

@@ -93,13 +93,13 @@ final class LatencyReport {
     /// One JSON object per histogram and nothing else, so the output is JSON Lines (BCC prints
     /// Python dict reprs between blank lines and -T times).
     private func printJSON(_ histograms: [(section: String?, hist: Histogram)], _ out: OutputSink) {
-        let ts = Clock.localTime("%Y-%m-%d %H:%M:%S")
+        let ts = Clock.localTime("%Y-%m-%d %H:%M:%S"), now = Clock.timestamp()
         let sectionKey = options.disks ? "disk" : "flags"
         // Without sections BCC prints a histogram every interval, even an empty one.
         let shown = histograms.isEmpty && !options.disks && !options.flags
             ? [(section: String?.none, hist: Histogram(slots: [], total: 0))] : histograms
         for (section, hist) in shown {
-            var members: [(String, JSONValue)] = [("ts", .string(ts)), ("val_type", .string(options.unit)),
+            var members: [(String, JSONValue)] = [("timestamp", .string(now)), ("ts", .string(ts)), ("val_type", .string(options.unit)),
                                                   ("data", Log2Histogram(slots: hist.slots).jsonBuckets())]
             if let section { members.append((sectionKey, .string(section))) }
             out.writeLine(JSONValue.object(members).serialized)

@@ -33,6 +33,7 @@ public struct BioSnoop: StreamingTool {
 
     /// A request, with its disk's name (read once per record, while the disk is known).
     public typealias Row = (event: biosnoop_event, disk: String)
+    public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
         guard record.count >= MemoryLayout<biosnoop_event>.size else { return nil }
@@ -49,10 +50,10 @@ public struct BioSnoop: StreamingTool {
         EventColumn("COMM", ColumnFormat("%-14s ", "%-14.14s ")) { row, _ in .text(KernelString.from(tuple: row.event.comm)) },
         EventColumn("PID", .both("%-7s ")) { row, _ in .int(Int64(row.event.pid)) },
         EventColumn("DISK", .both("%-9s ")) { row, _ in .text(row.disk) },
-        EventColumn("T", .both("%-1s ")) { row, _ in .text(row.event.rwflag == 1 ? "W" : "R") },
+        EventColumn("T", .both("%-1s "), json: "rw") { row, _ in .text(row.event.rwflag == 1 ? "W" : "R") },
         EventColumn("SECTOR", .both("%-10s ")) { row, _ in .unsigned(row.event.sector) },
         EventColumn("BYTES", .both("%-7s")) { row, _ in .unsigned(row.event.len) },
-        EventColumn("P", .both("%-1s "), with: "-P", \.pattern) { row, _ in
+        EventColumn("P", .both("%-1s "), json: "pattern", with: "-P", \.pattern) { row, _ in
             let pattern = switch Int32(bitPattern: row.event.pattern) {
             case BIOSNOOP_PATTERN_SEQUENTIAL: "S"
             case BIOSNOOP_PATTERN_RANDOM: "R"
@@ -60,10 +61,10 @@ public struct BioSnoop: StreamingTool {
             }
             return .text(pattern)
         },
-        EventColumn("QUE(ms)", ColumnFormat("%7s ", "%7.2f "), json: "que_ms", with: "-Q", \.queue) { row, _ in
+        EventColumn("QUE(ms)", ColumnFormat("%7s ", "%7.2f "), json: "queue_ms", with: "-Q", \.queue) { row, _ in
             .double(Double(row.event.qdelta_ns) / 1e6)
         },
-        EventColumn("LAT(ms)", ColumnFormat("%7s", "%7.2f"), json: "lat_ms") { row, _ in .double(Double(row.event.delta_ns) / 1e6) },
+        EventColumn("LAT(ms)", ColumnFormat("%7s", "%7.2f"), json: "latency_ms") { row, _ in .double(Double(row.event.delta_ns) / 1e6) },
     ]
 
     public func bpfConfig() throws -> biosnoop_cfg {

@@ -44,6 +44,7 @@ final class ExecDecoder {
 
 extension ExecSnoop {
     public typealias Row = ExecRow
+    public static func eventTimeNs(_ row: ExecRow) -> UInt64? { row.exec.exit.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> ExecRow? {
         // the filters were compiled by validate(): they cannot fail here

@@ -52,6 +52,7 @@ final class OpenDecoder {
 
 extension OpenSnoop {
     public typealias Row = OpenRow
+    public static func eventTimeNs(_ row: OpenRow) -> UInt64? { row.event.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> OpenRow? {
         context.state { OpenDecoder(self) }.decode(record, context)

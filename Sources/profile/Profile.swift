@@ -83,7 +83,7 @@ public struct Profile: BPFTool {
     public var plan: AttachPlan { Self.plan }
     public static let output = ToolOutput.summary(
         banner: (try? Profile.parse([]))?.banner ?? "",
-        jsonKeys: ["pid", "comm", "count", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"])
+        jsonKeys: ["timestamp", "pid", "comm", "count", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"])
 
     public func validate() throws {
         if pids != nil && tids != nil { throw ValidationError("argument -L/--tid: not allowed with argument -p/--pid") }

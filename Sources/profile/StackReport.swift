@@ -168,11 +168,12 @@ final class StackReport {
             guard let ips else { return .null }
             return .array(ips.map { ip in
                 let f = resolve(ip)
+                // no symbol, no offset: null for both, not an offset of 0 from nothing
                 return .object([("address", .string("0x" + String(ip, radix: 16))), ("symbol", f.name.map(JSONValue.string) ?? .null),
-                                ("offset", .int(Int64(f.offset))), ("module", f.module.map(JSONValue.string) ?? .null)])
+                                ("offset", f.name == nil ? .null : .int(Int64(f.offset))), ("module", f.module.map(JSONValue.string) ?? .null)])
             })
         }
-        var members: [(String, JSONValue)] = [("pid", .int(Int64(s.pid))), ("comm", .string(s.comm)), ("count", .int(Int64(s.count)))]
+        var members: [(String, JSONValue)] = [("timestamp", .string(Clock.timestamp())), ("pid", .int(Int64(s.pid))), ("comm", .string(s.comm)), ("count", .int(Int64(s.count)))]
         if !options.userStacksOnly { members.append(("kernel_stack", frames(s.kernel) { self.kernel.frame($0) })) }
         if !options.kernelStacksOnly { members.append(("user_stack", frames(s.user) { self.user.frame($0, pid: s.pid) })) }
         return .object(members)

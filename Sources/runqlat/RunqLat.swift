@@ -43,7 +43,7 @@ public struct RunqLat: BPFTool {
 
     public static let object = EmbeddedObject(name: "runqlat", base64: embeddedBPFObjectBase64)
     static let banner = "Tracing run queue latency... Hit Ctrl-C to end."
-    public static let output = ToolOutput.summary(banner: banner, jsonKeys: ["ts", "val_type", "data", "pid", "tid", "pidns"])
+    public static let output = ToolOutput.summary(banner: banner, jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count", "pid", "tid", "pidns"])
 
     public func validate() throws {
         _ = try ArgumentLimits.taskID(pid, "-p/--pid")

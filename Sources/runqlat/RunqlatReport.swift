@@ -25,11 +25,11 @@ final class RunqlatReport {
         let histograms = deltas.next(current, map: section == nil ? nil : hists).sorted { $0.key < $1.key }
         let out = OutputSink.stdout
         if json {
-            let ts = Clock.localTime("%Y-%m-%d %H:%M:%S")
+            let ts = Clock.localTime("%Y-%m-%d %H:%M:%S"), now = Clock.timestamp()
             // without sections BCC prints a histogram every interval, even an empty one
             let shown = histograms.isEmpty && section == nil ? [(key: UInt32(0), slots: [UInt64]())] : histograms
             for (key, slots) in shown {
-                var members: [(String, JSONValue)] = [("ts", .string(ts)), ("val_type", .string(unit)),
+                var members: [(String, JSONValue)] = [("timestamp", .string(now)), ("ts", .string(ts)), ("val_type", .string(unit)),
                                                       ("data", Log2Histogram(slots: slots).jsonBuckets())]
                 if let section { members.append((section, .int(Int64(key)))) }
                 out.writeLine(JSONValue.object(members).serialized)

@@ -64,6 +64,7 @@ public struct TCPConnect: StreamingTool {
     public static let banner: String? = "Tracing connect ... Hit Ctrl-C to end"
 
     public typealias Row = (event: tcpconnect_event, flow: TCPFlow)
+    public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
         guard record.count >= MemoryLayout<tcpconnect_event>.size else { return nil }
@@ -79,16 +80,16 @@ public struct TCPConnect: StreamingTool {
         EventColumn("PID", ColumnFormat("%-7s ", "%-7d ")) { row, _ in .int(Int64(row.event.pid)) },
         EventColumn("COMM", ColumnFormat("%-12s ", "%-12.12s ")) { row, _ in .text(KernelString.from(tuple: row.event.comm)) },
         EventColumn("IP", ColumnFormat("%-2s ", "%-2d ")) { row, _ in .int(Int64(row.flow.version)) },
-        EventColumn("SADDR", .both("%-16s ")) { row, _ in .text(row.flow.local.description) },
+        EventColumn("SADDR", .both("%-16s "), json: "laddr") { row, _ in .text(row.flow.local.description) },
         EventColumn("LPORT", ColumnFormat("%-6s ", "%-6d "), with: "-L", \.lport) { row, _ in .int(Int64(row.flow.localPort)) },
-        EventColumn("DADDR", .both("%-16s ")) { row, _ in .text(row.flow.remote.description) },
+        EventColumn("DADDR", .both("%-16s "), json: "raddr") { row, _ in .text(row.flow.remote.description) },
         // BCC's row adds " %s" (the empty DNS query) after the port: a trailing space
-        EventColumn("DPORT", ColumnFormat("%-6s", "%-6d ")) { row, _ in .int(Int64(row.flow.remotePort)) },
+        EventColumn("DPORT", ColumnFormat("%-6s", "%-6d "), json: "rport") { row, _ in .int(Int64(row.flow.remotePort)) },
     ]
 
     public static let countMode: CountModeInfo? = CountModeInfo(
         option: "-c", header: "LADDR                     RADDR                     RPORT                CONNECTS  ",
-        jsonKeys: ["laddr", "raddr", "rport", "connects"])
+        jsonKeys: ["timestamp", "laddr", "raddr", "rport", "connects"])
 
     public func bpfConfig() throws -> tcpconnect_cfg {
         var cfg = tcpconnect_cfg()
@@ -124,7 +125,7 @@ public struct TCPConnect: StreamingTool {
         let row = PyFormat("%-25s %-25s %-20s %-10d")
         for (flow, count) in counts {
             if common.json {
-                out.writeLine(JSONValue.object([("laddr", .string(flow.local.description)), ("raddr", .string(flow.remote.description)),
+                out.writeLine(JSONValue.object([("timestamp", .string(Clock.timestamp())), ("laddr", .string(flow.local.description)), ("raddr", .string(flow.remote.description)),
                                                 ("rport", .int(Int64(flow.remotePort))), ("connects", .int(Int64(count)))]).serialized)
             } else {
                 out.writeLine(row(.text(flow.local.description), .text(flow.remote.description), .text(String(flow.remotePort)), .int(Int64(count))))

@@ -41,6 +41,7 @@ public struct TCPLife: StreamingTool {
     public static let object = EmbeddedObject(name: "tcplife", base64: embeddedBPFObjectBase64)
 
     public typealias Row = (event: tcplife_event, flow: TCPFlow)
+    public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
         guard record.count >= MemoryLayout<tcplife_event>.size else { return nil }
@@ -83,7 +84,7 @@ public struct TCPLife: StreamingTool {
             EventColumn("RX_KB", ColumnFormat("%5s ", "%5d "), layouts: csv("%d,", wide: ColumnFormat("%6s ", "%6d "))) { row, _ in
                 .int(Int64(row.event.rx_bytes / 1024))
             },
-            EventColumn("MS", ColumnFormat("%s", "%.2f")) { row, _ in .double(Double(row.event.span_us) / 1000) },
+            EventColumn("MS", ColumnFormat("%s", "%.2f"), json: "duration_ms") { row, _ in .double(Double(row.event.span_us) / 1000) },
         ]
     }()
 

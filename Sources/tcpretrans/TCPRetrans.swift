@@ -47,9 +47,9 @@ public struct TCPRetrans: StreamingTool {
         EventColumn("TIME", .both("%-8s ")) { _, context in .text(context.localTime()) },
         EventColumn("PID", ColumnFormat("%-7s ", "%-7d ")) { row, _ in .int(Int64(row.event.pid)) },
         EventColumn("IP", ColumnFormat("%-2s ", "%-2d ")) { row, _ in .int(Int64(row.flow.version)) },
-        EventColumn("LADDR:LPORT", .both("%-20s ")) { row, _ in .text("\(row.flow.local):\(row.flow.localPort)") },
-        EventColumn("T", .both("%1s> ")) { row, _ in .text(row.event.type == UInt32(TCPRETRANS_LOSS_PROBE) ? "L" : "R") },
-        EventColumn("RADDR:RPORT", .both("%-20s")) { row, _ in .text("\(row.flow.remote):\(row.flow.remotePort)") },
+        EventColumn("LADDR:LPORT", .both("%-20s "), json: "") { row, _ in .text("\(row.flow.local):\(row.flow.localPort)") },
+        EventColumn("T", .both("%1s> "), json: "type") { row, _ in .text(row.event.type == UInt32(TCPRETRANS_LOSS_PROBE) ? "L" : "R") },
+        EventColumn("RADDR:RPORT", .both("%-20s"), json: "") { row, _ in .text("\(row.flow.remote):\(row.flow.remotePort)") },
         // BCC widens STATE when SEQ follows it
         EventColumn("STATE", ColumnFormat(" %-4s", " %s"), layouts: ["seq": ColumnFormat(" %-12s", " %-12s")]) { row, _ in
             .text(TCPState.name(Int(row.event.state)))
@@ -63,7 +63,7 @@ public struct TCPRetrans: StreamingTool {
 
     public static let countMode: CountModeInfo? = CountModeInfo(
         option: "-c", header: "LADDR:LPORT               RADDR:RPORT               RETRANSMITS",
-        jsonKeys: ["laddr", "lport", "raddr", "rport", "retransmits"])
+        jsonKeys: ["timestamp", "laddr", "lport", "raddr", "rport", "retransmits"])
 
     public var layout: String { sequence ? "seq" : "" }
 
@@ -94,7 +94,8 @@ public struct TCPRetrans: StreamingTool {
         let row = PyFormat("%-20s <-> %-20s %10d")
         for (flow, count) in counts {
             if common.json {
-                out.writeLine(JSONValue.object(flow.jsonMembers + [("retransmits", .int(Int64(count)))]).serialized)
+                out.writeLine(JSONValue.object([("timestamp", .string(Clock.timestamp()))] + flow.jsonMembers
+                                               + [("retransmits", .int(Int64(count)))]).serialized)
             } else {
                 out.writeLine(row(.text("[\(flow.local)]#\(flow.localPort)"), .text("[\(flow.remote)]#\(flow.remotePort)"), .int(Int64(count))))
             }

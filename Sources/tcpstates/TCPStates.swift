@@ -37,6 +37,7 @@ public struct TCPStates: StreamingTool {
     public static let object = EmbeddedObject(name: "tcpstates", base64: embeddedBPFObjectBase64)
 
     public typealias Row = (event: tcpstates_event, flow: TCPFlow)
+    public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
         guard record.count >= MemoryLayout<tcpstates_event>.size else { return nil }
@@ -68,7 +69,7 @@ public struct TCPStates: StreamingTool {
         EventColumn("RPORT", .both("%-5s "), layouts: csv("%s,")) { row, _ in port(row.flow.remotePort) },
         EventColumn("OLDSTATE", .both("%-11s -> "), layouts: csv("%s,")) { row, _ in .text(TCPState.name(Int(row.event.oldstate))) },
         EventColumn("NEWSTATE", .both("%-11s "), layouts: csv("%s,")) { row, _ in .text(TCPState.name(Int(row.event.newstate))) },
-        EventColumn("MS", ColumnFormat("%s", "%.3f")) { row, _ in .double(Double(row.event.span_us) / 1000) },
+        EventColumn("MS", ColumnFormat("%s", "%.3f"), json: "duration_ms") { row, _ in .double(Double(row.event.span_us) / 1000) },
     ]
 
     /// A column's CSV format and, if given, its wide format.

@@ -205,8 +205,8 @@ final class BiolatencyTests {
         #expect((object["ts"] as? String)?.range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"#, options: .regularExpression) != nil)
         let data = try #require(object["data"] as? [[String: Int]])
         #expect(data.reduce(0) { $0 + ($1["count"] ?? 0) } == 15)
-        #expect(data.first?["interval-start"] == 0 && data.first?["interval-end"] == 1)
-        #expect(data.dropFirst().first?["interval-start"] == 2 && data.dropFirst().first?["interval-end"] == 3)
+        #expect(data.first?["interval_start"] == 0 && data.first?["interval_end"] == 1)
+        #expect(data.dropFirst().first?["interval_start"] == 2 && data.dropFirst().first?["interval_end"] == 3)
     }
 
     @Test func jsonPerDiskNamesTheDisk() throws {

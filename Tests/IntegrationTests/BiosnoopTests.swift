@@ -82,8 +82,8 @@ final class BiosnoopTests {
         let objects = json.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(objects.count == json.lines.count, "\(json.lines)")
         let mine = objects.filter { $0["comm"] as? String == dd.comm }
-        #expect(mine.count == 2 && mine.allSatisfy { $0["disk"] as? String == loop.name && $0["t"] as? String == "R"
-            && $0["bytes"] as? Int == 4096 && $0["lat_ms"] is Double }, "\(json.lines)")
+        #expect(mine.count == 2 && mine.allSatisfy { $0["disk"] as? String == loop.name && $0["rw"] as? String == "R"
+            && $0["bytes"] as? Int == 4096 && $0["latency_ms"] is Double }, "\(json.lines)")
     }
 
     @Test func badInput() throws {

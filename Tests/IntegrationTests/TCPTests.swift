@@ -200,9 +200,9 @@ final class TCPConnectTests {
         let mine = run.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["pid"] as? Int == Int(python?.pid ?? -1) }
         #expect(mine.count == 1, "\(run.lines)")
-        #expect(mine.first?["dport"] as? Int == python?.output.first?["dport"] as? Int)
+        #expect(mine.first?["rport"] as? Int == python?.output.first?["dport"] as? Int)
         #expect(mine.first?["uid"] as? Int == 0 && mine.first?["ip"] as? Int == 4 && mine.first?["time_s"] is Double)
-        #expect(mine.first?["saddr"] as? String == "127.0.0.1")
+        #expect(mine.first?["laddr"] as? String == "127.0.0.1")
     }
 
     @Test func badInput() throws {

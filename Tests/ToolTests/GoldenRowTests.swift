@@ -53,9 +53,14 @@ import Testing
     }
 
     static func render(_ type: any GoldenSampled.Type, _ arguments: [String]) throws -> [String] {
+        setenv("TZ", "UTC0", 1)
+        Clock.loadTimeZone()
         let tool = try type.parse(arguments)
         let sink = CollectedLines()
-        let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs)
+        // a fixed wall clock: the tool started at 2026-12-01T12:34:56Z
+        let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs, timestamp: { ns in
+            Clock.rfc3339(realtimeNs: 1_796_128_496_000_000_000 &+ (ns ?? goldenStartNs) &- goldenStartNs)
+        })
         tool.render(type.goldenRecords, to: sink, context: context)
         return sink.lines
     }

@@ -41,7 +41,7 @@ public struct Log2Histogram: Sendable, Equatable {
         guard let top = highestSlot, top > 0 else { return .array([]) }
         return .array((1...top).map { slot in
             let (low, high) = Self.range(slot)
-            return .object([("interval-start", .int(Int64(low))), ("interval-end", .int(Int64(high))),
+            return .object([("interval_start", .int(Int64(low))), ("interval_end", .int(Int64(high))),
                             ("count", .int(Int64(slot < slots.count ? slots[slot] : 0)))])
         })
     }

@@ -104,8 +104,10 @@ public struct Table: Sendable {
     }
 
     /// One JSON object with a key per column, plus `extra` keys (fields no column shows).
-    public func json(_ cells: [Cell], extra: [(String, JSONValue)] = []) -> String {
-        var members = zip(columns, cells).map { ($0.jsonKey, $1.json) }
+    public func json(_ cells: [Cell], leading: [(String, JSONValue)] = [], extra: [(String, JSONValue)] = []) -> String {
+        var members = leading
+        // a column with no key (one joining fields JSON keeps apart) is text only
+        members += zip(columns, cells).filter { !$0.0.jsonKey.isEmpty }.map { ($0.jsonKey, $1.json) }
         members += extra
         return JSONValue.object(members).serialized
     }

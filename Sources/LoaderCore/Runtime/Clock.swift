@@ -41,6 +41,37 @@ public enum Clock {
     /// tool like opensnoop would otherwise report about itself).
     public static func loadTimeZone() { tzset() }
 
+    /// The wall clock, in nanoseconds since the epoch.
+    public static func realtimeNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(clamping: ts.tv_sec) &* 1_000_000_000 &+ UInt64(clamping: ts.tv_nsec)
+    }
+
+    /// How far the wall clock is ahead of the monotonic one (bpf_ktime_get_ns), read once per
+    /// run: a monotonic event time plus this is its wall-clock time.
+    public static func realtimeOffsetNs() -> Int64 {
+        Int64(clamping: realtimeNs()) &- Int64(clamping: monotonicNs())
+    }
+
+    /// RFC 3339 with nanoseconds and the local offset: "2026-12-01T17:35:12.123456789+01:00".
+    public static func rfc3339(realtimeNs ns: UInt64) -> String {
+        var seconds = time_t(clamping: ns / 1_000_000_000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
+        let base = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let fraction = String(ns % 1_000_000_000)
+        let offset = parts.tm_gmtoff, magnitude = abs(offset)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return base + "." + String(repeating: "0", count: 9 - fraction.count) + fraction
+            + (offset < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude % 3600 / 60)
+    }
+
+    /// Now, as every JSON record's `timestamp` (RFC 3339, nanoseconds, local offset).
+    public static func timestamp() -> String { rfc3339(realtimeNs: realtimeNs()) }
+
     /// The local time as `strftime(format)`, e.g. "%H:%M:%S".
     public static func localTime(_ format: String = "%H:%M:%S") -> String {
         var now = time(nil)

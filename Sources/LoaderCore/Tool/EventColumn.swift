@@ -35,6 +35,7 @@ public struct EventColumn<Options, Row>: Sendable {
                 when: @escaping @Sendable (Options) -> Bool,
                 _ value: @escaping @Sendable (Row, RowContext) -> Cell) {
         self.title = title
+        // "": the column is not in JSON (JSON has the fields it joins, as JSONFields)
         self.jsonKey = json ?? Column.snakeCase(title)
         self.shownWith = shownWith
         self.shown = when

@@ -10,9 +10,18 @@ public final class RowContext: @unchecked Sendable {
     private var firstTimestamp: UInt64?
     private var state: [ObjectIdentifier: AnyObject] = [:]
 
-    public init(localTime: @escaping () -> String = { Clock.localTime() }, startNs: UInt64 = Clock.monotonicNs()) {
+    /// The RFC 3339 wall-clock time of a monotonic time in nanoseconds (an event's), or of now
+    /// when nil: every JSON record's `timestamp`.
+    public let timestamp: (UInt64?) -> String
+
+    public init(localTime: @escaping () -> String = { Clock.localTime() }, startNs: UInt64 = Clock.monotonicNs(),
+                timestamp: ((UInt64?) -> String)? = nil) {
         self.localTime = localTime
         self.startNs = startNs
+        let offset = Clock.realtimeOffsetNs()
+        self.timestamp = timestamp ?? { monotonicNs in
+            Clock.rfc3339(realtimeNs: monotonicNs.map { UInt64(clamping: Int64(clamping: $0) &+ offset) } ?? Clock.realtimeNs())
+        }
     }
 
     /// The run's one instance of `T`, made on first use: what a tool's decoding keeps between

@@ -5,10 +5,12 @@ public struct RowFormatter<Options, Row>: Sendable {
     let shownColumns: [EventColumn<Options, Row>]
     let jsonFields: [JSONField<Options, Row>]
     public let json: Bool
+    let eventTimeNs: @Sendable (Row) -> UInt64?
 
     /// `layout` selects the columns' formats (tcplife's "wide" and "csv", say).
     public init(_ columns: [EventColumn<Options, Row>], jsonFields: [JSONField<Options, Row>] = [],
-                options: Options, layout: String = "", json: Bool) {
+                options: Options, layout: String = "", json: Bool,
+                eventTimeNs: @escaping @Sendable (Row) -> UInt64? = { _ in nil }) {
         var shown: [EventColumn<Options, Row>] = []
         var tableColumns: [Column] = []
         for column in columns where column.shown(options) {
@@ -21,6 +23,7 @@ public struct RowFormatter<Options, Row>: Sendable {
         self.table = Table(tableColumns)
         self.jsonFields = jsonFields.filter { $0.shown(options) }
         self.json = json
+        self.eventTimeNs = eventTimeNs
     }
 
     /// The header line; nil with --json (JSON Lines have none).
@@ -32,7 +35,9 @@ public struct RowFormatter<Options, Row>: Sendable {
     public func line(_ row: Row, _ context: RowContext) -> String {
         let cells = shownColumns.map { $0.value(row, context) }
         if json {
-            return table.json(cells, extra: jsonFields.map { ($0.key, $0.value(row, context)) })
+            // every record of every tool leads with its RFC 3339 time (docs/json.md)
+            return table.json(cells, leading: [("timestamp", .string(context.timestamp(eventTimeNs(row))))],
+                              extra: jsonFields.map { ($0.key, $0.value(row, context)) })
         }
         return table.row(cells)
     }

@@ -22,6 +22,9 @@ public protocol StreamingTool: BPFTool {
     func prepareMaps(_ setup: inout MapSetup) throws
     /// How long to run (nil: until a signal).
     var duration: Double? { get }
+    /// When the event happened (the kernel's monotonic clock, in nanoseconds), for the JSON
+    /// `timestamp`; nil: when it is printed.
+    static func eventTimeNs(_ row: Row) -> UInt64?
 }
 
 extension StreamingTool {
@@ -31,6 +34,7 @@ extension StreamingTool {
     public var layout: String { "" }
     public func prepareMaps(_ setup: inout MapSetup) throws {}
     public var duration: Double? { nil }
+    public static func eventTimeNs(_ row: Row) -> UInt64? { nil }
 
     public static var output: ToolOutput {
         .columns(columns.map(\.info), jsonExtraKeys: jsonFields.map(\.key), banner: banner,
@@ -39,7 +43,8 @@ extension StreamingTool {
 
     /// The formatter for these options.
     public func formatter() -> RowFormatter<Self, Row> {
-        RowFormatter(Self.columns, jsonFields: Self.jsonFields, options: self, layout: layout, json: common.json)
+        RowFormatter(Self.columns, jsonFields: Self.jsonFields, options: self, layout: layout, json: common.json,
+                     eventTimeNs: { Self.eventTimeNs($0) })
     }
 
     /// Renders records (raw ring buffer bytes) to `sink` as a run would: what the golden tests

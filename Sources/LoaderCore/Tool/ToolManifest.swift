@@ -17,6 +17,8 @@ public enum ToolManifest {
             ("about", .string(about)),
             ("common_options", .array(options(of: CommonOptions.self).filter { $0.long != "--help" }.map(\.json)
                                       + [Option(short: "-h", long: "--help", argument: nil, meaning: "show this help message and exit").json])),
+            // keys every JSON record of every tool has, before its own (docs/json.md)
+            ("json_common_keys", .array([.string("timestamp")])),
             ("tools", .array(try tools.map { try entry($0) })),
         ])
     }
@@ -42,7 +44,7 @@ public enum ToolManifest {
             members.append(("kind", .string("streaming")))
             if let banner { members.append(("banner", .string(banner))) }
             members.append(("columns", .array(columns.map { column in
-                .object([("title", .string(column.title)), ("json", .string(column.jsonKey)),
+                .object([("title", .string(column.title)), ("json", column.jsonKey.isEmpty ? .null : .string(column.jsonKey)),
                          ("shown_with", column.shownWith.map { .string($0) } ?? .null)])
             })))
             members.append(("json_extra_keys", .array(extra.map { .string($0) })))
