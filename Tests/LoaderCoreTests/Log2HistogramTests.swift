@@ -35,9 +35,9 @@ import Testing
         #expect(lines[33] == "          4294967296 -> 8589934591           : 2        |********************|")
     }
 
-    @Test func jsonBucketsAsBCC() {
+    @Test func jsonBucketsInBCCsOrderWithSnakeCaseKeys() {
         let json = Log2Histogram(slots: [0, 1, 0, 4]).jsonBuckets().serialized
-        #expect(json == #"[{"interval-start": 0, "interval-end": 1, "count": 1}, "#
-            + #"{"interval-start": 2, "interval-end": 3, "count": 0}, {"interval-start": 4, "interval-end": 7, "count": 4}]"#)
+        #expect(json == #"[{"interval_start": 0, "interval_end": 1, "count": 1}, "#
+            + #"{"interval_start": 2, "interval_end": 3, "count": 0}, {"interval_start": 4, "interval_end": 7, "count": 4}]"#)
     }
 }
