@@ -15,6 +15,7 @@ let tools = [
     "tcpstates",
     "biosnoop",
     "runqlat",
+    "killsnoop",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

@@ -10,6 +10,9 @@ from a shell loop for execsnoop; an open storm of 20,000 opens from a shell loop
 opensnoop) with the tool attached versus not, the storm's events the tool printed and those it
 reported lost, and its peak and steady resident memory.
 
+For killsnoop: the slowdown of a storm of 200,000 kill(pid, 0) calls (the shell's kill builtin
+probing itself) with killsnoop attached versus not, and the rows it printed for them.
+
 For profile: start-up to its banner, the slowdown of a CPU-bound program (a fixed amount of
 work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sampled, and the
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
@@ -39,6 +42,7 @@ import argparse, json, os, re, signal, statistics, subprocess, sys, tempfile, th
 
 EXEC_STORM = 3000
 OPEN_STORM = 20000
+KILL_STORM = 200000
 IO_STORM = 50000
 BIO_SNOOP_STORM = 20000
 
@@ -450,6 +454,15 @@ def main():
                   f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
                   f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
                   f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+    if "killsnoop" in wanted:
+        kill_script = f"i=0; while [ $i -lt {KILL_STORM} ]; do kill -0 $$; i=$((i+1)); done"
+        r = storm_bench(os.path.join(args.bin, "killsnoop"), [], kill_script, KILL_STORM,
+                        lambda pid: (lambda line, pat=re.compile(rf"^\d\d:\d\d:\d\d  {pid} +sh +0 +{pid} +0$"): bool(pat.match(line))),
+                        args.runs, {"tp_enter_kill", "tp_exit_kill"})
+        print(f"killsnoop: kill storm of {KILL_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+              f"slowdown x{r['slowdown']:.3f}; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
+              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
 
     if "biolatency" in wanted:
         r = biolatency_bench(biolatency, args.runs)

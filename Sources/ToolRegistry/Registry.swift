@@ -2,6 +2,7 @@ import LoaderCore
 import biolatency
 import biosnoop
 import execsnoop
+import killsnoop
 import opensnoop
 import profile
 import runqlat
@@ -24,6 +25,7 @@ public enum Registry {
         TCPStates.self,
         BioSnoop.self,
         RunqLat.self,
+        KillSnoop.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

@@ -24,6 +24,7 @@ class Guest:
     def __init__(self, tool):
         self.tool = tool
         self.version = version
+        self.log = log
 
     def expect(self, condition, what):
         if not condition:

@@ -4,6 +4,8 @@
  *   workloads hot SECONDS          burn CPU in main -> hot_outer -> hot_middle -> hot_leaf
  *   workloads tcp                  loopback v4 and v6: connect, send 1 MiB, receive 2 MiB, close;
  *                                  prints "tcp FAMILY LPORT DPORT" per connection
+ *   workloads kill                 SIGTERM to a child that waits for it, then signal 0 to a PID no
+ *                                  process has; prints "SENDER CHILD MISSING"
  *   workloads synflood             fill a backlog-0 listener so that a second connect's SYNs are
  *                                  dropped and retransmitted; prints "syn LPORT DPORT"
  */
@@ -15,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +125,22 @@ static int synflood(void)
 	return 0;
 }
 
+static int kills(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	if (child < 0 || kill(child, SIGTERM) || waitpid(child, NULL, 0) != child)
+		return 1;
+	pid_t missing = 32000;
+	while (missing > 2 && kill(missing, 0) == 0)  /* a PID nobody has: ESRCH */
+		missing--;
+	printf("%d %d %d\n", getpid(), child, missing);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "true";
@@ -136,6 +156,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(what, "tcp"))
 		return one_connection(AF_INET) || one_connection(AF_INET6);
+	if (!strcmp(what, "kill"))
+		return kills();
 	if (!strcmp(what, "synflood"))
 		return synflood();
 	return 2;

@@ -31,3 +31,16 @@ public struct IDList: ExpressibleByArgument, Sendable, Equatable, CustomStringCo
 
     public var description: String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
 }
+
+/// Signal numbers ("9", "9,15"): killsnoop -s. 0 (kill()'s existence check) to 63.
+public struct SignalList: ExpressibleByArgument, Sendable, Equatable {
+    public let signals: [UInt8]
+
+    public init?(argument: String) {
+        guard let signals = parseList(argument, in: UInt8(0)...UInt8(63)) else { return nil }
+        self.signals = signals
+    }
+
+    /// Bit n set for signal n.
+    public var mask: UInt64 { signals.reduce(0) { $0 | (1 << UInt64($1)) } }
+}

@@ -1,0 +1,4 @@
+import LoaderCore
+import killsnoop
+
+ToolMain.run(KillSnoop.self)
