@@ -16,6 +16,7 @@ let tools = [
     "biosnoop",
     "runqlat",
     "killsnoop",
+    "exitsnoop",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

@@ -13,6 +13,9 @@ reported lost, and its peak and steady resident memory.
 For killsnoop: the slowdown of a storm of 200,000 kill(pid, 0) calls (the shell's kill builtin
 probing itself) with killsnoop attached versus not, and the rows it printed for them.
 
+For exitsnoop: the slowdown of the exec storm (3,000 /bin/true processes exiting) with
+exitsnoop attached versus not, and the rows it printed for them.
+
 For profile: start-up to its banner, the slowdown of a CPU-bound program (a fixed amount of
 work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sampled, and the
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
@@ -461,6 +464,15 @@ def main():
                         lambda pid: (lambda line, pat=re.compile(rf"^\d\d:\d\d:\d\d  {pid} +sh +0 +{pid} +0$"): bool(pat.match(line))),
                         args.runs, {"tp_enter_kill", "tp_exit_kill"})
         print(f"killsnoop: kill storm of {KILL_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+              f"slowdown x{r['slowdown']:.3f}; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
+              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+    if "exitsnoop" in wanted:
+        exit_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
+        r = storm_bench(os.path.join(args.bin, "exitsnoop"), [], exit_script, EXEC_STORM,
+                        lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +\d+ +[\d.]+ +0$"): bool(pat.match(line))),
+                        args.runs, {"raw_exit"})
+        print(f"exitsnoop: exit storm of {EXEC_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
               f"slowdown x{r['slowdown']:.3f}; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
               f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
 

@@ -50,7 +50,7 @@ Section: admin
 Priority: optional
 Conflicts: libbpf-tools
 Description: BCC's eBPF tools as standalone binaries, no kprobes needed
- execsnoop, opensnoop, killsnoop, biolatency, biosnoop, runqlat, profile, tcpconnect, tcplife,
+ execsnoop, exitsnoop, opensnoop, killsnoop, biolatency, biosnoop, runqlat, profile, tcpconnect, tcplife,
  tcpretrans and tcpstates, printing BCC's columns byte for byte, with JSON output. One
  static binary (no Python, LLVM or kernel headers at run time); the tools run on
  tracepoints, so they work where kprobes do not exist. Needs root and a kernel with BTF.

@@ -2,6 +2,7 @@ import LoaderCore
 import biolatency
 import biosnoop
 import execsnoop
+import exitsnoop
 import killsnoop
 import opensnoop
 import profile
@@ -26,6 +27,7 @@ public enum Registry {
         BioSnoop.self,
         RunqLat.self,
         KillSnoop.self,
+        ExitSnoop.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

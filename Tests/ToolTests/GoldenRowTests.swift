@@ -58,8 +58,8 @@ import Testing
         let tool = try type.parse(arguments)
         let sink = CollectedLines()
         // a fixed wall clock: the tool started at 2026-12-01T12:34:56Z
-        let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs, timestamp: { ns in
-            Clock.rfc3339(realtimeNs: 1_796_128_496_000_000_000 &+ (ns ?? goldenStartNs) &- goldenStartNs)
+        let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs, realtimeNs: { ns in
+            1_796_128_496_000_000_000 &+ (ns ?? goldenStartNs) &- goldenStartNs
         })
         tool.render(type.goldenRecords, to: sink, context: context)
         return sink.lines

@@ -86,6 +86,9 @@ public enum ArgparseCompat {
                 }
                 if table.longs[long] == true && attached.isEmpty {
                     takeValue(for: "--" + long, long: long)
+                } else if table.longs[long] == true && attached == "=" {
+                    // argparse takes `--label=` as an empty value; the parser wants it apart
+                    out += ["--" + long, ""]
                 } else {
                     out.append("--" + long + attached)
                 }

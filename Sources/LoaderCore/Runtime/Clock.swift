@@ -69,6 +69,16 @@ public enum Clock {
             + (offset < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude % 3600 / 60)
     }
 
+    /// "HH:MM:SS.mmm" of a wall-clock time, local or UTC (exitsnoop's -t and --utc).
+    public static func timeOfDayMs(realtimeNs ns: UInt64, utc: Bool) -> String {
+        var seconds = time_t(clamping: ns / 1_000_000_000)
+        var parts = tm()
+        if utc { gmtime_r(&seconds, &parts) } else { localtime_r(&seconds, &parts) }
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let ms = ns / 1_000_000 % 1000
+        return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))." + (ms < 10 ? "00" : ms < 100 ? "0" : "") + "\(ms)"
+    }
+
     /// Now, as every JSON record's `timestamp` (RFC 3339, nanoseconds, local offset).
     public static func timestamp() -> String { rfc3339(realtimeNs: realtimeNs()) }
 

@@ -10,17 +10,20 @@ public final class RowContext: @unchecked Sendable {
     private var firstTimestamp: UInt64?
     private var state: [ObjectIdentifier: AnyObject] = [:]
 
-    /// The RFC 3339 wall-clock time of a monotonic time in nanoseconds (an event's), or of now
-    /// when nil: every JSON record's `timestamp`.
-    public let timestamp: (UInt64?) -> String
+    /// The wall-clock time (nanoseconds since the epoch) of a monotonic time in nanoseconds (an
+    /// event's), or of now when nil.
+    public let realtimeNs: (UInt64?) -> UInt64
+
+    /// `realtimeNs` as RFC 3339: every JSON record's `timestamp`.
+    public func timestamp(_ monotonicNs: UInt64?) -> String { Clock.rfc3339(realtimeNs: realtimeNs(monotonicNs)) }
 
     public init(localTime: @escaping () -> String = { Clock.localTime() }, startNs: UInt64 = Clock.monotonicNs(),
-                timestamp: ((UInt64?) -> String)? = nil) {
+                realtimeNs: ((UInt64?) -> UInt64)? = nil) {
         self.localTime = localTime
         self.startNs = startNs
         let offset = Clock.realtimeOffsetNs()
-        self.timestamp = timestamp ?? { monotonicNs in
-            Clock.rfc3339(realtimeNs: monotonicNs.map { UInt64(clamping: Int64(clamping: $0) &+ offset) } ?? Clock.realtimeNs())
+        self.realtimeNs = realtimeNs ?? { monotonicNs in
+            monotonicNs.map { UInt64(clamping: Int64(clamping: $0) &+ offset) } ?? Clock.realtimeNs()
         }
     }
 

@@ -1,0 +1,4 @@
+import LoaderCore
+import exitsnoop
+
+ToolMain.run(ExitSnoop.self)
