@@ -390,6 +390,16 @@ def profile_bench(binary, runs):
     return slowdowns, stacks, report_s
 
 
+def print_storm(tool, storm, r, target=None):
+    """One storm_bench result as a line: times, slowdown (and its target), rows seen and lost,
+    memory, the BPF programs' own time per run."""
+    print(f"{tool}: {storm}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+          f"slowdown x{r['slowdown']:.3f}" + (f" (target <= x{target:.2f})" if target else "")
+          + f"; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
+          f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
+          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+
+
 def stripped_size(binary):
     """The size of `binary` without debug info, as install.sh installs it (objcopy --strip-all)."""
     with tempfile.NamedTemporaryFile(prefix="bench-strip-") as out:
@@ -442,10 +452,7 @@ def main():
         r = storm_bench(execsnoop, [], exec_script, EXEC_STORM,
                         lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +0 /bin/true$"): bool(pat.match(line))),
                         args.runs, {"tp_enter_execve", "tp_exit_execve", "tp_sched_exec"})
-        print(f"execsnoop: exec storm of {EXEC_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
-              f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
-              f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+        print_storm("execsnoop", f"exec storm of {EXEC_STORM}", r, target=1.10)
 
     if "opensnoop" in wanted:
         with tempfile.NamedTemporaryFile(prefix="bench-open-") as f:
@@ -453,28 +460,21 @@ def main():
             r = storm_bench(opensnoop, [], open_script, OPEN_STORM,
                             lambda pid: (lambda line, pat=re.compile(rf"^{pid} +sh +\d+ +0 {re.escape(f.name)}$"): bool(pat.match(line))),
                             args.runs, {"tp_enter_openat", "tp_exit_openat"})
-            print(f"opensnoop: open storm of {OPEN_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
-                  f"slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
-                  f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-                  f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+            print_storm("opensnoop", f"open storm of {OPEN_STORM}", r, target=1.10)
 
     if "killsnoop" in wanted:
         kill_script = f"i=0; while [ $i -lt {KILL_STORM} ]; do kill -0 $$; i=$((i+1)); done"
         r = storm_bench(os.path.join(args.bin, "killsnoop"), [], kill_script, KILL_STORM,
                         lambda pid: (lambda line, pat=re.compile(rf"^\d\d:\d\d:\d\d  {pid} +sh +0 +{pid} +0$"): bool(pat.match(line))),
                         args.runs, {"tp_enter_kill", "tp_exit_kill"})
-        print(f"killsnoop: kill storm of {KILL_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
-              f"slowdown x{r['slowdown']:.3f}; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
-              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+        print_storm("killsnoop", f"kill storm of {KILL_STORM}", r)
 
     if "exitsnoop" in wanted:
         exit_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
         r = storm_bench(os.path.join(args.bin, "exitsnoop"), [], exit_script, EXEC_STORM,
                         lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +\d+ +[\d.]+ +0$"): bool(pat.match(line))),
                         args.runs, {"raw_exit"})
-        print(f"exitsnoop: exit storm of {EXEC_STORM}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
-              f"slowdown x{r['slowdown']:.3f}; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
-              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+        print_storm("exitsnoop", f"exit storm of {EXEC_STORM}", r)
 
     if "biolatency" in wanted:
         r = biolatency_bench(biolatency, args.runs)

@@ -39,6 +39,8 @@ install -d "$doc"
 	echo " can be found in /usr/share/common-licenses/GPL-2."
 } > "$doc/copyright"
 installed=$(du -sk "$stage/usr" | cut -f1)
+# the tool list from the binary itself (the registry), folded as a control field's lines are
+tools=$("$bin" --list | paste -sd' ' | sed 's/ /, /g' | fold -s -w 88 | sed 's/ *$//; s/^/ /')
 install -d "$stage/DEBIAN"
 cat > "$stage/DEBIAN/control" <<CONTROL
 Package: swift-bpf-tools
@@ -50,8 +52,8 @@ Section: admin
 Priority: optional
 Conflicts: libbpf-tools
 Description: BCC's eBPF tools as standalone binaries, no kprobes needed
- execsnoop, exitsnoop, opensnoop, killsnoop, biolatency, biosnoop, runqlat, profile, tcpconnect, tcplife,
- tcpretrans and tcpstates, printing BCC's columns byte for byte, with JSON output. One
+$tools:
+ BCC's columns byte for byte, with JSON output. One
  static binary (no Python, LLVM or kernel headers at run time); the tools run on
  tracepoints, so they work where kprobes do not exist. Needs root and a kernel with BTF.
 CONTROL

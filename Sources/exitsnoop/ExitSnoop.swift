@@ -46,13 +46,15 @@ public struct ExitSnoop: StreamingTool {
 
     public static let object = EmbeddedObject(name: "exitsnoop", base64: embeddedBPFObjectBase64)
 
-    /// The exit, and the label its row carries (BCC prints "exit" for an empty --label).
-    public typealias Row = (event: exitsnoop_event, label: String)
+    /// The exit, its status read once, and the label its row carries (BCC prints "exit" for an
+    /// empty --label).
+    public typealias Row = (event: exitsnoop_event, status: ExitStatus, label: String)
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.exit_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
         guard record.count >= MemoryLayout<exitsnoop_event>.size else { return nil }
-        return (record.loadUnaligned(as: exitsnoop_event.self), label.map { $0.isEmpty ? "exit" : $0 } ?? "")
+        let event = record.loadUnaligned(as: exitsnoop_event.self)
+        return (event, ExitStatus(event.exit_code), label.map { $0.isEmpty ? "exit" : $0 } ?? "")
     }
 
     var localTimestamp: Bool { timestamp && !utc }
@@ -75,14 +77,14 @@ public struct ExitSnoop: StreamingTool {
             // a start after the exit (not a real task's) shows as age 0, never negative
             .double(row.event.exit_ns > row.event.start_ns ? Double(row.event.exit_ns - row.event.start_ns) / 1e9 : 0)
         },
-        EventColumn("EXIT_CODE", ColumnFormat("%-10s", "%s"), json: "") { row, _ in .text(ExitStatus(row.event.exit_code).description) },
+        EventColumn("EXIT_CODE", ColumnFormat("%-10s", "%s"), json: "") { row, _ in .text(row.status.description) },
     ]
 
     /// JSON has the exit status in parts: a code, or a signal, and whether there was a core.
     public static let jsonFields: [JSONField<ExitSnoop, Row>] = [
-        JSONField("exit_code") { row, _ in ExitStatus(row.event.exit_code).signal == 0 ? .int(Int64(ExitStatus(row.event.exit_code).code)) : .null },
-        JSONField("signal") { row, _ in let s = ExitStatus(row.event.exit_code).signal; return s == 0 ? .null : .int(Int64(s)) },
-        JSONField("core_dumped") { row, _ in .bool(ExitStatus(row.event.exit_code).coreDumped) },
+        JSONField("exit_code") { row, _ in row.status.signal == 0 ? .int(Int64(row.status.code)) : .null },
+        JSONField("signal") { row, _ in row.status.signal == 0 ? .null : .int(Int64(row.status.signal)) },
+        JSONField("core_dumped") { row, _ in .bool(row.status.coreDumped) },
     ]
 
     public func bpfConfig() throws -> exitsnoop_cfg {

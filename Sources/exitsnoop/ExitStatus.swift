@@ -1,6 +1,6 @@
 /// The kernel's exit_code of a task, read as BCC's exitsnoop prints it: "0", "code N", or
 /// "signal N (NAME)" with ", core dumped " when there was a core.
-struct ExitStatus: CustomStringConvertible {
+public struct ExitStatus: CustomStringConvertible, Sendable {
     let code: UInt32        /// exit(N)'s N
     let signal: UInt32      /// the fatal signal, 0 for none
     let coreDumped: Bool
@@ -11,7 +11,7 @@ struct ExitStatus: CustomStringConvertible {
         coreDumped = raw & 0x80 != 0
     }
 
-    var description: String {
+    public var description: String {
         if signal == 0 && !coreDumped { return code == 0 ? "0" : "code \(code)" }
         var text = signal == 0 ? "" : "signal \(signal) (\(Self.names[Int(signal)] ?? "unknown"))"
         if coreDumped { text += ", core dumped " }

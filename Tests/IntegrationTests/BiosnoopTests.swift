@@ -10,12 +10,7 @@ final class BiosnoopTests {
     deinit { dir.remove() }
 
     /// dd under a unique name, so its rows are told from everything else's I/O.
-    func namedDD() throws -> (path: String, comm: String) {
-        let comm = uniqueName("bsdd")
-        let path = dir.path + "/" + comm
-        try FileManager.default.copyItem(atPath: "/bin/dd", toPath: path)
-        return (path, comm)
-    }
+    func namedDD() throws -> (path: String, comm: String) { try dir.copy(of: "/bin/dd", prefix: "bsdd") }
 
     func trace(_ options: [String], header: String? = BiosnoopTests.header, environment: [String: String]? = nil,
                _ workload: () throws -> Void) throws -> ToolRun {

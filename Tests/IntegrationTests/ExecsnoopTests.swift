@@ -12,10 +12,7 @@ final class ExecsnoopTests {
 
     /// A copy of /bin/true under a unique name, so its rows can be told from any other exec.
     func uniqueProgram(_ prefix: String = "xs") throws -> (path: String, comm: String) {
-        let name = uniqueName(prefix)
-        let path = dir.path + "/" + name
-        try FileManager.default.copyItem(atPath: "/bin/true", toPath: path)
-        return (path, name)
+        try dir.copy(of: "/bin/true", prefix: prefix)
     }
 
     /// Arguments that exercise quoting, spaces, newlines, a long argument and a long list.

@@ -12,12 +12,7 @@ final class RobustnessTests {
     deinit { dir.remove() }
 
     /// A copy of /bin/true under a unique name.
-    func uniqueProgram() throws -> (path: String, comm: String) {
-        let name = uniqueName("rb")
-        let path = dir.path + "/" + name
-        try FileManager.default.copyItem(atPath: "/bin/true", toPath: path)
-        return (path, name)
-    }
+    func uniqueProgram() throws -> (path: String, comm: String) { try dir.copy(of: "/bin/true", prefix: "rb") }
 
     @Test(arguments: [[String](), ["-q"]])
     func controlCharactersInArgumentsAreEscaped(options: [String]) throws {

@@ -170,6 +170,14 @@ struct TempDir {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// A copy of `program` here under a unique name, so that its rows (its comm) can be told
+    /// from every other process's.
+    func copy(of program: String, prefix: String) throws -> (path: String, comm: String) {
+        let name = uniqueName(prefix)
+        try FileManager.default.copyItem(atPath: program, toPath: path + "/" + name)
+        return (path + "/" + name, name)
+    }
 }
 
 /// A unique, short name usable as a process name (comm keeps 15 bytes).
