@@ -85,6 +85,9 @@ for version in "${kernels[@]}"; do
 	# A guest whose emulated CPUs lock up (seen on 5.10 under TCG with two vCPUs, about one
 	# boot in five: soft lockups and RCU stalls on both CPUs while the first program loads,
 	# the guest never reaching its end) is booted once more with one vCPU, and the log says so.
+	# So is one that oopses on an int3 in scheduler code (seen once in nine runs, on 6.12, as
+	# the first tool attached; not explained: most likely TCG and the kernel's int3-based
+	# patching of a static key racing across the two vCPUs, which one vCPU cannot do).
 	for smp in 2 1; do
 		start=$(date +%s)
 		timeout 150 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp $smp -nographic -no-reboot -net none \
@@ -92,9 +95,9 @@ for version in "${kernels[@]}"; do
 			-drive file="$work/disk.img",if=none,id=d0,format=raw -device nvme,drive=d0,serial=matrix \
 			< /dev/null > "$log" 2>&1 || true
 		echo "kernel-matrix: $version booted with $smp vCPUs and ran in $(( $(date +%s) - start )) s (log: $log)"
-		if grep -q "@@@ DONE" "$log" || ! grep -q -e "soft lockup" -e "self-detected stall" "$log"; then break; fi
+		if grep -q "@@@ DONE" "$log" || ! grep -q -e "soft lockup" -e "self-detected stall" -e "Oops: int3" "$log"; then break; fi
 		cp "$log" "$log.stalled"
-		echo "kernel-matrix: $version: the emulated CPUs locked up (soft lockup/RCU stall, see $log.stalled); booting again with 1 vCPU"
+		echo "kernel-matrix: $version: the emulated CPUs locked up or oopsed (soft lockup, RCU stall or int3 oops, see $log.stalled); booting again with 1 vCPU"
 	done
 	python3 "$here/check.py" "$log" || status=1
 done
