@@ -17,6 +17,7 @@ let tools = [
     "runqlat",
     "killsnoop",
     "exitsnoop",
+    "mountsnoop",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

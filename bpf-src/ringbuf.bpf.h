@@ -10,20 +10,34 @@ struct {
 	__uint(max_entries, 1 << 19);  /* 512 KiB; a tool may resize it before load */
 } events SEC(".maps");
 
-/* Copies `size` bytes into the ring buffer as one record; counts it as lost if it did not fit.
+/* Whether to wake user space for a record.
  *
- * It does not wake user space for each record: a wake-up costs the traced task a few
- * microseconds (more than the rest of the program), which made an open storm almost twice as
- * slow. User space polls every few milliseconds instead (see EventLoop), and is woken at once
- * only when a quarter of the ring is full, so a burst cannot overflow it. */
+ * It is not woken for each record: a wake-up costs the traced task a few microseconds (more
+ * than the rest of the program), which made an open storm almost twice as slow. User space
+ * polls every few milliseconds instead (see EventLoop), and is woken at once only when a
+ * quarter of the ring is full, so a burst cannot overflow it. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4
+		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Copies `size` bytes into the ring buffer as one record; counts it as lost if it did not fit. */
 static __always_inline int emit(void *data, __u64 size)
 {
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4
-		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	int err = bpf_ringbuf_output(&events, data, size, flags);
+	int err = bpf_ringbuf_output(&events, data, size, wakeup_flags());
 	if (err)
 		count_lost();
 	return err;
+}
+
+/* A record of `size` bytes (a constant) to fill in place, for records too big for the BPF
+ * stack; NULL, counted as lost, when the ring is full. Send it with submit(). */
+#define reserve(size) ({ void *__rec = bpf_ringbuf_reserve(&events, (size), 0); if (!__rec) count_lost(); __rec; })
+
+static __always_inline void submit(void *record)
+{
+	bpf_ringbuf_submit(record, wakeup_flags());
 }
 
 #endif

@@ -17,6 +17,10 @@
 #include <linux/openat2.h>
 #include <fcntl.h>
 
+/* glibc 2.32+ (string.h declares it only under _GNU_SOURCE): "EPERM" for EPERM, NULL for a
+ * number with no name. */
+const char *strerrorname_np(int errnum);
+
 /* libbpf's print callback takes a va_list; format it here so Swift gets a plain string. */
 typedef void (*clibbpf_log_fn)(int level, const char *message);
 
@@ -152,8 +156,6 @@ static inline int clibbpf_spawn_gated(char *const argv[], int *gate_fd, int *err
 	return pid;
 }
 
-#endif
-
 /* Whether the kernel's verifier takes a compare-and-exchange (BPF_ATOMIC | BPF_CMPXCHG, Linux
  * 5.12+): a six-instruction socket filter doing one on its stack is loaded and dropped. */
 static inline int clibbpf_probe_cmpxchg(void)
@@ -181,3 +183,5 @@ static inline int clibbpf_probe_helper(enum bpf_prog_type type, enum bpf_func_id
 {
 	return libbpf_probe_bpf_helper(type, id, NULL) == 1;
 }
+
+#endif

@@ -4,6 +4,7 @@ import biosnoop
 import execsnoop
 import exitsnoop
 import killsnoop
+import mountsnoop
 import opensnoop
 import profile
 import runqlat
@@ -28,6 +29,7 @@ public enum Registry {
         RunqLat.self,
         KillSnoop.self,
         ExitSnoop.self,
+        MountSnoop.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

@@ -8,6 +8,8 @@
  *                                  process has; prints "SENDER CHILD MISSING"
  *   workloads synflood             fill a backlog-0 listener so that a second connect's SYNs are
  *                                  dropped and retransmitted; prints "syn LPORT DPORT"
+ *   workloads newmount DIR         a tmpfs mounted on DIR through the new mount API (fsopen,
+ *                                  fsconfig, fsmount, move_mount), then unmounted
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +144,20 @@ static int kills(void)
 	return 0;
 }
 
+static int newmount(const char *dir)
+{
+	long fs = syscall(SYS_fsopen, "tmpfs", 0);
+	if (fs < 0 || syscall(SYS_fsconfig, fs, 1 /* SET_STRING */, "size", "1m", 0) ||
+	    syscall(SYS_fsconfig, fs, 6 /* CMD_CREATE */, NULL, NULL, 0))
+		return 1;
+	long m = syscall(SYS_fsmount, fs, 0, 1 /* MOUNT_ATTR_RDONLY */);
+	if (m < 0 || syscall(SYS_move_mount, m, "", AT_FDCWD, dir, 4 /* MOVE_MOUNT_F_EMPTY_PATH */))
+		return 1;
+	close(m);
+	close(fs);
+	return syscall(SYS_umount2, dir, 0) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "true";
@@ -160,5 +177,7 @@ int main(int argc, char **argv)
 		return kills();
 	if (!strcmp(what, "synflood"))
 		return synflood();
+	if (!strcmp(what, "newmount") && argc > 2)
+		return newmount(argv[2]);
 	return 2;
 }

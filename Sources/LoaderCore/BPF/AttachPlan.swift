@@ -120,17 +120,18 @@ extension ProbeChain {
     /// The two chains that trace a syscall: its syscalls:sys_enter_/sys_exit_ tracepoints
     /// first (stable, cheap), kprobes on the syscall function where the kernel has no syscall
     /// tracepoints. Programs are named tp_enter_<call>, ks_enter_<call>, tp_exit_<call>,
-    /// ks_exit_<call>; `returnSuffix` picks a variant of the return programs.
-    public static func syscall(_ call: String, returnSuffix: String = "") -> [ProbeChain] {
+    /// ks_exit_<call>; `returnSuffix` picks a variant of the return programs. A call that is
+    /// not `required` (newer than some kernels) is skipped where the kernel lacks it.
+    public static func syscall(_ call: String, returnSuffix: String = "", required: Bool = true) -> [ProbeChain] {
         [
-            .oneOf("\(call) entry", [
+            ProbeChain(role: "\(call) entry", candidates: [
                 ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)"),
                 ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)"),
-            ]),
-            .oneOf("\(call) return", [
+            ], required: required, unavailable: nil),
+            ProbeChain(role: "\(call) return", candidates: [
                 ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_\(call)"), program: "tp_exit_\(call)\(returnSuffix)"),
                 ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(returnSuffix)"),
-            ]),
+            ], required: required, unavailable: nil),
         ]
     }
 }

@@ -1,0 +1,4 @@
+import LoaderCore
+import mountsnoop
+
+ToolMain.run(MountSnoop.self)
