@@ -18,6 +18,7 @@ let tools = [
     "killsnoop",
     "exitsnoop",
     "mountsnoop",
+    "oomkill",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

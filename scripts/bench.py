@@ -19,6 +19,9 @@ exitsnoop attached versus not, and the rows it printed for them.
 For mountsnoop: the slowdown of a storm of 2,500 tmpfs mounts and unmounts (5,000 calls, from
 one Python process through ctypes) with mountsnoop attached versus not, and the rows it printed.
 
+For oomkill: the slowdown of 10 OOM kills in a 64 MiB memory cgroup (dd reading 256 MiB at
+once, killed each time) with oomkill attached versus not, and the kills it printed.
+
 For profile: start-up to its banner, the slowdown of a CPU-bound program (a fixed amount of
 work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sampled, and the
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
@@ -44,12 +47,13 @@ not, and how many of the storm's I/Os its histogram counted.
 Run as root after `swift build -c release -Xswiftc -static-executable`:
     sudo scripts/bench.py [--bin DIR] [--runs N]
 """
-import argparse, json, os, re, signal, statistics, subprocess, sys, tempfile, threading, time
+import argparse, contextlib, json, os, re, signal, statistics, subprocess, sys, tempfile, threading, time
 
 EXEC_STORM = 3000
 OPEN_STORM = 20000
 KILL_STORM = 200000
 MOUNT_STORM = 2500
+OOM_STORM = 10
 IO_STORM = 50000
 BIO_SNOOP_STORM = 20000
 
@@ -137,6 +141,30 @@ def bpf_run_ns(pid_programs):
 
 def bpf_stats(enabled):
     subprocess.run(["sysctl", "-q", f"kernel.bpf_stats_enabled={1 if enabled else 0}"], check=False)
+
+
+@contextlib.contextmanager
+def memory_cgroup(limit_mb):
+    """A memory cgroup limited to `limit_mb` (cgroup v2's controller where the machine has it
+    there, else v1's); yields its cgroup.procs, removes it afterwards."""
+    name = f"bench-oom-{os.getpid()}"
+    v2 = "/sys/fs/cgroup"
+    if "memory" in open(os.path.join(v2, "cgroup.controllers")).read() if os.path.exists(os.path.join(v2, "cgroup.controllers")) else False:
+        path, limit = os.path.join(v2, name), "memory.max"
+    else:
+        path, limit = os.path.join(v2, "memory", name), "memory.limit_in_bytes"
+    os.mkdir(path)
+    try:
+        with open(os.path.join(path, limit), "w") as f:
+            f.write(f"{limit_mb}M")
+        yield os.path.join(path, "cgroup.procs")
+    finally:
+        for _ in range(50):
+            try:
+                os.rmdir(path)
+                break
+            except OSError:
+                time.sleep(0.1)
 
 
 def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
@@ -490,6 +518,15 @@ def main():
                             lambda pid: (lambda line, pat=re.compile(rf"^python3 +{pid} +{pid} +\d+ +u?mount\(\""): bool(pat.match(line))),
                             args.runs, {"tp_enter_mount", "tp_exit_mount", "tp_enter_umount", "tp_exit_umount"})
             print_storm("mountsnoop", f"mount storm of {MOUNT_STORM} mounts and unmounts", r)
+
+    if "oomkill" in wanted:
+        with memory_cgroup(64) as procs:
+            kill = f"sh -c 'echo $$ > {procs}; exec dd if=/dev/zero of=/dev/null bs=256M count=1' 2>/dev/null"
+            oom_script = f"i=0; while [ $i -lt {OOM_STORM} ]; do {kill}; i=$((i+1)); done"
+            r = storm_bench(os.path.join(args.bin, "oomkill"), [], oom_script, OOM_STORM,
+                            lambda pid: (lambda line, pat=re.compile(r'^\d\d:\d\d:\d\d Triggered by PID (\d+) \("dd"\), OOM kill of PID \1 '): bool(pat.match(line))),
+                            args.runs, {"fentry_oom_kill", "kprobe_oom_kill", "raw_mark_victim"})
+            print_storm("oomkill", f"{OOM_STORM} OOM kills in a 64 MiB cgroup", r)
 
     if "biolatency" in wanted:
         r = biolatency_bench(biolatency, args.runs)

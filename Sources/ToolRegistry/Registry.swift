@@ -5,6 +5,7 @@ import execsnoop
 import exitsnoop
 import killsnoop
 import mountsnoop
+import oomkill
 import opensnoop
 import profile
 import runqlat
@@ -30,6 +31,7 @@ public enum Registry {
         KillSnoop.self,
         ExitSnoop.self,
         MountSnoop.self,
+        OOMKill.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

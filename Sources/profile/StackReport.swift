@@ -166,12 +166,7 @@ final class StackReport {
     func json(_ s: Sample) -> JSONValue {
         func frames(_ ips: [UInt64]?, _ resolve: (UInt64) -> Frame) -> JSONValue {
             guard let ips else { return .null }
-            return .array(ips.map { ip in
-                let f = resolve(ip)
-                // no symbol, no offset: null for both, not an offset of 0 from nothing
-                return .object([("address", .string("0x" + String(ip, radix: 16))), ("symbol", f.name.map(JSONValue.string) ?? .null),
-                                ("offset", f.name == nil ? .null : .int(Int64(f.offset))), ("module", f.module.map(JSONValue.string) ?? .null)])
-            })
+            return .array(ips.map { resolve($0).json(address: $0) })
         }
         var members: [(String, JSONValue)] = [("timestamp", .string(Clock.timestamp())), ("pid", .int(Int64(s.pid))), ("comm", .string(s.comm)), ("count", .int(Int64(s.count)))]
         if !options.userStacksOnly { members.append(("kernel_stack", frames(s.kernel) { self.kernel.frame($0) })) }

@@ -61,6 +61,7 @@ import Testing
         let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs, realtimeNs: { ns in
             1_796_128_496_000_000_000 &+ (ns ?? goldenStartNs) &- goldenStartNs
         })
+        type.prepare(context)
         tool.render(type.goldenRecords, to: sink, context: context)
         return sink.lines
     }

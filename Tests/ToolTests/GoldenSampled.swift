@@ -11,6 +11,8 @@ protocol GoldenSampled: StreamingTool {
     static var goldenRowOptions: [String] { get }
     /// A value for each option that takes one (they filter in the kernel; rows do not change).
     static var goldenOptionValues: [String: String] { get }
+    /// Fixes what a row reads from the system besides its record (oomkill's /proc/loadavg).
+    static func prepare(_ context: RowContext)
 }
 
 /// The monotonic time the fixed clock says the tool started at.
@@ -19,6 +21,7 @@ let goldenStartNs: UInt64 = 1_000_000_000
 extension GoldenSampled {
     static var goldenRowOptions: [String] { [] }
     static var goldenOptionValues: [String: String] { [:] }
+    static func prepare(_ context: RowContext) {}
     static var startNs: UInt64 { goldenStartNs }
 
     static func bytes<T>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value) { Array($0) } }

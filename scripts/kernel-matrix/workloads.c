@@ -8,6 +8,7 @@
  *                                  process has; prints "SENDER CHILD MISSING"
  *   workloads synflood             fill a backlog-0 listener so that a second connect's SYNs are
  *                                  dropped and retransmitted; prints "syn LPORT DPORT"
+ *   workloads hog                  allocate and touch memory, 1 MiB at a time, until killed
  *   workloads newmount DIR         a tmpfs mounted on DIR through the new mount API (fsopen,
  *                                  fsconfig, fsmount, move_mount), then unmounted
  */
@@ -144,6 +145,16 @@ static int kills(void)
 	return 0;
 }
 
+__attribute__((noinline)) static void hog(void)
+{
+	for (;;) {
+		char *chunk = malloc(1 << 20);
+		if (!chunk)
+			return;
+		memset(chunk, 1, 1 << 20);
+	}
+}
+
 static int newmount(const char *dir)
 {
 	long fs = syscall(SYS_fsopen, "tmpfs", 0);
@@ -177,6 +188,10 @@ int main(int argc, char **argv)
 		return kills();
 	if (!strcmp(what, "synflood"))
 		return synflood();
+	if (!strcmp(what, "hog")) {
+		hog();
+		return 1;
+	}
 	if (!strcmp(what, "newmount") && argc > 2)
 		return newmount(argv[2]);
 	return 2;

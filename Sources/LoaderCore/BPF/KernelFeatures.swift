@@ -43,12 +43,12 @@ public final class RunningKernel: KernelFeatures {
             return btf__find_by_name_kind(btf, "btf_trace_\(name)", BTFKind.typedef) > 0
                 ? nil : "no such raw tracepoint"
         case .fentry(let function), .fexit(let function):
-            guard let btf = kernelBTF() else { return "no kernel BTF" }
-            guard btf__find_by_name_kind(btf, function, BTFKind.`func`) > 0 else {
-                return "no such kernel function"
+            // the program-type probe first: it is cheap, parsing the kernel's BTF is not (10 ms)
+            guard libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, nil) == 1 else {
+                return "fentry/fexit programs are not allowed by this kernel"
             }
-            return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, nil) == 1
-                ? nil : "fentry/fexit programs are not allowed by this kernel"
+            guard let btf = kernelBTF() else { return "no kernel BTF" }
+            return btf__find_by_name_kind(btf, function, BTFKind.`func`) > 0 ? nil : "no such kernel function"
         case .kprobe(let function), .kretprobe(let function):
             return kprobeReason(function)
         case .perfEvent(let type):

@@ -28,7 +28,7 @@ public func readBytes(_ path: String) throws(BPFError) -> [UInt8] {
 
 extension StringProtocol where SubSequence == Substring {
     /// Without leading and trailing white space (the newline /proc and /sys files end with).
-    var trimmed: Substring {
+    public var trimmed: Substring {
         let start = firstIndex { !$0.isWhitespace } ?? endIndex
         let end = lastIndex { !$0.isWhitespace }.map { index(after: $0) } ?? start
         return self[start..<end]

@@ -18,6 +18,13 @@ public struct Frame: Sendable, Equatable {
     /// control characters, so a name cannot forge a folded line or reach the terminal raw.
     public var bare: String { name.map(TerminalText.escaped) ?? "[unknown]" }
 
+    /// The frame at `address` as JSON: its address (hex), symbol, offset and module; no symbol,
+    /// no offset (null for both, not an offset of 0 from nothing).
+    public func json(address: UInt64) -> JSONValue {
+        .object([("address", .string("0x" + String(address, radix: 16))), ("symbol", name.map(JSONValue.string) ?? .null),
+                 ("offset", name == nil ? .null : .int(Int64(offset))), ("module", module.map(JSONValue.string) ?? .null)])
+    }
+
     /// `sym(addr, pid, show_module=True, show_offset=True)`: "name+0x1a [module]", or
     /// "[unknown] [module]" when only the module is known.
     public var detailed: String {

@@ -5,11 +5,12 @@ public struct RowFormatter<Options, Row>: Sendable {
     let shownColumns: [EventColumn<Options, Row>]
     let jsonFields: [JSONField<Options, Row>]
     public let json: Bool
+    let printsHeader: Bool
     let eventTimeNs: @Sendable (Row) -> UInt64?
 
     /// `layout` selects the columns' formats (tcplife's "wide" and "csv", say).
     public init(_ columns: [EventColumn<Options, Row>], jsonFields: [JSONField<Options, Row>] = [],
-                options: Options, layout: String = "", json: Bool,
+                options: Options, layout: String = "", json: Bool, header: Bool = true,
                 eventTimeNs: @escaping @Sendable (Row) -> UInt64? = { _ in nil }) {
         var shown: [EventColumn<Options, Row>] = []
         var tableColumns: [Column] = []
@@ -23,14 +24,16 @@ public struct RowFormatter<Options, Row>: Sendable {
         self.table = Table(tableColumns)
         self.jsonFields = jsonFields.filter { $0.shown(options) }
         self.json = json
+        self.printsHeader = header
         self.eventTimeNs = eventTimeNs
     }
 
-    /// The header line; nil with --json (JSON Lines have none).
-    public var header: String? { json ? nil : table.header }
+    /// The header line; nil with --json (JSON Lines have none) or for a tool without one.
+    public var header: String? { json || !printsHeader ? nil : table.header }
 
-    /// The header as text, whatever the output mode (for tests and the manifest).
-    public var textHeader: String { table.header }
+    /// The header as text, whatever the output mode (for tests and the manifest); "" for a
+    /// tool without one.
+    public var textHeader: String { printsHeader ? table.header : "" }
 
     public func line(_ row: Row, _ context: RowContext) -> String {
         let cells = shownColumns.map { $0.value(row, context) }

@@ -13,9 +13,13 @@ public protocol StreamingTool: BPFTool {
     static var banner: String? { get }
     /// The tool's count mode (-c), if it has one.
     static var countMode: CountModeInfo? { get }
+    /// Whether rows come under a header line (oomkill's do not, as in BCC).
+    static var printsHeader: Bool { get }
     /// Which formats the columns take (see EventColumn's `layouts`); "" by default.
     var layout: String { get }
 
+    /// Lines printed under a row in text output (oomkill's stack trace); JSON has them as fields.
+    func detailLines(_ row: Row, _ context: RowContext) -> [String]
     /// The record as a row; nil for a record too short or one the tool does not show.
     func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row?
     /// Map sizes and contents to set before attaching (filters, say).
@@ -31,6 +35,8 @@ extension StreamingTool {
     public static var jsonFields: [JSONField<Self, Row>] { [] }
     public static var banner: String? { nil }
     public static var countMode: CountModeInfo? { nil }
+    public static var printsHeader: Bool { true }
+    public func detailLines(_ row: Row, _ context: RowContext) -> [String] { [] }
     public var layout: String { "" }
     public func prepareMaps(_ setup: inout MapSetup) throws {}
     public var duration: Double? { nil }
@@ -44,7 +50,7 @@ extension StreamingTool {
     /// The formatter for these options.
     public func formatter() -> RowFormatter<Self, Row> {
         RowFormatter(Self.columns, jsonFields: Self.jsonFields, options: self, layout: layout, json: common.json,
-                     eventTimeNs: { Self.eventTimeNs($0) })
+                     header: Self.printsHeader, eventTimeNs: { Self.eventTimeNs($0) })
     }
 
     /// Renders records (raw ring buffer bytes) to `sink` as a run would: what the golden tests
@@ -54,7 +60,9 @@ extension StreamingTool {
         if let header = formatter.header { sink.writeLine(header) }
         for record in records {
             record.withUnsafeBytes { bytes in
-                if let row = decode(bytes, context) { sink.writeLine(formatter.line(row, context)) }
+                guard let row = decode(bytes, context) else { return }
+                sink.writeLine(formatter.line(row, context))
+                if !formatter.json { detailLines(row, context).forEach(sink.writeLine) }
             }
         }
     }
@@ -91,6 +99,7 @@ extension StreamingTool {
         let reader = try loaded.ringBuffer { record in
             guard let row = decode(record, context) else { return }
             out.writeLine(formatter.line(row, context))
+            if !formatter.json { detailLines(row, context).forEach(out.writeLine) }
             each?(row, context)
         }
         if let header = formatter.header { out.writeLine(header) }

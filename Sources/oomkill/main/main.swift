@@ -1,0 +1,4 @@
+import LoaderCore
+import oomkill
+
+ToolMain.run(OOMKill.self)
