@@ -145,13 +145,18 @@ static int kills(void)
 	return 0;
 }
 
+/* Each chunk is kept in a list the compiler cannot see through: an allocation never used is
+ * removed by clang, memset and all, and the loop then allocates nothing. */
+void *volatile hoard;
 __attribute__((noinline)) static void hog(void)
 {
 	for (;;) {
-		char *chunk = malloc(1 << 20);
+		void **chunk = malloc(1 << 20);
 		if (!chunk)
 			return;
 		memset(chunk, 1, 1 << 20);
+		*chunk = hoard;
+		hoard = chunk;
 	}
 }
 
