@@ -19,6 +19,7 @@ let tools = [
     "exitsnoop",
     "mountsnoop",
     "oomkill",
+    "syscount",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -40,9 +41,11 @@ let package = Package(
         // The loader core every tool uses: the tool protocol and its default run, object, config,
         // attach plans, ring buffers, maps, signals, preflight checks, column output, JSON.
         .target(name: "LoaderCore", dependencies: ["CLibbpf", "BPFEvents", argumentParser],
-                plugins: ["BuildInfoPlugin"]),
+                plugins: ["BuildInfoPlugin", "SyscallTablePlugin"]),
         // Writes the git commit into LoaderCore for --version.
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+        // Writes the system call names of the build machine's architecture into LoaderCore.
+        .plugin(name: "SyscallTablePlugin", capability: .buildTool()),
         // Host tool run by the build plugin: compiles bpf-src/<tool>.bpf.c and embeds it.
         .executableTarget(name: "bpf-embed", path: "Sources/bpf-embed"),
         .plugin(name: "BPFEmbedPlugin", capability: .buildTool(), dependencies: ["bpf-embed"]),

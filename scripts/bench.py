@@ -22,6 +22,10 @@ one Python process through ctypes) with mountsnoop attached versus not, and the 
 For oomkill: the slowdown of 10 OOM kills in a 64 MiB memory cgroup (dd reading 256 MiB at
 once, killed each time) with oomkill attached versus not, and the kills it printed.
 
+For syscount: the slowdown of a storm of 400,000 system calls (dd copying 200,000 one-byte
+blocks) with syscount attached versus not, counting only and with -L, and whether its report
+counted all of dd's reads.
+
 For profile: start-up to its banner, the slowdown of a CPU-bound program (a fixed amount of
 work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sampled, and the
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
@@ -54,6 +58,7 @@ OPEN_STORM = 20000
 KILL_STORM = 200000
 MOUNT_STORM = 2500
 OOM_STORM = 10
+SYSCALL_STORM = 200000
 IO_STORM = 50000
 BIO_SNOOP_STORM = 20000
 
@@ -121,8 +126,11 @@ class Traced:
         peak = rss_kb(self.p.pid, "VmHWM")
         self.stop_sampling = True
         self.p.send_signal(signal.SIGINT)
-        _, err = self.p.communicate(timeout=30)
+        # the reader thread keeps stdout (rows printed at the end too: syscount's report);
+        # stderr holds a few lines at most
+        self.p.wait(timeout=30)
         self.t.join(timeout=5)
+        err = self.p.stderr.read()
         lost = sum(int(n) for n in re.findall(r"Possibly lost (\d+) samples", err))
         return steady, peak, lost
 
@@ -149,7 +157,8 @@ def memory_cgroup(limit_mb):
     there, else v1's); yields its cgroup.procs, removes it afterwards."""
     name = f"bench-oom-{os.getpid()}"
     v2 = "/sys/fs/cgroup"
-    if "memory" in open(os.path.join(v2, "cgroup.controllers")).read() if os.path.exists(os.path.join(v2, "cgroup.controllers")) else False:
+    controllers = os.path.join(v2, "cgroup.controllers")
+    if os.path.exists(controllers) and "memory" in open(controllers).read().split():
         path, limit = os.path.join(v2, name), "memory.max"
     else:
         path, limit = os.path.join(v2, "memory", name), "memory.limit_in_bytes"
@@ -518,6 +527,16 @@ def main():
                             lambda pid: (lambda line, pat=re.compile(rf"^python3 +{pid} +{pid} +\d+ +u?mount\(\""): bool(pat.match(line))),
                             args.runs, {"tp_enter_mount", "tp_exit_mount", "tp_enter_umount", "tp_exit_umount"})
             print_storm("mountsnoop", f"mount storm of {MOUNT_STORM} mounts and unmounts", r)
+
+    if "syscount" in wanted:
+        dd_script = f"dd if=/dev/zero of=/dev/null bs=1 count={SYSCALL_STORM} 2>/dev/null"
+        for options in ([], ["-L"]):
+            r = storm_bench(os.path.join(args.bin, "syscount"), options, dd_script, 1,
+                            lambda pid: (lambda line, pat=re.compile(r"^read +(\d+)( |$)"):
+                                         bool((m := pat.match(line)) and int(m[1]) >= SYSCALL_STORM)),
+                            args.runs, {"raw_sys_exit", "raw_sys_enter", "tp_sys_exit", "tp_sys_enter"})
+            print_storm("syscount" + (" " + " ".join(options) if options else ""),
+                        f"syscall storm of {2 * SYSCALL_STORM} (dd's reads counted: seen)", r)
 
     if "oomkill" in wanted:
         with memory_cgroup(64) as procs:

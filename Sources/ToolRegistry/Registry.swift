@@ -6,6 +6,7 @@ import exitsnoop
 import killsnoop
 import mountsnoop
 import oomkill
+import syscount
 import opensnoop
 import profile
 import runqlat
@@ -32,6 +33,7 @@ public enum Registry {
         ExitSnoop.self,
         MountSnoop.self,
         OOMKill.self,
+        SysCount.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

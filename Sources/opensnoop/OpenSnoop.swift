@@ -72,9 +72,7 @@ public struct OpenSnoop: StreamingTool {
             help: ArgumentHelp("bytes of each path shown (default 254, as BCC; 255 for an absolute path with -F; up to \(Self.maxPathSize))", valueName: "BYTES"))
     var maxPathSize: Int?
 
-    @Option(name: .customLong("exec"), parsing: .remaining,
-            help: ArgumentHelp("run this command and trace only it (must be last); ends when it ends", valueName: "CMD"))
-    var exec: [String] = []
+    @OptionGroup var exec: ExecCommand
 
     @Option(name: [.customShort("b", allowingJoined: true), .customLong("buffer-pages")],
             help: ArgumentHelp("size of the ring buffer in pages, a power of two", valueName: "BUFFER_PAGES"))
@@ -104,10 +102,6 @@ public struct OpenSnoop: StreamingTool {
 
     /// The longest path the kernel takes, without its NUL.
     static let maxPathSize = Int(OPENSNOOP_PATH_MAX) - 1
-
-    /// Whether --exec was given: ArgumentParser leaves `exec` empty both without it and with
-    /// no command after it, so the raw arguments tell.
-    static var execGiven: Bool { CommandLine.arguments.dropFirst().contains { $0.hasPrefix("--exe") } }
 
     /// -f names are Python `os.O_*` names; their bits are OR-ed into one mask.
     func flagMask() throws -> UInt32 {
@@ -142,20 +136,10 @@ public struct OpenSnoop: StreamingTool {
 
     public func run() throws {
         var cfg = try bpfConfig()
-        if !exec.isEmpty || Self.execGiven {
-            // BCC's words; status 2, as every conflict of options
-            if pid != nil { throw ToolFailure("ERROR: can only use -p or --exec. Exiting.", status: 2) }
-            if exec.isEmpty { throw ToolFailure("ERROR: --exec without command. Exiting.", status: 2) }
-        }
-        let child = exec.isEmpty ? nil : try GatedChild(exec)
+        let child = try exec.start(pidGiven: pid != nil)
         if let child { cfg.common.targ_tgid = UInt32(bitPattern: child.pid) }
         let bpf = try start(config: cfg)
-        try stream(bpf, until: { child?.hasExited ?? false }, afterHeader: {
-            guard let child else { return }
-            // the header before anything the command itself prints on the shared stdout
-            OutputSink.stdout.flush()
-            try child.release(exec[0])
-        })
+        try stream(bpf, until: { child?.hasExited ?? false }, afterHeader: { try exec.release(child) })
     }
 
     /// -F uses its own return programs (see trace_exit in bpf-src/opensnoop.bpf.c).

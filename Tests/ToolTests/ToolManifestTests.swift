@@ -125,6 +125,8 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
         case "USER": return "root"
         case "NAME", "LINE": return "x"
         case "FLAG": return "O_CREAT"
+        case "SYSCALL": return "read"
+        case "ERRNO": return "EPERM"
         case "BUFFER_PAGES": return "64"
         case "PORT", "LOCALPORT", "REMOTEPORT": return "80,443"
         default: return "1"

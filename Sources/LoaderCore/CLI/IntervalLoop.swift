@@ -1,18 +1,20 @@
 import Glibc
 
 /// The summary tools' main loop (biolatency's `interval count`, profile's duration): sleep,
-/// report, flush; stop after `count` reports, or report once more at once on SIGINT/SIGTERM.
+/// report, flush; stop after `count` reports, or report once more at once on SIGINT/SIGTERM (or
+/// when `until` says so: a traced command ended).
 public enum IntervalLoop {
     /// How often a sleeping tool checks for a stop request or a reader that went away.
     static let checkInterval = 0.1
 
     public static func run(interval: Double, count: Int?, loaded: borrowing LoadedBPF,
-                           output: OutputSink = .stdout, report: () throws -> Void) rethrows {
+                           output: OutputSink = .stdout, until: () -> Bool = { false },
+                           report: () throws -> Void) rethrows {
         output.flush()  // the banner, at once: it tells scripts the probes are attached
         loaded.runAfterStart()
         var remaining = count
         while true {
-            let stopped = !sleep(seconds: interval, output: output)
+            let stopped = !sleep(seconds: interval, output: output, until: until)
             try report()
             output.flush()
             if let left = remaining {
@@ -25,10 +27,10 @@ public enum IntervalLoop {
 
     /// Sleeps `seconds`; false if a stop was requested (or the reader of stdout went away)
     /// meanwhile. A signal interrupts the sleep at once (no SA_RESTART, see Signals).
-    static func sleep(seconds: Double, output: OutputSink) -> Bool {
+    static func sleep(seconds: Double, output: OutputSink, until: () -> Bool = { false }) -> Bool {
         let deadline = Clock.monotonicNs() &+ Clock.nanoseconds(seconds)
         while !Signals.stopRequested {
-            if output.readerIsGone { return false }
+            if output.readerIsGone || until() { return false }
             let now = Clock.monotonicNs()
             if now >= deadline { return true }
             let step = min(Double(deadline - now) / 1e9, checkInterval)

@@ -1,0 +1,4 @@
+import LoaderCore
+import syscount
+
+ToolMain.run(SysCount.self)
