@@ -20,6 +20,7 @@ let tools = [
     "mountsnoop",
     "oomkill",
     "syscount",
+    "offcputime",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

@@ -41,8 +41,8 @@ counted as every row printed during the storm (the machine is otherwise idle).
 For biosnoop: the slowdown of a storm of 20,000 O_DIRECT 4 KiB reads (dd) on a loop device
 with biosnoop -d attached versus not, and the rows it printed for them.
 
-For runqlat: the slowdown of a pipe ping-pong between two processes (100,000 round trips,
-each two wakeups and two context switches) with runqlat attached versus not.
+For runqlat and offcputime: the slowdown of a pipe ping-pong between two processes (100,000
+round trips, each two wakeups and two context switches) with the tool attached versus not.
 
 For biolatency: start-up to its banner, and the slowdown of a storm of 50,000 synchronous
 O_DIRECT 4 KiB reads (dd) on a loop device over a file in /tmp with biolatency attached versus
@@ -338,9 +338,10 @@ int main(int argc, char **argv) {
 """
 
 
-def runqlat_bench(binary, runs):
+def pingpong_bench(binary, runs):
     """A pipe ping-pong (two processes waking each other 2 x 100,000 times: every round trip is
-    two wakeups and two context switches) with runqlat attached versus not."""
+    two wakeups and two context switches) with the tool (runqlat, offcputime) attached versus
+    not; the tool's first line (its banner) says it is attached."""
     with tempfile.TemporaryDirectory(prefix="bench-runqlat-") as d:
         prog = os.path.join(d, "pingpong")
         with open(prog + ".c", "w") as f:
@@ -572,9 +573,14 @@ def main():
               f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
 
     if "runqlat" in wanted:
-        med, lo, hi = runqlat_bench(os.path.join(args.bin, "runqlat"), args.runs)
+        med, lo, hi = pingpong_bench(os.path.join(args.bin, "runqlat"), args.runs)
         print(f"runqlat: pipe ping-pong of {PINGPONG_ROUNDS} round trips (4 wakeups and switches each): "
               f"slowdown x{med:.3f} (x{lo:.3f}-x{hi:.3f}; target <= x1.10)")
+
+    if "offcputime" in wanted:
+        med, lo, hi = pingpong_bench(os.path.join(args.bin, "offcputime"), args.runs)
+        print(f"offcputime: pipe ping-pong of {PINGPONG_ROUNDS} round trips (4 context switches each, every one a "
+              f"stack walk and an update): slowdown x{med:.3f} (min x{lo:.3f}, max x{hi:.3f})")
 
     if "profile" in wanted:
         slowdowns, stacks, report_s = profile_bench(profile, args.runs)

@@ -5,6 +5,7 @@ import execsnoop
 import exitsnoop
 import killsnoop
 import mountsnoop
+import offcputime
 import oomkill
 import syscount
 import opensnoop
@@ -34,6 +35,7 @@ public enum Registry {
         MountSnoop.self,
         OOMKill.self,
         SysCount.self,
+        OffCPUTime.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

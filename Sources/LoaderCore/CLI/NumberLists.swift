@@ -30,6 +30,9 @@ public struct IDList: ExpressibleByArgument, Sendable, Equatable, CustomStringCo
     }
 
     public var description: String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
+
+    /// "185,2040", as offcputime's banner shows them.
+    public var commaSeparated: String { ids.map(String.init).joined(separator: ",") }
 }
 
 /// Signal numbers ("9", "9,15"): killsnoop -s. 0 (kill()'s existence check) to 63.

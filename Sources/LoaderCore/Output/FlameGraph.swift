@@ -4,11 +4,14 @@
 /// Frames ending in "_[k]" are kernel frames: drawn in orange, user frames in red-yellow.
 public struct FlameGraph {
     public let title: String
-    /// Each stack root first, with its sample count.
+    /// What a count counts: "samples", "us" (microseconds off CPU).
+    public let unit: String
+    /// Each stack root first, with its count.
     public let samples: [(folded: [String], count: UInt64)]
 
-    public init(title: String, samples: [(folded: [String], count: UInt64)]) {
+    public init(title: String, unit: String = "samples", samples: [(folded: [String], count: UInt64)]) {
         self.title = title
+        self.unit = unit
         self.samples = samples
     }
 
@@ -52,7 +55,7 @@ public struct FlameGraph {
             let kernel = node.name.hasSuffix("_[k]")
             let name = kernel ? String(node.name.dropLast(4)) : node.name
             let percent = root.count > 0 ? Double(node.count) * 100 / Double(root.count) : 0
-            let tip = "\(name) (\(node.count) samples, \(Self.format(percent))%)"
+            let tip = "\(name) (\(node.count) \(unit), \(Self.format(percent))%)"
             boxes += "<g><title>\(Self.escape(tip))</title>"
             boxes += "<rect x=\"\(Self.format(x))\" y=\"\(Self.format(y))\" width=\"\(Self.format(w))\" height=\"\(Self.format(Self.frameHeight - 1))\" fill=\"\(Self.color(node.name, kernel: kernel, root: level == 0))\" rx=\"2\" ry=\"2\"/>"
             let fits = Int((w - 6) / 7)  // ~7 px per character at 12 px
@@ -75,7 +78,7 @@ public struct FlameGraph {
         <style>text { font-family: Verdana, sans-serif; font-size: 12px; fill: rgb(0,0,0); } rect:hover { stroke: black; stroke-width: 0.5; }</style>
         <rect x="0" y="0" width="\(Int(Self.width))" height="\(Int(height))" fill="rgb(248,248,248)"/>
         <text x="\(Int(Self.width / 2))" y="24" text-anchor="middle" style="font-size: 17px">\(Self.escape(title))</text>
-        <text x="\(Int(Self.padSide))" y="\(Int(height - Self.padSide))">\(root.count) samples; kernel frames orange, user frames red to yellow; hover for counts</text>
+        <text x="\(Int(Self.padSide))" y="\(Int(height - Self.padSide))">\(root.count) \(unit); kernel frames orange, user frames red to yellow; hover for counts</text>
         \(boxes)</svg>
 
         """

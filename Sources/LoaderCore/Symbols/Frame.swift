@@ -18,6 +18,11 @@ public struct Frame: Sendable, Equatable {
     /// control characters, so a name cannot forge a folded line or reach the terminal raw.
     public var bare: String { name.map(TerminalText.escaped) ?? "[unknown]" }
 
+    /// `sym(addr, pid, show_offset=True)`: "name+0x1a", or "[unknown]".
+    public var withOffset: String {
+        name.map { "\(TerminalText.escaped($0))+0x\(String(offset, radix: 16))" } ?? "[unknown]"
+    }
+
     /// The frame at `address` as JSON: its address (hex), symbol, offset and module; no symbol,
     /// no offset (null for both, not an offset of 0 from nothing).
     public func json(address: UInt64) -> JSONValue {

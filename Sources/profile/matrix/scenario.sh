@@ -1,5 +1,7 @@
-# kernel matrix: three seconds of samples of a process burning CPU in a known call chain
-workloads hot 5 &
+# kernel matrix: three seconds of samples of a process burning CPU in a known call chain; it
+# burns for 30 s (killed after): profile names its frames at the end, so it must still run then,
+# however slowly the emulated guest starts the tool
+workloads hot 30 &
 profile_hot=$!
 start profile 0 profile -v -f -p $profile_hot 3
 wait_exit profile

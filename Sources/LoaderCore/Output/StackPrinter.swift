@@ -1,0 +1,177 @@
+import Glibc
+
+/// One stack counted in the kernel (a profile sample's, an off-CPU time's), frames leaf first.
+public struct StackSample: Sendable {
+    /// The process: whose symbols name the user frames.
+    public let pid: UInt32
+    /// The ID BCC prints under the stack: profile's process, offcputime's thread.
+    public let shownID: UInt32
+    public let comm: String
+    /// Samples, or microseconds off CPU.
+    public let count: UInt64
+    /// nil when the stack could not be recorded ("[Missed ... Stack]"); empty when there is
+    /// none of its kind (a kernel thread's user stack).
+    public let kernel: [UInt64]?
+    public let user: [UInt64]?
+
+    public init(pid: UInt32, shownID: UInt32, comm: String, count: UInt64, kernel: [UInt64]?, user: [UInt64]?) {
+        (self.pid, self.shownID, self.comm, self.count, self.kernel, self.user) = (pid, shownID, comm, count, kernel, user)
+    }
+}
+
+/// What a tool's options make of its stacks (BCC's profile and offcputime flags).
+public struct StackLayout: Sendable {
+    /// How a frame reads in the multi-line output: BCC's profile shows name+offset [module];
+    /// offcputime the bare name, or name+offset with -s.
+    public enum FrameText: Sendable { case detailed, bare, offset }
+
+    public var userOnly = false, kernelOnly = false
+    /// -d: "--" (multi-line) or "-" (folded) between the kernel and user frames.
+    public var delimited = false
+    /// -a: "_[k]" after kernel frames in folded lines.
+    public var annotate = false
+    /// -A: each frame's address first.
+    public var addresses = false
+    public var frameText = FrameText.detailed
+    /// Kernel stacks start at the innermost frame of this function, the frames of the probe
+    /// itself (the BPF program, the tracepoint's glue) left out: "__schedule" for a stack
+    /// taken at sched_switch. A stack without it is shown whole.
+    public var kernelStackFrom: String?
+
+    public init() {}
+}
+
+/// Stacks symbolized and rendered as BCC prints them: multi-line, folded, JSON, flame graph.
+/// User symbols are cached per process for the printer's life (one report).
+public final class StackPrinter {
+    public let layout: StackLayout
+    private let kernelSymbols = KernelSymbols()
+    private let userSymbols: UserSymbols
+
+    /// `verbose`: say on stderr which files gave no symbols, and why.
+    public init(_ layout: StackLayout, tool: String, verbose: Bool) {
+        self.layout = layout
+        userSymbols = UserSymbols { problem in if verbose { Diagnostics.line("\(tool): \(TerminalText.escaped(problem))") } }
+    }
+
+    /// The sample with its kernel stack trimmed to `layout.kernelStackFrom`.
+    public func trimmed(_ s: StackSample) -> StackSample {
+        guard let from = layout.kernelStackFrom, let kernel = s.kernel,
+              let start = kernel.firstIndex(where: { kernelSymbols.frame($0).name == from }), start > 0 else { return s }
+        return StackSample(pid: s.pid, shownID: s.shownID, comm: s.comm, count: s.count, kernel: Array(kernel[start...]), user: s.user)
+    }
+
+    private var needDelimiter: Bool { layout.delimited && !layout.userOnly && !layout.kernelOnly }
+
+    private func bothStacks(_ s: StackSample) -> Bool { (s.kernel?.isEmpty == false) && (s.user?.isEmpty == false) }
+
+    private func text(_ frame: Frame) -> String {
+        switch layout.frameText {
+        case .detailed: frame.detailed
+        case .bare: frame.bare
+        case .offset: frame.withOffset
+        }
+    }
+
+    public func multiLine(_ s: StackSample) -> [String] {
+        var lines: [String] = []
+        func frames(_ ips: [UInt64], _ resolve: (UInt64) -> Frame, addressFormat: String) {
+            for ip in ips {
+                let shown = text(resolve(ip))
+                lines.append("    " + (layout.addresses ? PyFormat(addressFormat)(.unsigned(ip), .text(shown)) : shown))
+            }
+        }
+        if !layout.userOnly {
+            if let kernel = s.kernel { frames(kernel, kernelSymbols.frame, addressFormat: "0x%-16x %s") } else { lines.append("    [Missed Kernel Stack]") }
+        }
+        if !layout.kernelOnly {
+            if needDelimiter && bothStacks(s) { lines.append("    --") }
+            if let user = s.user {
+                frames(user, { self.userSymbols.frame($0, pid: s.pid) }, addressFormat: "0x%016x %s")
+            } else {
+                lines.append("    [Missed User Stack]")
+            }
+        }
+        lines.append(PyFormat("    %-16s %s (%d)")(.text("-"), .text(TerminalText.escaped(s.comm)), .int(Int64(s.shownID))))
+        lines.append("        \(s.count)")
+        lines.append("")
+        return lines
+    }
+
+    /// comm, user frames root first, "-", kernel frames root first (BCC's folded order).
+    public func foldedFrames(_ s: StackSample, annotate: Bool) -> [String] {
+        var parts = [TerminalText.escaped(s.comm)]
+        if !layout.kernelOnly {
+            if let user = s.user {
+                parts += user.reversed().map { userSymbols.frame($0, pid: s.pid).bare }
+            } else {
+                parts.append("[Missed User Stack]")
+            }
+        }
+        if !layout.userOnly {
+            if needDelimiter && bothStacks(s) { parts.append("-") }
+            if let kernel = s.kernel {
+                parts += kernel.reversed().map { kernelSymbols.frame($0).bare + (annotate ? "_[k]" : "") }
+            } else {
+                parts.append("[Missed Kernel Stack]")
+            }
+        }
+        return parts
+    }
+
+    public func foldedLine(_ s: StackSample) -> String {
+        foldedFrames(s, annotate: layout.annotate).joined(separator: ";") + " \(s.count)"
+    }
+
+    /// One object per stack: `leading` members (ids, name, count), then the frames leaf first,
+    /// each with its symbol, offset and module.
+    public func json(_ s: StackSample, _ leading: [(String, JSONValue)]) -> JSONValue {
+        func frames(_ ips: [UInt64]?, _ resolve: (UInt64) -> Frame) -> JSONValue {
+            guard let ips else { return .null }
+            return .array(ips.map { resolve($0).json(address: $0) })
+        }
+        var members: [(String, JSONValue)] = [("timestamp", .string(Clock.timestamp()))] + leading
+        if !layout.userOnly { members.append(("kernel_stack", frames(s.kernel) { self.kernelSymbols.frame($0) })) }
+        if !layout.kernelOnly { members.append(("user_stack", frames(s.user) { self.userSymbols.frame($0, pid: s.pid) })) }
+        return .object(members)
+    }
+
+    /// A flame graph of the stacks, kernel frames marked as such (for the colours).
+    public func flameGraph(_ samples: [StackSample], title: String, unit: String) -> FlameGraph {
+        FlameGraph(title: title, unit: unit, samples: samples.map { (folded: foldedFrames($0, annotate: true), count: $0.count) })
+    }
+}
+
+/// A stack-trace map's stacks by ID, each read once.
+public final class StackTraces {
+    private let map: BPFMap
+    private var cache: [Int32: [UInt64]] = [:]
+
+    public init(_ map: BPFMap) { self.map = map }
+
+    /// BCC's stack_id_err: a failure other than "no stack of this kind" (-EFAULT).
+    public static func isError(_ id: Int32) -> Bool { id < 0 && id != -EFAULT }
+
+    /// The addresses of stack `id`, leaf first; nil for a negative ID.
+    public func frames(_ id: Int32) throws(BPFError) -> [UInt64]? {
+        guard id >= 0 else { return nil }
+        if let cached = cache[id] { return cached }
+        // a fixed number of addresses, zero after the last
+        let ips = (try map.lookupArray(UInt32(id), of: UInt64.self) ?? []).prefix { $0 != 0 }.map { $0 }
+        cache[id] = ips
+        return ips
+    }
+
+    /// A sample's stack of one kind: its frames; [] when there is none of this kind (-EFAULT,
+    /// or not collected); nil when it could not be recorded, counted in `missing` (and in
+    /// `tableFull` when the table had no room: -EEXIST is a hash collision in a full table,
+    /// -ENOMEM no free slot).
+    public func stack(_ id: Int32, missing: inout Int, tableFull: inout Bool) throws(BPFError) -> [UInt64]? {
+        if Self.isError(id) {
+            missing += 1
+            tableFull = tableFull || id == -EEXIST || id == -ENOMEM
+            return nil
+        }
+        return try frames(id) ?? []
+    }
+}

@@ -1,0 +1,57 @@
+import BPFEvents
+import LoaderCore
+
+/// The off-CPU time added up in the kernel, printed once at the end as BCC prints it: stacks
+/// (multi-line or folded) by total time, least first; or JSON, or a flame graph.
+final class OffCPUReport {
+    private let options: OffCPUTime
+    private let counts: BPFMap
+    private let stacks: StackTraces
+    private let lost: LostCounter
+    private let printer: StackPrinter
+
+    init(options: OffCPUTime, counts: BPFMap, stacks: BPFMap, lost: LostCounter) {
+        (self.options, self.counts, self.stacks, self.lost) = (options, counts, StackTraces(stacks), lost)
+        var layout = StackLayout()
+        (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
+        layout.frameText = options.offset ? .offset : .bare
+        // stacks taken at sched_switch: from __schedule, as BCC's (from finish_task_switch) are
+        layout.kernelStackFrom = "__schedule"
+        printer = StackPrinter(layout, tool: "offcputime", verbose: options.common.verbose)
+    }
+
+    func print() throws(BPFError) {
+        let out = OutputSink.stdout
+        var missing = 0, tableFull = false
+        var samples: [StackSample] = []
+        for (key, total) in try counts.entries(offcputime_key.self, UInt64.self) {
+            let kernel = options.userStacksOnly ? [] : try stacks.stack(key.kernel_stack_id, missing: &missing, tableFull: &tableFull)
+            let user = options.kernelStacksOnly ? [] : try stacks.stack(key.user_stack_id, missing: &missing, tableFull: &tableFull)
+            samples.append(printer.trimmed(StackSample(pid: key.tgid, shownID: key.pid, comm: KernelString.from(tuple: key.comm),
+                                                       count: total, kernel: kernel, user: user)))
+        }
+        // least time first (BCC's order); ties in a stable order so that runs compare
+        samples.sort { ($0.count, $0.shownID, $0.comm) < ($1.count, $1.shownID, $1.comm) }
+        if !options.folded && !options.common.json { out.writeLine("") }
+        for sample in samples {
+            if options.common.json {
+                out.writeLine(printer.json(sample, [("pid", .int(Int64(sample.pid))), ("tid", .int(Int64(sample.shownID))),
+                                                    ("comm", .string(sample.comm)), ("total_us", .unsigned(sample.count))]).serialized)
+            } else if options.folded {
+                out.writeLine(printer.foldedLine(sample))
+            } else {
+                for line in printer.multiLine(sample) { out.writeLine(line) }
+            }
+        }
+        if let path = options.flamegraph {
+            try printer.flameGraph(samples, title: "Off-CPU Time Flame Graph", unit: "us").write(to: path)
+        }
+        out.flush()
+        if missing > 0 {
+            Diagnostics.line("WARNING: \(missing) stack traces lost and could not be displayed."
+                             + (tableFull ? " Consider increasing --stack-storage-size." : ""))
+        }
+        let notCounted = lost.newlyLost()
+        if notCounted > 0 { Diagnostics.line("WARNING: \(notCounted) off-CPU times were not added up: the table of stacks is full.") }
+    }
+}

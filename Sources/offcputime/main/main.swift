@@ -1,0 +1,4 @@
+import LoaderCore
+import offcputime
+
+ToolMain.run(OffCPUTime.self)
