@@ -57,6 +57,18 @@ static __always_inline __u64 log2l_slot(__u64 v)
 	return r + 1;
 }
 
+/* task_struct's state field: `state` was renamed `__state` in Linux 5.14. */
+struct task_struct___state_old {
+	volatile long int state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->__state))
+		return BPF_CORE_READ(task, __state);
+	return BPF_CORE_READ((struct task_struct___state_old *)task, state);
+}
+
 /* Whether `task` is in the --cgroup (cgroup v2) or below it, for programs where the task
  * concerned is not the one on the CPU (the task being switched in, say): its default
  * hierarchy's cgroup, walked up to the filter's level. */

@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include "offcputime.h"
 #include "common.bpf.h"
+#include "stacks.bpf.h"
 
 #define EEXIST 17
 #define PF_KTHREAD 0x00200000
@@ -23,20 +24,6 @@ const volatile struct offcputime_cfg cfg = {
 	.max_block_us = ~0ULL,
 };
 
-/* -p / -t: the process or thread IDs (filled before attaching). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);  /* sized from user space to the number of IDs */
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);  /* --stack-storage-size */
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, OFFCPUTIME_MAX_STACK_DEPTH * sizeof(__u64));
-} stack_traces SEC(".maps");
 
 /* Microseconds off CPU, by thread and stacks. */
 struct {
@@ -58,18 +45,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct departure);
 } departed SEC(".maps");
-
-struct task_struct___old {
-	long state;
-} __attribute__((preserve_access_index));
-
-/* task_struct's state field, `__state` since Linux 5.14. */
-static __always_inline __u64 task_state(struct task_struct *task)
-{
-	if (bpf_core_field_exists(task->__state))
-		return BPF_CORE_READ(task, __state);
-	return BPF_CORE_READ((struct task_struct___old *)task, state);
-}
 
 /* Whether the thread leaving the CPU (the current one) is traced. */
 static __always_inline bool traced(struct task_struct *task, __u32 tgid, __u32 tid)
@@ -95,7 +70,7 @@ static __always_inline bool traced(struct task_struct *task, __u32 tgid, __u32 t
 		break;
 	}
 	if (cfg.filter_state) {
-		__u64 state = task_state(task);
+		__u64 state = (__u64)task_state(task);
 		if (cfg.state == 0 ? state != 0 : !(state & cfg.state))
 			return false;
 	}

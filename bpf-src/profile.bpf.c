@@ -7,25 +7,11 @@
 #include "vmlinux.h"
 #include "profile.h"
 #include "common.bpf.h"
+#include "stacks.bpf.h"
 
 #define EEXIST 17
 
 const volatile struct profile_cfg cfg = {};
-
-/* -p / -L: the process or thread IDs to sample (filled before attaching). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);  /* sized from user space to the number of IDs */
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);  /* --stack-storage-size */
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PROFILE_MAX_STACK_DEPTH * sizeof(__u64));
-} stack_traces SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -34,18 +34,6 @@ struct {
 
 static const struct runqlat_hist zero_hist = {};
 
-/* task_struct.state was renamed __state in 5.14 */
-struct task_struct___o {
-	volatile long int state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *task)
-{
-	if (bpf_core_field_exists(task->__state))
-		return BPF_CORE_READ(task, __state);
-	return BPF_CORE_READ((struct task_struct___o *)task, state);
-}
-
 static __always_inline bool wanted(struct task_struct *task, __u32 tgid, __u32 pid)
 {
 	if (!pid || !ids_pass(&cfg.common, tgid, pid, TOOLS_INVALID_UID))

@@ -21,7 +21,6 @@ final class OffCPUReport {
     }
 
     func print() throws(BPFError) {
-        let out = OutputSink.stdout
         var missing = 0, tableFull = false
         var samples: [StackSample] = []
         for (key, total) in try counts.entries(offcputime_key.self, UInt64.self) {
@@ -32,21 +31,10 @@ final class OffCPUReport {
         }
         // least time first (BCC's order); ties in a stable order so that runs compare
         samples.sort { ($0.count, $0.shownID, $0.comm) < ($1.count, $1.shownID, $1.comm) }
-        if !options.folded && !options.common.json { out.writeLine("") }
-        for sample in samples {
-            if options.common.json {
-                out.writeLine(printer.json(sample, [("pid", .int(Int64(sample.pid))), ("tid", .int(Int64(sample.shownID))),
-                                                    ("comm", .string(sample.comm)), ("total_us", .unsigned(sample.count))]).serialized)
-            } else if options.folded {
-                out.writeLine(printer.foldedLine(sample))
-            } else {
-                for line in printer.multiLine(sample) { out.writeLine(line) }
-            }
-        }
-        if let path = options.flamegraph {
-            try printer.flameGraph(samples, title: "Off-CPU Time Flame Graph", unit: "us").write(to: path)
-        }
-        out.flush()
+        try printer.print(samples, folded: options.folded, json: options.common.json,
+                          leading: { [("pid", .int(Int64($0.pid))), ("tid", .int(Int64($0.shownID))), ("comm", .string($0.comm)),
+                                      ("total_us", .unsigned($0.count))] },
+                          flameGraph: options.flamegraph.map { ($0, "Off-CPU Time Flame Graph", "us") })
         if missing > 0 {
             Diagnostics.line("WARNING: \(missing) stack traces lost and could not be displayed."
                              + (tableFull ? " Consider increasing --stack-storage-size." : ""))

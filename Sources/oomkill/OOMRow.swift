@@ -27,7 +27,7 @@ public struct OOMRow {
         if e.stack_size < 0 {
             frames = nil
         } else {
-            let depth = min(Int(e.stack_size) / 8, Int(OOMKILL_MAX_STACK))
+            let depth = min(Int(e.stack_size) / 8, Int(TOOLS_MAX_STACK_DEPTH))
             let addresses = withUnsafeBytes(of: e.user_stack) { Array($0.bindMemory(to: UInt64.self).prefix(depth)) }
             // a fresh table per kill: PIDs are reused between OOMs far apart
             let symbols = UserSymbols()

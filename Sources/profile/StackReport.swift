@@ -22,23 +22,10 @@ final class StackReport {
     }
 
     func print() throws(BPFError) {
-        let out = OutputSink.stdout
         let (samples, missing, tableFull) = try read()
-        if !options.folded && !options.common.json { out.writeLine("") }
-        for sample in samples {
-            if options.common.json {
-                out.writeLine(printer.json(sample, [("pid", .int(Int64(sample.pid))), ("comm", .string(sample.comm)),
-                                                    ("count", .int(Int64(sample.count)))]).serialized)
-            } else if options.folded {
-                out.writeLine(printer.foldedLine(sample))
-            } else {
-                for line in printer.multiLine(sample) { out.writeLine(line) }
-            }
-        }
-        if let path = options.flamegraph {
-            try printer.flameGraph(samples, title: "Flame Graph", unit: "samples").write(to: path)
-        }
-        out.flush()
+        try printer.print(samples, folded: options.folded, json: options.common.json,
+                          leading: { [("pid", .int(Int64($0.pid))), ("comm", .string($0.comm)), ("count", .int(Int64($0.count)))] },
+                          flameGraph: options.flamegraph.map { ($0, "Flame Graph", "samples") })
         if missing > 0 {
             Diagnostics.line("WARNING: \(missing) stack traces could not be displayed."
                              + (tableFull ? " Consider increasing --stack-storage-size." : ""))

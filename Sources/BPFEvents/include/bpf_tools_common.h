@@ -8,6 +8,8 @@
 #endif
 
 #define TOOLS_TASK_COMM_LEN 16
+/* Addresses kept per stack (the kernel's default perf_event_max_stack). */
+#define TOOLS_MAX_STACK_DEPTH 127
 /* "No UID filter": a real UID can be 0, so the sentinel is (u32)-1 (BCC ignores `-u 0`). */
 #define TOOLS_INVALID_UID 0xffffffffu
 

@@ -5,8 +5,6 @@
 
 #include "bpf_tools_common.h"
 
-#define OFFCPUTIME_MAX_STACK_DEPTH 127  /* a stack-trace map value's addresses */
-
 /* Which threads are traced (BCC's mutually exclusive -p, -t, -u, -k). */
 #define OFFCPUTIME_ALL_THREADS    0
 #define OFFCPUTIME_TGIDS          1  /* -p: processes in `targets` */

@@ -5,7 +5,6 @@
 
 #include "bpf_tools_common.h"
 
-#define OOMKILL_MAX_STACK 127          /* user frames kept (the kernel's default depth) */
 #define OOMKILL_UNKNOWN_PAGES (~0ULL)  /* the probe does not see the OOM's total pages */
 
 /* What the probe knows of the victim. */
@@ -28,7 +27,7 @@ struct oomkill_event {
 	__u32 _pad;
 	char fcomm[TOOLS_TASK_COMM_LEN];
 	char tcomm[TOOLS_TASK_COMM_LEN];  /* empty with OOMKILL_VICTIM_TID */
-	__u64 user_stack[OOMKILL_MAX_STACK];
+	__u64 user_stack[TOOLS_MAX_STACK_DEPTH];
 };
 
 #ifndef __VMLINUX_H__

@@ -9,8 +9,6 @@
 #define PROFILE_FILTER_TGID 1   /* -p: the `targets` map holds process IDs */
 #define PROFILE_FILTER_TID  2   /* -L: the `targets` map holds thread IDs */
 
-/* Kernel stack frames kept per stack (the kernel's own limit, PERF_MAX_STACK_DEPTH). */
-#define PROFILE_MAX_STACK_DEPTH 127
 
 struct profile_cfg {
 	struct tools_common_cfg common;

@@ -136,6 +136,26 @@ public final class StackPrinter {
         return .object(members)
     }
 
+    /// The report: a blank line then multi-line stacks, or folded lines, or JSON objects (each
+    /// with `leading` members), in the order given; then the flame graph, if asked for.
+    public func print(_ samples: [StackSample], folded: Bool, json: Bool, leading: (StackSample) -> [(String, JSONValue)],
+                      flameGraph: (path: String, title: String, unit: String)?, to out: OutputSink = .stdout) throws(BPFError) {
+        if !folded && !json { out.writeLine("") }
+        for sample in samples {
+            if json {
+                out.writeLine(self.json(sample, leading(sample)).serialized)
+            } else if folded {
+                out.writeLine(foldedLine(sample))
+            } else {
+                multiLine(sample).forEach(out.writeLine)
+            }
+        }
+        if let flameGraph {
+            try self.flameGraph(samples, title: flameGraph.title, unit: flameGraph.unit).write(to: flameGraph.path)
+        }
+        out.flush()
+    }
+
     /// A flame graph of the stacks, kernel frames marked as such (for the colours).
     public func flameGraph(_ samples: [StackSample], title: String, unit: String) -> FlameGraph {
         FlameGraph(title: title, unit: unit, samples: samples.map { (folded: foldedFrames($0, annotate: true), count: $0.count) })

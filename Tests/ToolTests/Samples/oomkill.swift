@@ -19,7 +19,7 @@ extension OOMKill: GoldenSampled {
             set(&e.tcomm, tcomm)
             e.stack_size = stack.map { Int32($0.count * 8) } ?? -14
             withUnsafeMutableBytes(of: &e.user_stack) { raw in
-                for (i, address) in (stack ?? []).prefix(Int(OOMKILL_MAX_STACK)).enumerated() {
+                for (i, address) in (stack ?? []).prefix(Int(TOOLS_MAX_STACK_DEPTH)).enumerated() {
                     raw.storeBytes(of: address, toByteOffset: i * 8, as: UInt64.self)
                 }
             }
