@@ -51,18 +51,6 @@ finish() {
 	wait_exit "$1"
 }
 
-# Every tool can be executed before the scenarios start. Once (6.12, one boot in many) a tool
-# failed to start with ETXTBSY 40 s after boot, the initramfs unpacker's write reference to
-# it apparently not yet dropped; a tool whose exec fails so is tried again until it runs.
-for tool in $(cat /etc/matrix-tools); do
-	i=0
-	while ! $tool --version > /dev/null 2>&1 && [ $i -lt 20 ]; do
-		echo "@@@ NOTE $tool --version failed (status $?), trying again"
-		sleep 0.5
-		i=$((i + 1))
-	done
-done
-
 # Each tool's scenario (Sources/<tool>/matrix/scenario.sh), in tools.json's order.
 for tool in $(cat /etc/matrix-tools); do
 	. /matrix/$tool.sh
