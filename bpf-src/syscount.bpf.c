@@ -68,7 +68,13 @@ static __always_inline int on_enter(long nr)
 		return 0;
 	__u32 tid = (__u32)pid_tgid;
 	__u64 now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&start, &tid, &now, BPF_ANY);
+	/* a thread's entry stays and is written in place from its second call on: an update
+	 * (a new element, the old one freed) on every call cost as much as the rest */
+	__u64 *began = bpf_map_lookup_elem(&start, &tid);
+	if (began)
+		*began = now;
+	else
+		bpf_map_update_elem(&start, &tid, &now, BPF_ANY);
 	return 0;
 }
 
@@ -88,10 +94,10 @@ static __always_inline int on_exit(long nr, long ret)
 		/* the entry program applied the task filters */
 		__u32 tid = (__u32)pid_tgid;
 		__u64 *began = bpf_map_lookup_elem(&start, &tid);
-		if (!began)
+		if (!began || !*began)  /* 0: no call in progress (its return was counted) */
 			return 0;
 		elapsed = bpf_ktime_get_ns() - *began;
-		bpf_map_delete_elem(&start, &tid);
+		*began = 0;
 	} else if (!task_passes(pid_tgid)) {
 		return 0;
 	}
