@@ -10,14 +10,30 @@ struct {
 	__uint(max_entries, 1 << 19);  /* 512 KiB; a tool may resize it before load */
 } events SEC(".maps");
 
+/* 1 while the reader sleeps on a long timer, idle (see EventLoop): the next record wakes it
+ * and clears this. User space sets it after a quiet spell. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} reader_idle SEC(".maps");
+
 /* Whether to wake user space for a record.
  *
  * It is not woken for each record: a wake-up costs the traced task a few microseconds (more
- * than the rest of the program), which made an open storm almost twice as slow. User space
- * polls every few milliseconds instead (see EventLoop), and is woken at once only when a
- * quarter of the ring is full, so a burst cannot overflow it. */
+ * than the rest of the program), which made an open storm almost twice as slow. While records
+ * flow, user space polls every few milliseconds instead (see EventLoop), and is woken at once
+ * only when a quarter of the ring is full, so a burst cannot overflow it. An idle reader
+ * sleeps on a long timer, and the first record after the quiet spell wakes it. */
 static __always_inline __u64 wakeup_flags(void)
 {
+	__u32 zero = 0;
+	__u32 *idle = bpf_map_lookup_elem(&reader_idle, &zero);
+	if (idle && *idle) {
+		*idle = 0;
+		return BPF_RB_FORCE_WAKEUP;
+	}
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4
 		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }

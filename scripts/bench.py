@@ -3,7 +3,9 @@
 
 Sizes first: every tool's own binary and the multi-call binary holding all of them, as built
 and stripped of debug info (as scripts/install.sh installs it; target: all tools <= 20 MB).
-Every tool in tools.json (the registry) gets a start-up line. For each streaming tool: median time from launch to the header, with the minimal-BTF cache
+Every tool in tools.json (the registry) gets a start-up line. Every streaming tool: its CPU
+and wake-ups per second with no events, and how soon a lone event's row reaches stdout after a
+quiet spell (for the tools with a one-command trigger). For each streaming tool: median time from launch to the header, with the minimal-BTF cache
 (every run after the first since boot) and without it (the probes are attached by
 then), the slowdown of a storm of the events it traces (an exec storm of 3,000 /bin/true runs
 from a shell loop for execsnoop; an open storm of 20,000 opens from a shell loop for
@@ -74,6 +76,80 @@ def startup_ms(binary, runs, env=None):
         p.wait()
         time.sleep(0.3)  # let the kernel finish detaching, as between two real invocations
     return statistics.median(times), min(times), max(times)
+
+
+def cpu_ms_and_wakeups(pid):
+    """The process's CPU time so far in ms (every thread's, from schedstat: nanoseconds, where
+    stat's ticks are 10 ms) and its context switches so far."""
+    ns = switches = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+            ns += int(f.read().split()[0])
+        with open(f"/proc/{pid}/task/{task}/status") as f:
+            for line in f:
+                if "ctxt_switches:" in line:
+                    switches += int(line.split()[1])
+    return ns / 1e6, switches
+
+
+IDLE_SECONDS = 10
+
+# A single event per streaming tool: the command that makes it and the row it shows as. The
+# latency is from the command's start to the row on the tool's stdout (a process's start
+# included: about a millisecond here).
+def single_event_triggers(tmp):
+    probe = os.path.join(tmp, "bench-lone-open")
+    mnt = os.path.join(tmp, "mnt")
+    os.makedirs(mnt, exist_ok=True)
+    listener = "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); c = socket.create_connection(s.getsockname()); a, _ = s.accept(); c.close(); a.close()"
+    return {
+        "execsnoop": ([], ["/bin/true"], r"^true "),
+        "opensnoop": ([], ["/bin/sh", "-c", f": < /dev/null; : > {probe}"], re.escape(probe)),
+        "exitsnoop": ([], ["/bin/true"], r"^true "),
+        "killsnoop": ([], ["/bin/kill", "-0", "1"], r" 1 +0$"),
+        "mountsnoop": ([], ["/bin/mount", "-t", "tmpfs", "lone", mnt], r'mount\("lone"'),
+        "tcpconnect": ([], ["python3", "-c", listener], r"127\.0\.0\.1"),
+        "tcpstates": ([], ["python3", "-c", listener], r"127\.0\.0\.1"),
+        "tcplife": ([], ["python3", "-c", listener], r"127\.0\.0\.1"),
+    }
+
+
+def idle_and_latency(binary, runs, trigger):
+    """With no events: the tool's CPU (ms per second) and wake-ups per second over
+    IDLE_SECONDS; then, after a quiet spell, the time from one event to its row (median)."""
+    p = subprocess.Popen([binary] + (trigger[0] if trigger else []), stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    p.stdout.readline()  # attached
+    arrivals = []
+    def read():
+        for line in p.stdout:
+            arrivals.append((time.perf_counter(), line))
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    time.sleep(1.0)
+    cpu0, sw0 = cpu_ms_and_wakeups(p.pid)
+    time.sleep(IDLE_SECONDS)
+    cpu1, sw1 = cpu_ms_and_wakeups(p.pid)
+    latencies = []
+    if trigger:
+        for _ in range(runs):
+            time.sleep(0.5)  # idle again
+            n = len(arrivals)
+            t0 = time.perf_counter()
+            subprocess.run(trigger[1], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 2
+            pat = re.compile(trigger[2])
+            while time.time() < deadline:
+                hit = next((a for a, line in arrivals[n:] if pat.search(line)), None)
+                if hit:
+                    latencies.append((hit - t0) * 1000)
+                    break
+                time.sleep(0.0005)
+            if trigger[1][0] == "/bin/mount":
+                subprocess.run(["umount", trigger[1][-1]], check=False)
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+    return (cpu1 - cpu0) / IDLE_SECONDS, (sw1 - sw0) / IDLE_SECONDS, latencies
 
 
 def rss_kb(pid, field):
@@ -488,6 +564,19 @@ def main():
         med, lo, hi = startup_ms(tool, args.startup_runs, env=cold)
         print(f"{os.path.basename(tool)}: start-up without the minimal-BTF cache (first run after boot): "
               f"median {med:.1f} ms (min {lo:.1f}, max {hi:.1f})")
+
+    with open(os.path.join(os.path.dirname(__file__), "..", "tools.json")) as f:
+        streaming = [t["name"] for t in json.load(f)["tools"] if t["kind"] == "streaming"]
+    with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
+        triggers = single_event_triggers(tmp)
+        for name in (n for n in streaming if n in wanted):
+            cpu, wakeups, latencies = idle_and_latency(os.path.join(args.bin, name), args.runs, triggers.get(name))
+            text = f"{name}: idle: {cpu:.2f} ms of CPU per second, {wakeups:.1f} wake-ups per second (target <= 0.2 ms, <= 5)"
+            if latencies:
+                text += f"; a lone event's row {statistics.median(latencies):.1f} ms after its command started (max {max(latencies):.1f}; target <= 20 ms)"
+            elif name in triggers:
+                text += "; no row for the lone event"
+            print(text)
 
     if "execsnoop" in wanted:
         exec_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"

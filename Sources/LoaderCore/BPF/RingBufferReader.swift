@@ -10,11 +10,15 @@ public final class RingBufferReader {
     private let lost: LostCounter
     /// Keeps the object, and so the map's file descriptor, alive as long as the reader.
     private let owner: ObjectHandle
+    /// The flag the BPF side reads to wake an idle reader (ringbuf.bpf.h's `reader_idle`);
+    /// nil for an object without one, whose reader is never idle.
+    private let idleFlag: BPFMap?
 
     init(map: BPFMap, handler: @escaping (UnsafeRawBufferPointer) -> Void) throws(BPFError) {
         self.handler = handler
         self.owner = map.owner
         self.lost = LostCounter(owner: map.owner)
+        idleFlag = (try? map.owner.map(named: "reader_idle")).map { BPFMap(map: $0, owner: map.owner) }
         let callback: ring_buffer_sample_fn = { ctx, data, size in
             guard let ctx, let data else { return 0 }
             let reader = Unmanaged<RingBufferReader>.fromOpaque(ctx).takeUnretainedValue()
@@ -52,9 +56,20 @@ public final class RingBufferReader {
         owner.runAfterStart()
     }
 
-    /// Hands every record already in the ring to the handler, without waiting.
-    public func drain() {
-        if let ring { _ = ring_buffer__consume(ring) }
+    /// Hands every record already in the ring to the handler, without waiting. Returns the
+    /// number handled.
+    @discardableResult
+    public func drain() -> Int {
+        guard let ring else { return 0 }
+        return Int(max(ring_buffer__consume(ring), 0))
+    }
+
+    /// Whether the reader can sleep idle: its BPF side wakes it for the next record.
+    public var canIdle: Bool { idleFlag != nil }
+
+    /// Tells the BPF side the reader goes idle (the next record wakes it), or not.
+    public func setIdle(_ idle: Bool) {
+        _ = try? idleFlag?.update(UInt32(0), UInt32(idle ? 1 : 0))
     }
 
     /// Records lost since the last call (the ring was full), summed over CPUs.

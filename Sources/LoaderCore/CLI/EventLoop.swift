@@ -1,29 +1,58 @@
 /// The streaming tools' main loop: wait for records, let the handler print them, flush once
 /// per batch, report lost records on stderr, stop on SIGINT/SIGTERM or after `duration`.
 ///
-/// The BPF side does not wake us per record (see `emit` in bpf-src/common.bpf.h), so the loop
-/// polls every `pollInterval` milliseconds: a row reaches stdout at most that long after its
-/// event, and a storm of events costs one wake-up per interval instead of one per event.
+/// While records flow, the BPF side does not wake us per record (see `emit` in
+/// bpf-src/ringbuf.bpf.h): the loop polls every `pollInterval` milliseconds, so a storm costs
+/// one wake-up per interval instead of one per event. When records are sparse (a batch of
+/// fewer than `sparseBatch`) the reader asks the BPF side (`reader_idle`) to wake it for the
+/// next record at once, so a lone event's row is not held back a whole interval; at most once
+/// per interval, so that a storm's records cannot each wake it (a wake-up costs the traced
+/// task microseconds). After
+/// `quietPolls` empty polls it goes idle: it sleeps on a timer of `idleInterval` milliseconds,
+/// only to notice a closed stdout, a traced command's end and the duration, and the next
+/// record wakes it. An idle tool wakes once a second instead of 100 times.
 public enum EventLoop {
     public static let pollInterval: Int32 = 10
+    public static let sparseBatch = 4
+    public static let quietPolls = 3
+    public static let idleInterval: Int32 = 1000
 
-    /// `until` is asked every poll whether to stop (a traced command has ended, say).
+    /// `until` is asked at every wake-up whether to stop (a traced command has ended, say).
     public static func run(_ reader: RingBufferReader, duration: Double? = nil,
                            output: OutputSink = .stdout, until: () -> Bool = { false }) throws(BPFError) {
         let start = Clock.monotonicNs()
         let deadline = duration.map { start &+ Clock.nanoseconds($0) }
         var nextLostCheck = start
+        var idle = false, quiet = 0
+        var lastArmed: UInt64 = 0
         output.flush()  // the header, at once: it tells scripts the probes are attached
         reader.runAfterStart()
+        defer { reader.setIdle(false) }
         while !Signals.stopRequested && !until() {
-            var timeout = pollInterval
+            var timeout = idle ? idleInterval : pollInterval
             if let deadline {
                 let now = Clock.monotonicNs()
                 if now >= deadline { break }
-                timeout = Int32(min(UInt64(pollInterval), (deadline - now) / 1_000_000 + 1))
+                timeout = Int32(min(UInt64(timeout), (deadline - now) / 1_000_000 + 1))
             }
-            try reader.poll(timeoutMs: timeout)
+            let handled = try reader.poll(timeoutMs: timeout)
             output.flush()
+            if handled > 0 {
+                (idle, quiet) = (false, 0)
+                let now = Clock.monotonicNs()
+                if handled < sparseBatch && now &- lastArmed >= UInt64(pollInterval) * 1_000_000 {
+                    reader.setIdle(true)
+                    lastArmed = now
+                }
+            } else if !idle && reader.canIdle {
+                quiet += 1
+                if quiet >= quietPolls {
+                    // flag first, then look once more: a record sent before the flag was set
+                    // woke nobody, one sent after it wakes us
+                    reader.setIdle(true)
+                    if reader.drain() > 0 { output.flush(); quiet = 0 } else { idle = true }
+                }
+            }
             let now = Clock.monotonicNs()
             if now >= nextLostCheck {
                 reportLost(reader)
