@@ -17,7 +17,8 @@ build=(
 # Test: bpftool (tests check no program is left behind); setpriv, addpart (util-linux), mount
 # and losetup (mount), ip and iptables for workloads; hyperfine for the benchmark; qemu, busybox
 # and cpio for the kernel matrix; systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT
-# probes; man-db, bash-completion, zsh and fish to check what install.sh installs.
+# probes; man-db, bash-completion, zsh and fish to check what install.sh installs; golang-go
+# (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files.
 test=(
   bpftool
   util-linux mount iproute2 procps iptables
@@ -25,6 +26,7 @@ test=(
   qemu-system-x86 busybox-static cpio
   systemtap-sdt-dev
   man-db bash-completion zsh fish
+  golang-go protobuf-compiler
 )
 case "${1:-test}" in
 build) packages=("${build[@]}") ;;

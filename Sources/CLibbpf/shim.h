@@ -16,6 +16,7 @@
 #include <linux/perf_event.h>
 #include <linux/openat2.h>
 #include <fcntl.h>
+#include <zlib.h>
 
 /* glibc 2.32+ (string.h declares it only under _GNU_SOURCE): "EPERM" for EPERM, NULL for a
  * number with no name. */

@@ -72,6 +72,9 @@ public struct Profile: BPFTool {
     @Option(name: .customLong("flamegraph"), help: ArgumentHelp("also write an SVG flame graph of the samples to this file", valueName: "FILE"))
     var flamegraph: String?
 
+    @Option(name: .customLong("pprof"), help: ArgumentHelp("also write the samples as a gzipped pprof profile to this file", valueName: "FILE"))
+    var pprof: String?
+
     @Argument(help: "duration of trace, in seconds")
     var duration: Int?
 
@@ -143,6 +146,7 @@ public struct Profile: BPFTool {
         if !targets.isEmpty { sizes.append(("targets", UInt32(targets.count))) }
 
         if let flamegraph { try checkWritable(flamegraph) }
+        if let pprof { try checkWritable(pprof) }
         let bpf = try session(cfg, sampling, sizes, targets)
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
         let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"),

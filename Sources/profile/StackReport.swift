@@ -26,11 +26,29 @@ final class StackReport {
         try printer.print(samples, folded: options.folded, json: options.common.json,
                           leading: { [("pid", .int(Int64($0.pid))), ("comm", .string($0.comm)), ("count", .int(Int64($0.count)))] },
                           flameGraph: options.flamegraph.map { ($0, "Flame Graph", "samples") })
+        if let path = options.pprof { try pprof(samples).write(to: path) }
         if missing > 0 {
             Diagnostics.line("WARNING: \(missing) stack traces could not be displayed."
                              + (tableFull ? " Consider increasing --stack-storage-size." : ""))
         }
         if lost.newlyLost() > 0 { Diagnostics.line("WARNING: hash table full. Consider increasing --hash-storage-size.") }
+    }
+
+    /// The samples as pprof: counts and CPU time (each sample stands for one period of the
+    /// sampling clock), or counts alone with -c (a period of events).
+    private func pprof(_ samples: [StackSample]) -> PprofProfile {
+        let seconds = Int64(options.duration ?? 0)
+        if let events = options.count {
+            let profile = PprofProfile(sampleTypes: [("samples", "count")], periodType: ("events", "count"), period: Int64(events),
+                                       durationNs: seconds * 1_000_000_000)
+            printer.pprof(samples, profile) { [Int64(clamping: $0.count)] }
+            return profile
+        }
+        let periodNs = 1_000_000_000 / Int64(options.frequency ?? 49)
+        let profile = PprofProfile(sampleTypes: [("samples", "count"), ("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"),
+                                   period: periodNs, durationNs: seconds * 1_000_000_000)
+        printer.pprof(samples, profile) { [Int64(clamping: $0.count), Int64(clamping: $0.count) &* periodNs] }
+        return profile
     }
 
     /// The counts, least frequent first, with the number of stacks that could not be shown

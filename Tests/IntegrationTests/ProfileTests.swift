@@ -143,6 +143,42 @@ final class ProfileTests {
         #expect(userOnly.lines.contains { $0.frames.contains("sys_loop") })
     }
 
+    /// --pprof: Go's own pprof reads the file; its total and top function are the folded
+    /// output's; the mapping has the program's name and build ID; protoc decodes the message.
+    @Test func pprofReadByGoToolPprof() throws {
+        let path = programs.dir.path + "/cpu.pb.gz"
+        let (lines, run, _) = try folded("cpu", ["--pprof", path])
+        let total = lines.reduce(0) { $0 + $1.count }
+        #expect(total > 0, "\(run.lines) \(run.stderr)")
+        let pprof = Process()
+        pprof.executableURL = URL(fileURLWithPath: "/usr/bin/go")
+        pprof.arguments = ["tool", "pprof", "-top", "-sample_index=samples", path]
+        pprof.environment = ["HOME": programs.dir.path, "PATH": "/usr/bin:/bin", "GOCACHE": programs.dir.path + "/gocache"]
+        let out = Pipe()
+        pprof.standardOutput = out
+        pprof.standardError = out
+        try pprof.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        pprof.waitUntilExit()
+        #expect(pprof.terminationStatus == 0, "\(text)")
+        #expect(text.contains("Total samples = \(total)"), "folded total \(total): \(text)")
+        // the first row under the header: the function with the most samples of its own
+        let rows = text.split(separator: "\n").drop { !$0.contains("flat%") }.dropFirst()
+        #expect(rows.first?.hasSuffix(" hot_leaf") == true, "\(text)")
+        #expect(text.contains("File: hotprog") && text.range(of: #"Build ID: [0-9a-f]{40}"#, options: .regularExpression) != nil, "\(text)")
+        // the raw message: sample types, samples with their location IDs, the string table
+        let decode = Process()
+        decode.executableURL = URL(fileURLWithPath: "/bin/sh")
+        decode.arguments = ["-c", "gunzip -c \(path) | protoc --decode_raw"]
+        let decoded = Pipe()
+        decode.standardOutput = decoded
+        try decode.run()
+        let message = String(decoding: decoded.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        decode.waitUntilExit()
+        #expect(decode.terminationStatus == 0 && message.contains("6: \"hot_leaf\"") && message.contains("6: \"cpu\"")
+                && message.contains("6: \"nanoseconds\""), "\(message.prefix(600))")
+    }
+
     @Test func flameGraphIsValidSVGWithTheHotFunction() throws {
         let svg = programs.dir.path + "/out.svg"
         let (_, run, _) = try folded("cpu", ["--flamegraph", svg])

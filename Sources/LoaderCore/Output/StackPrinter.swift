@@ -156,6 +156,23 @@ public final class StackPrinter {
         out.flush()
     }
 
+    /// The stacks as a pprof profile: each sample's frames leaf first (kernel, then user), its
+    /// `values` (one per sample type), its process and name as labels.
+    public func pprof(_ samples: [StackSample], _ profile: PprofProfile, values: (StackSample) -> [Int64]) {
+        for s in samples {
+            var frames: [PprofProfile.Location] = []
+            if !layout.userOnly {
+                frames += (s.kernel ?? []).map { .init(address: $0, function: kernelSymbols.frame($0).name, file: nil, pid: 0) }
+            }
+            if !layout.kernelOnly {
+                frames += (s.user ?? []).map { ip in
+                    .init(address: ip, function: userSymbols.frame(ip, pid: s.pid).name, file: userSymbols.mapping(of: ip, pid: s.pid), pid: s.pid)
+                }
+            }
+            profile.add(frames, values: values(s), labels: [("comm", s.comm)], numericLabels: [("pid", Int64(s.pid))])
+        }
+    }
+
     /// A flame graph of the stacks, kernel frames marked as such (for the colours).
     public func flameGraph(_ samples: [StackSample], title: String, unit: String) -> FlameGraph {
         FlameGraph(title: title, unit: unit, samples: samples.map { (folded: foldedFrames($0, annotate: true), count: $0.count) })

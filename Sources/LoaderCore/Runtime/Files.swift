@@ -37,10 +37,15 @@ extension StringProtocol where SubSequence == Substring {
 
 /// Writes `text` to `path`, replacing the file.
 public func writeFile(_ path: String, _ text: String) throws(BPFError) {
+    try writeFile(path, bytes: Array(text.utf8))
+}
+
+/// Writes `bytes` to `path`, replacing the file.
+public func writeFile(_ path: String, bytes contents: [UInt8]) throws(BPFError) {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw BPFError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
-    var bytes = Array(text.utf8)[...]
+    var bytes = contents[...]
     while !bytes.isEmpty {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n < 0 && errno == EINTR { continue }

@@ -24,6 +24,8 @@ struct ELFSymbols: Sendable {
 
     let symbols: SymbolTable
     let segments: [Segment]
+    /// The GNU build ID (NT_GNU_BUILD_ID note), in hex; nil when the file has none.
+    let buildID: String?
 
     /// Why a file gave no symbols (nil when it did).
     let problem: String?
@@ -36,6 +38,7 @@ struct ELFSymbols: Sendable {
               header[4] == 2, header[5] == 1 else {
             segments = []
             symbols = SymbolTable([])
+            buildID = nil
             self.problem = "\(name): not a 64-bit little-endian ELF file"
             return
         }
@@ -44,18 +47,23 @@ struct ELFSymbols: Sendable {
         let shentsize = Int(header.u16(58)), shnum = Int(header.u16(60))
 
         var segments: [Segment] = []
+        var buildID: String?
         if (56...Self.maxEntrySize).contains(phentsize), phentsize * phnum <= Self.maxTableBytes,
            let table = file.bytes(at: phoff, count: UInt64(phentsize * phnum)) {
             for i in 0..<phnum {
                 let ph = table[(i * phentsize)...]
                 if ph.u32(0) == 1 {  // PT_LOAD
                     segments.append(Segment(offset: ph.u64(8), vaddr: ph.u64(16), fileSize: ph.u64(32)))
+                } else if ph.u32(0) == 4, buildID == nil, ph.u64(32) <= 1 << 16,  // PT_NOTE, small
+                          let notes = file.bytes(at: ph.u64(8), count: ph.u64(32)) {
+                    buildID = Self.buildID(in: notes)
                 }
             }
         } else if phnum > 0 {
             problem = "\(name): program headers outside the file"
         }
         self.segments = segments
+        self.buildID = buildID
 
         var entries: [SymbolTable.Entry] = []
         var budget = Self.maxSymbolBytes
@@ -88,6 +96,24 @@ struct ELFSymbols: Sendable {
         }
         symbols = SymbolTable(entries)
         self.problem = problem
+    }
+
+    /// The NT_GNU_BUILD_ID note's bytes in hex, from a PT_NOTE segment's notes (each: name
+    /// size, descriptor size, type, then name and descriptor padded to 4 bytes).
+    static func buildID(in notes: [UInt8]) -> String? {
+        var at = 0
+        while at + 12 <= notes.count {
+            let note = notes[at...]
+            let nameSize = Int(note.u32(0)), descSize = Int(note.u32(4)), type = note.u32(8)
+            let nameEnd = at + 12 + ((nameSize + 3) & ~3)
+            let descEnd = nameEnd + ((descSize + 3) & ~3)
+            guard nameSize <= 4096, descSize <= 4096, descEnd <= notes.count else { return nil }
+            if type == 3, nameSize == 4, notes[(at + 12)..<(at + 16)].elementsEqual([0x47, 0x4E, 0x55, 0]) {  // "GNU"
+                return notes[nameEnd..<(nameEnd + descSize)].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            }
+            at = descEnd
+        }
+        return nil
     }
 
     private static func functions(_ symbols: [UInt8], _ strings: [UInt8], into entries: inout [SymbolTable.Entry]) {

@@ -11,6 +11,13 @@ import Glibc
 /// root or by the process's own user (as perf does), and a file that cannot be used gives
 /// "[unknown]" frames and one `problems` line.
 public final class UserSymbols: @unchecked Sendable {
+    /// A file's executable mapping in a process.
+    public struct MappedFile: Hashable, Sendable {
+        public let start, end, offset: UInt64
+        public let path: String
+        public let buildID: String?
+    }
+
     struct Mapping {
         let start: UInt64
         let end: UInt64
@@ -51,6 +58,16 @@ public final class UserSymbols: @unchecked Sendable {
         let frame = resolve(address, pid: pid)
         resolved[pid, default: [:]][address] = frame
         return frame
+    }
+
+    /// The mapped file holding `address` in process `pid`: its range, the file offset of its
+    /// start, its path and build ID (pprof's mappings). nil for anonymous memory, or a gone
+    /// process.
+    public func mapping(of address: UInt64, pid: UInt32) -> MappedFile? {
+        guard let mapping = info(pid).mappings.first(where: { address >= $0.start && address < $0.end }),
+              !mapping.path.isEmpty, !mapping.path.hasPrefix("[") else { return nil }
+        return MappedFile(start: mapping.start, end: mapping.end, offset: mapping.offset, path: mapping.path,
+                          buildID: symbols(of: mapping, pid: pid)?.buildID)
     }
 
     private func resolve(_ address: UInt64, pid: UInt32) -> Frame {
