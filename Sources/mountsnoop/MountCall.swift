@@ -36,7 +36,7 @@ public struct MountCall {
         }
         func fd(_ name: String, _ value: Int32) { number(name, Int64(value), text: value == Self.atFDCWD ? "AT_FDCWD" : nil) }
 
-        switch Int32(e.call) {
+        switch Int32(bitPattern: e.call) {  // a kernel value: never a trapping conversion
         case MOUNTSNOOP_MOUNT:
             syscall = "mount"
             string("source", 0); string("target", 1); string("type", 2)

@@ -10,7 +10,7 @@ extension MountSnoop: GoldenSampled {
         func call(_ kind: Int32, comm: String, pid: UInt32, ret: Int32, fd: Int32 = 0, fd2: Int32 = 0, flags: UInt64 = 0,
                   arg: UInt32 = 0, aux: UInt32 = 0, strings: [[UInt8]] = [], unterminated: Bool = false) -> [UInt8] {
             var e = mountsnoop_event()
-            (e.ts_ns, e.call, e.pid, e.tid, e.ppid, e.mnt_ns, e.ret) = (startNs + UInt64(pid) * 1000, UInt32(kind), pid, pid, 1, 4_026_531_841, ret)
+            (e.ts_ns, e.call, e.pid, e.tid, e.ppid, e.mnt_ns, e.ret) = (startNs + UInt64(pid) * 1000, UInt32(bitPattern: kind), pid, pid, 1, 4_026_531_841, ret)
             (e.flags, e.fd, e.fd2, e.arg, e.aux) = (flags, fd, fd2, arg, aux)
             set(&e.comm, comm)
             set(&e.pcomm, "bash")
@@ -46,6 +46,7 @@ extension MountSnoop: GoldenSampled {
                  strings: [u("/from"), Array(repeating: UInt8(ascii: "t"), count: Int(MOUNTSNOOP_STR_MAX))], unterminated: true),
             // an unknown call is not shown; a record shorter than the event neither
             call(77, comm: "x", pid: 1, ret: 0),
+            call(-1, comm: "x", pid: 1, ret: 0),
             Array(call(MOUNTSNOOP_UMOUNT, comm: "short", pid: 2, ret: 0).prefix(50)),
         ]
     }
