@@ -30,27 +30,17 @@ public final class PprofProfile {
     private var functionMessages: [UInt8] = []
     private var mappings: [UserSymbols.MappedFile?: UInt64] = [:]
     private var mappingMessages: [UInt8] = []
-    private let header: [UInt8]
+    private var header: [UInt8] = []
 
     /// `sampleTypes`: (type, unit) of each value ("samples"/"count", "cpu"/"nanoseconds");
     /// `period`: what one sample stands for, in `periodType`'s unit.
     public init(sampleTypes: [(String, String)], periodType: (String, String), period: Int64, durationNs: Int64) {
-        var h: [UInt8] = []
-        var table = (strings: [""], index: ["": Int64(0)])
-        func string(_ s: String) -> Int64 {
-            if let i = table.index[s] { return i }
-            table.strings.append(s)
-            table.index[s] = Int64(table.strings.count - 1)
-            return Int64(table.strings.count - 1)
-        }
         func valueType(_ t: (String, String)) -> [UInt8] { Proto.varint(1, UInt64(string(t.0))) + Proto.varint(2, UInt64(string(t.1))) }
-        for t in sampleTypes { h += Proto.bytes(1, valueType(t)) }
-        h += Proto.varint(9, UInt64(clamping: Clock.realtimeNs()))      // time_nanos
-        h += Proto.varint(10, UInt64(clamping: durationNs))              // duration_nanos
-        h += Proto.bytes(11, valueType(periodType))                      // period_type
-        h += Proto.varint(12, UInt64(clamping: period))                  // period
-        header = h
-        (strings, stringIndex) = table
+        for t in sampleTypes { header += Proto.bytes(1, valueType(t)) }
+        header += Proto.varint(9, UInt64(clamping: Clock.realtimeNs()))      // time_nanos
+        header += Proto.varint(10, UInt64(clamping: durationNs))              // duration_nanos
+        header += Proto.bytes(11, valueType(periodType))                      // period_type
+        header += Proto.varint(12, UInt64(clamping: period))                  // period
     }
 
     private func string(_ s: String) -> Int64 {
