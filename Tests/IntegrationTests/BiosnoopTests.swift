@@ -14,12 +14,7 @@ final class BiosnoopTests {
 
     func trace(_ options: [String], header: String? = BiosnoopTests.header, environment: [String: String]? = nil,
                _ workload: () throws -> Void) throws -> ToolRun {
-        let run = try ToolRun("biosnoop", options, environment: environment)
-        if let header { try run.waitUntilReady(header: header) } else { Thread.sleep(forTimeInterval: 1) }
-        try workload()
-        Thread.sleep(forTimeInterval: 0.3)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run
+        try ToolRun.around("biosnoop", options, ready: header.map(ToolRun.Ready.header) ?? .attached, environment: environment, workload)
     }
 
     /// 8 O_DIRECT reads then 4 writes of 4 KiB by a named dd: a row each, with its PID, the

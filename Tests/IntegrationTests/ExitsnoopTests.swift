@@ -6,12 +6,7 @@ final class ExitsnoopTests {
     static let header = "PCOMM            PID     PPID    TID     AGE(s)  EXIT_CODE "
 
     func trace(_ options: [String], header: String? = ExitsnoopTests.header, _ workload: () throws -> Void) throws -> [String] {
-        let run = try ToolRun("exitsnoop", options)
-        if let header { try run.waitUntilReady(header: header) } else { Thread.sleep(forTimeInterval: 1.5) }
-        try workload()
-        Thread.sleep(forTimeInterval: 0.3)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run.lines
+        try ToolRun.around("exitsnoop", options, ready: header.map(ToolRun.Ready.header) ?? .attached, workload).lines
     }
 
     /// `sh -c 'exit 3'` (an exit code), a sleep killed by SIGKILL (a signal), and a sleep that

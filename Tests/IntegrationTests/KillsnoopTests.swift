@@ -24,13 +24,8 @@ final class KillsnoopTests {
     }
 
     func trace(_ options: [String], _ workload: () throws -> Void) throws -> [String] {
-        let run = try ToolRun("killsnoop", options)
-        // JSON has no header to wait for: the probes are attached within a second
-        if options.contains("--json") { Thread.sleep(forTimeInterval: 1.5) } else { _ = run.waitForLine { Self.isHeader($0) } }
-        try workload()
-        Thread.sleep(forTimeInterval: 0.3)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run.lines
+        // JSON has no header to wait for
+        try ToolRun.around("killsnoop", options, ready: options.contains("--json") ? .attached : .line(Self.isHeader), workload).lines
     }
 
     /// A SIGKILL that kills and a signal 0 to nobody: a row each, BCC's columns, this process as sender.

@@ -29,12 +29,7 @@ final class MountsnoopTests {
     func run(_ path: String, _ arguments: [String]) -> Int32 { (try? runCommand(path, arguments).status) ?? -1 }
 
     func trace(_ options: [String], header: String? = MountsnoopTests.header, _ workload: () throws -> Void) throws -> [String] {
-        let run = try ToolRun("mountsnoop", options)
-        if let header { try run.waitUntilReady(header: header) } else { Thread.sleep(forTimeInterval: 1.5) }
-        try workload()
-        Thread.sleep(forTimeInterval: 0.3)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run.lines
+        try ToolRun.around("mountsnoop", options, ready: header.map(ToolRun.Ready.header) ?? .attached, workload).lines
     }
 
     /// mount(8) of a tmpfs whose source name is hostile, its umount, a failed mount, and a

@@ -57,9 +57,19 @@ final class OffcputimeTests {
         let folded = try trace(["-f", "-d", "-p", pid, "--state", "1"]).lines
         #expect(folded.allSatisfy { $0.hasPrefix(comm + ";") && $0.wholeMatch(of: /.*;.* \d+/) != nil }, "\(folded)")
         #expect(folded.contains { $0.contains(";-;") && $0.contains(";schedule;__schedule ") }, "\(folded)")
-        let kernelOnly = try trace(["-K", "-f", "-M", "1000", "-p", pid]).lines
-        #expect(!kernelOnly.contains { $0.contains("select") && (Int($0.split(separator: " ").last ?? "") ?? 0) > 1000 }, "\(kernelOnly)")
-        #expect(kernelOnly.allSatisfy { (Int($0.split(separator: " ").last ?? "") ?? 0) <= 1000 * 10 }, "\(kernelOnly)")
+        func total(_ line: String) -> Int { Int(line.split(separator: " ").last ?? "") ?? 0 }
+        // each run with a sleeper of its own, blocked in its four 0.3 s reads while traced
+        let (second, _) = try sleeper(dir)
+        defer { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
+        let kernelOnly = try trace(["-K", "-f", "-p", String(second.processIdentifier)]).lines
+        let blocked = kernelOnly.filter { $0.contains(";do_select;") }
+        #expect(!blocked.isEmpty && blocked.allSatisfy { $0.split(separator: ";").dropFirst().first == "entry_SYSCALL_64_after_hwframe" } && blocked.map(total).reduce(0, +) >= 1_100_000,
+                "kernel frames only, the 1.2 s blocked: \(kernelOnly)")
+        // -M 1000: the same 0.3 s blocks, each longer than the maximum, are left out
+        let (third, _) = try sleeper(dir)
+        defer { kill(third.processIdentifier, SIGKILL); third.waitUntilExit() }
+        let short = try trace(["-K", "-f", "-M", "1000", "-p", String(third.processIdentifier)]).lines
+        #expect(!short.contains { $0.contains(";do_select;") }, "\(short)")
     }
 
     /// JSON with stacks, and a flame graph of the same totals.

@@ -37,12 +37,7 @@ final class OomkillTests {
     static let loadavg = #"loadavg: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+"#
 
     func trace(_ options: [String], _ workload: () throws -> Void) throws -> ToolRun {
-        let run = try ToolRun("oomkill", options)
-        if options.contains("--json") { try run.waitForStderr(Self.banner) } else { try run.waitUntilReady(header: Self.banner) }
-        try workload()
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(run.stop() == 0, "\(run.stderr)")
-        return run
+        try ToolRun.around("oomkill", options, ready: options.contains("--json") ? .stderr(Self.banner) : .header(Self.banner), workload)
     }
 
     /// Runs `command` with sh inside `group` (and the cgroup v2 `also`); returns (pid, status).

@@ -87,16 +87,46 @@ final class ToolRun: Sendable {
         return nil
     }
 
-    /// Waits for the header: the tool prints it once its probes are attached.
-    /// `tool` traced around `workload`: started, ready (its `header`, or any first line when
-    /// nil), the workload run, a moment for the last events, Ctrl-C, exit status 0 expected.
-    static func around(_ tool: String, _ options: [String], header: String?, _ workload: () throws -> Void) throws -> ToolRun {
-        let run = try ToolRun(tool, options)
-        try run.waitUntilReady(header: header)
+    /// How a test knows the tool's probes are attached.
+    enum Ready {
+        /// This header line (the tool prints it once attached).
+        case header(String)
+        /// Any first line.
+        case firstLine
+        /// A line like this (a header whose widths vary by machine).
+        case line((String) -> Bool)
+        /// This text on stderr (with --json, where a banner goes).
+        case stderr(String)
+        /// Nothing shows until an event (JSON of a tool without a banner): the probes are
+        /// attached within a second and a half.
+        case attached
+    }
+
+    /// `tool` traced around `workload`: started, ready, the workload run, a moment for the last
+    /// events, Ctrl-C, exit status 0 expected.
+    static func around(_ tool: String, _ options: [String], ready: Ready, environment: [String: String]? = nil,
+                       _ workload: () throws -> Void) throws -> ToolRun {
+        let run = try ToolRun(tool, options, environment: environment)
+        switch ready {
+        case .header(let header): try run.waitUntilReady(header: header)
+        case .firstLine: try run.waitUntilReady()
+        case .line(let predicate):
+            if run.waitForLine(timeout: 20, predicate) == nil {
+                Issue.record("tool not ready; stderr: \(run.stderr)")
+                throw ToolRunError.notReady
+            }
+        case .stderr(let text): try run.waitForStderr(text)
+        case .attached: Thread.sleep(forTimeInterval: 1.5)
+        }
         try workload()
         Thread.sleep(forTimeInterval: 0.3)
         #expect(run.stop() == 0, "\(run.stderr)")
         return run
+    }
+
+    /// As above, ready at `header`, or at any first line when nil.
+    static func around(_ tool: String, _ options: [String], header: String?, _ workload: () throws -> Void) throws -> ToolRun {
+        try around(tool, options, ready: header.map(Ready.header) ?? .firstLine, workload)
     }
 
     func waitUntilReady(header: String? = nil, timeout: Double = 20) throws {
