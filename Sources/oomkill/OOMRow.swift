@@ -38,11 +38,9 @@ public struct OOMRow {
     /// The process and name of thread `tid` (oom:mark_victim before Linux 6.8 gives only the
     /// victim's thread ID), while it exists: the thread itself and nil once it is gone.
     static func thread(_ tid: UInt32) -> (UInt32, String?) {
-        guard let status = try? readFile("/proc/\(tid)/status") else { return (tid, nil) }
-        let fields = status.split(separator: "\n")
-        func field(_ name: String) -> Substring? { fields.first { $0.hasPrefix(name + ":") }?.dropFirst(name.count + 1).trimmed }
-        let tgid = field("Tgid").flatMap { UInt32($0) } ?? tid
-        let name = field("Name").map(String.init)
+        guard let status = ProcStatus("/proc/\(tid)/status") else { return (tid, nil) }
+        let tgid = status["Tgid"].flatMap { UInt32($0) } ?? tid
+        let name = status["Name"].map(String.init)
         return (tgid, name)
     }
 }

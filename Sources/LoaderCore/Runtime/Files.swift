@@ -79,3 +79,19 @@ public func pathExists(_ path: String) -> Bool {
 public func pathReadable(_ path: String) -> Bool {
     faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0
 }
+
+/// A /proc status file (/proc/PID/status): its "Name:\tvalue" fields by name.
+public struct ProcStatus {
+    private let lines: [Substring]
+
+    /// nil when the file cannot be read (the process is gone).
+    public init?(_ path: String) {
+        guard let text = try? readFile(path) else { return nil }
+        lines = text.split(separator: "\n")
+    }
+
+    /// The field's value, without the white space around it.
+    public subscript(_ name: String) -> Substring? {
+        lines.first { $0.hasPrefix(name + ":") }?.dropFirst(name.count + 1).trimmed
+    }
+}

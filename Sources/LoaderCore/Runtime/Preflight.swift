@@ -37,9 +37,7 @@ public enum Preflight {
     /// Root, or CAP_BPF + CAP_PERFMON (+ CAP_SYS_ADMIN for tracefs) in the effective set.
     static func checkPrivileges(tool: String) throws(BPFError) {
         if geteuid() == 0 { return }
-        let status = (try? readFile("/proc/self/status")) ?? ""
-        let capEff = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }
-            .flatMap { UInt64($0.dropFirst("CapEff:".count).trimmed, radix: 16) } ?? 0
+        let capEff = ProcStatus("/proc/self/status")?["CapEff"].flatMap { UInt64($0, radix: 16) } ?? 0
         let capBPF: UInt64 = 1 << 39, capPerfmon: UInt64 = 1 << 38, capSysAdmin: UInt64 = 1 << 21
         if capEff & capSysAdmin != 0 || (capEff & capBPF != 0 && capEff & capPerfmon != 0) { return }
         throw BPFError(.preflight, "must be run as root (or with CAP_BPF and CAP_PERFMON)")
