@@ -3,9 +3,10 @@ import Foundation
 import LoaderCore
 import opensnoop
 
-extension OpenSnoop: GoldenSampled {
+extension OpenSnoop: GoldenSampled, OptionSampled {
     static var goldenRowOptions: [String] { ["-F", "-x"] }
     static var goldenOptionValues: [String: String] { ["-t": "4243"] }
+    static var optionSamples: [String: String] { ["--flag_filter": "O_CREAT"] }
 
     static var goldenRecords: [[UInt8]] {
         func open(pid: UInt32, ret: Int32, flags: UInt32, mode: UInt32, path: String, comm: String, atUs: UInt64,

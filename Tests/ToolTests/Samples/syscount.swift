@@ -1,0 +1,5 @@
+import syscount
+
+extension SysCount: OptionSampled {
+    static var optionSamples: [String: String] { ["--syscall": "read"] }
+}
