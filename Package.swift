@@ -21,6 +21,8 @@ let tools = [
     "oomkill",
     "syscount",
     "offcputime",
+    "dbslower",
+    "dbstat",
 ]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")

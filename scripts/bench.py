@@ -28,6 +28,12 @@ For syscount: the slowdown of a storm of 400,000 system calls (dd copying 200,00
 blocks) with syscount attached versus not, counting only and with -L, and whether its report
 counted all of dd's reads.
 
+For dbslower and dbstat: queries per second of a PostgreSQL 15 server (started here in a
+temporary directory, on 127.0.0.1) under pgbench -S with 2 clients for 3 s, and of a MariaDB
+server (on a socket) under mariadb-slap's SELECT 1 with 2 clients, with each tool attached to
+the server (-p) versus not, alternating; the ratio is the median of the pairs (target: at most
+5% fewer queries per second).
+
 For profile: start-up to its banner, the slowdown of a CPU-bound program (a fixed amount of
 work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sampled, and the
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
@@ -65,11 +71,11 @@ IO_STORM = 50000
 BIO_SNOOP_STORM = 20000
 
 
-def startup_ms(binary, runs, env=None):
+def startup_ms(binary, runs, env=None, args=()):
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        p = subprocess.Popen([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         p.stdout.readline()
         times.append((time.perf_counter() - t0) * 1000)
         p.send_signal(signal.SIGINT)
@@ -114,10 +120,10 @@ def single_event_triggers(tmp):
     }
 
 
-def idle_and_latency(binary, runs, trigger):
+def idle_and_latency(binary, runs, trigger, args=()):
     """With no events: the tool's CPU (ms per second) and wake-ups per second over
     IDLE_SECONDS; then, after a quiet spell, the time from one event to its row (median)."""
-    p = subprocess.Popen([binary] + (trigger[0] if trigger else []), stdout=subprocess.PIPE,
+    p = subprocess.Popen([binary, *args] + (trigger[0] if trigger else []), stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True, bufsize=1)
     p.stdout.readline()  # attached
     arrivals = []
@@ -354,6 +360,104 @@ int main(int argc, char **argv) { time_t end = time(NULL) + atoi(argv[1]); for (
 """
 
 
+@contextlib.contextmanager
+def postgres_server(port):
+    """Debian's PostgreSQL 15 in a temporary directory on 127.0.0.1:port, as the tests start it
+    (initdb, then postgres as a child, run as the postgres user), with pgbench's tables."""
+    d = tempfile.mkdtemp(prefix="bench-pg-")
+    pw = subprocess.run(["id", "-u", "postgres"], capture_output=True, text=True).stdout.strip()
+    os.chown(d, int(pw), int(pw))
+    as_pg = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
+    bin_dir = "/usr/lib/postgresql/15/bin"
+    p = None
+    try:
+        subprocess.run(as_pg + [f"{bin_dir}/initdb", "-D", f"{d}/data", "-A", "trust", "-U", "postgres", "--no-sync"],
+                       check=True, capture_output=True)
+        p = subprocess.Popen(as_pg + [f"{bin_dir}/postgres", "-D", f"{d}/data", "-p", str(port), "-k", d,
+                                      "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            if subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", "SELECT 1"],
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        subprocess.run([f"{bin_dir}/pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-i", "-s", "1", "-q", "postgres"],
+                       check=True, capture_output=True)
+        yield p.pid
+    finally:
+        if p:
+            p.send_signal(signal.SIGQUIT)
+            p.wait(timeout=30)
+        subprocess.run(["rm", "-rf", d])
+
+
+@contextlib.contextmanager
+def mariadb_server():
+    """Debian's MariaDB 10.11 in a temporary directory, on a socket; yields (pid, socket)."""
+    d = tempfile.mkdtemp(prefix="bench-my-")
+    p = None
+    try:
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={d}/data", "--user=root",
+                        "--auth-root-authentication-method=normal", "--skip-test-db"], check=True, capture_output=True)
+        p = subprocess.Popen(["mariadbd", "--no-defaults", f"--datadir={d}/data", f"--socket={d}/sock", "--skip-networking",
+                              "--user=root", f"--pid-file={d}/pid", f"--log-error={d}/err.log"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            if subprocess.run(["mariadb", "--no-defaults", "-S", f"{d}/sock", "-u", "root", "-e", "SELECT 1"],
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        yield p.pid, f"{d}/sock"
+    finally:
+        if p:
+            p.kill()
+            p.wait()
+        subprocess.run(["rm", "-rf", d])
+
+
+def database_bench(bin_dir, runs, wanted):
+    """Queries per second with and without each tool attached, alternating: pgbench -S (2
+    clients on 127.0.0.1) against PostgreSQL's USDT probes, and mariadb-slap's SELECTs (2
+    clients on a socket) against MariaDB's dispatch_command() uprobes. Each tool runs with its
+    defaults (dbslower: -m 1, so no row; dbstat: every query counted)."""
+    results = {}
+    pairs = max(3, min(runs, 5))
+    port = 55400 + os.getpid() % 500
+
+    def alternate(load, tool_args):
+        out = {}
+        for name in ("dbslower", "dbstat"):
+            if name not in wanted:
+                continue
+            ratios, base_rates, traced_rates = [], [], []
+            for _ in range(pairs):
+                base = load()
+                tool = Traced(os.path.join(bin_dir, name), tool_args, lambda line: False)
+                traced = load()
+                tool.finish()
+                base_rates.append(base)
+                traced_rates.append(traced)
+                ratios.append(traced / base)
+            out[name] = (statistics.median(base_rates), statistics.median(traced_rates), statistics.median(ratios))
+        return out
+
+    with postgres_server(port) as pid:
+        def pgbench():
+            r = subprocess.run(["/usr/lib/postgresql/15/bin/pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                                "-S", "-n", "-c", "2", "-j", "2", "-T", "3", "postgres"], capture_output=True, text=True, check=True)
+            return float(re.search(r"tps = ([\d.]+)", r.stdout)[1])
+        results["postgres"] = alternate(pgbench, ["postgres", "-p", str(pid)])
+    with mariadb_server() as (pid, sock):
+        def slap():
+            n = 20000
+            t0 = time.perf_counter()
+            subprocess.run(["mariadb-slap", "--no-defaults", "-S", sock, "-u", "root", "--concurrency=2", "--iterations=1",
+                            f"--number-of-queries={n}", "--query=SELECT 1"], check=True, capture_output=True)
+            return n / (time.perf_counter() - t0)
+        results["mariadb"] = alternate(slap, ["mysql", "-p", str(pid)])
+    return results
+
+
 def compile_c(source, path):
     with open(path + ".c", "w") as f:
         f.write(source)
@@ -552,16 +656,20 @@ def main():
     profile = os.path.join(args.bin, "profile")
     # every tool in the registry (tools.json is generated from it) gets a start-up line
     with open(os.path.join(os.path.dirname(__file__), "..", "tools.json")) as f:
-        names = [t["name"] for t in json.load(f)["tools"]]
+        manifest = json.load(f)["tools"]
+    names = [t["name"] for t in manifest]
+    # what a bare run needs (dbslower's and dbstat's engine)
+    default_args = {t["name"]: t.get("default_arguments", []) for t in manifest}
 
     print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
     sizes(args.bin, names)
     wanted = set(args.only.split(",")) if args.only else set(names)
     for tool in (os.path.join(args.bin, name) for name in names if name in wanted):
-        med, lo, hi = startup_ms(tool, args.startup_runs)
+        bare = default_args[os.path.basename(tool)]
+        med, lo, hi = startup_ms(tool, args.startup_runs, args=bare)
         print(f"{os.path.basename(tool)}: start-up to header (banner): median {med:.1f} ms (min {lo:.1f}, max {hi:.1f}; target <= 30 ms)")
         cold = dict(os.environ, BPF_TOOLS_BTF_CACHE="0")
-        med, lo, hi = startup_ms(tool, args.startup_runs, env=cold)
+        med, lo, hi = startup_ms(tool, args.startup_runs, env=cold, args=bare)
         print(f"{os.path.basename(tool)}: start-up without the minimal-BTF cache (first run after boot): "
               f"median {med:.1f} ms (min {lo:.1f}, max {hi:.1f})")
 
@@ -570,7 +678,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
         triggers = single_event_triggers(tmp)
         for name in (n for n in streaming if n in wanted):
-            cpu, wakeups, latencies = idle_and_latency(os.path.join(args.bin, name), args.runs, triggers.get(name))
+            cpu, wakeups, latencies = idle_and_latency(os.path.join(args.bin, name), args.runs, triggers.get(name), args=default_args[name])
             text = f"{name}: idle: {cpu:.2f} ms of CPU per second, {wakeups:.1f} wake-ups per second (target <= 0.2 ms, <= 5)"
             if latencies:
                 text += f"; a lone event's row {statistics.median(latencies):.1f} ms after its command started (max {max(latencies):.1f}; target <= 20 ms)"
@@ -676,6 +784,13 @@ def main():
         print(f"profile: CPU-bound program slowdown x{slowdowns[49]:.3f} at 49 Hz (target <= x1.01), "
               f"x{slowdowns[999]:.3f} at 999 Hz (target <= x1.03)")
         print(f"profile: {stacks} distinct stacks symbolized and printed in {report_s:.2f} s (target < 1 s for 10,000)")
+
+    if "dbslower" in wanted or "dbstat" in wanted:
+        for server, tools in database_bench(args.bin, args.runs, wanted).items():
+            load = "pgbench -S, 2 clients on 127.0.0.1" if server == "postgres" else "mariadb-slap SELECT 1, 2 clients on a socket"
+            for tool, (base, traced, ratio) in tools.items():
+                print(f"{tool}: {server} ({load}): {base:,.0f} queries/s untraced, {traced:,.0f} traced, "
+                      f"x{ratio:.3f} of the untraced rate ({(1 - ratio) * 100:.1f}% fewer; target <= 5%)")
 
     tcp_wanted = [t for t in TCP_TOOLS if t in wanted]
     if tcp_wanted:

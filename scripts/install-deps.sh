@@ -18,7 +18,10 @@ build=(
 # and losetup (mount), ip and iptables for workloads; hyperfine for the benchmark; qemu, busybox
 # and cpio for the kernel matrix; systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT
 # probes; man-db, bash-completion, zsh and fish to check what install.sh installs; golang-go
-# (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files.
+# (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files; postgresql-15 (with
+# pgbench) and mariadb-server are the real servers dbslower and dbstat are tested against (the
+# tests start their own in temporary directories; a server the package would start as a service
+# is not needed).
 test=(
   bpftool
   util-linux mount iproute2 procps iptables
@@ -27,6 +30,7 @@ test=(
   systemtap-sdt-dev
   man-db bash-completion zsh fish
   golang-go protobuf-compiler
+  postgresql-15 postgresql-client-15 mariadb-server mariadb-client
 )
 case "${1:-test}" in
 build) packages=("${build[@]}") ;;

@@ -1,6 +1,8 @@
 import LoaderCore
 import biolatency
 import biosnoop
+import dbslower
+import dbstat
 import execsnoop
 import exitsnoop
 import killsnoop
@@ -36,6 +38,8 @@ public enum Registry {
         OOMKill.self,
         SysCount.self,
         OffCPUTime.self,
+        DBSlower.self,
+        DBStat.self,
     ]
 
     public static func tool(named name: String) -> (any BPFTool.Type)? {

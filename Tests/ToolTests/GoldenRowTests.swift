@@ -30,7 +30,7 @@ import Testing
         var text = ""
         for flags in invocations {
             let arguments = flags.flatMap { flag in [flag] + (tool.goldenOptionValues[flag].map { [$0] } ?? []) }
-            text += "$ \(([name] + arguments).joined(separator: " "))\n"
+            text += "$ \(([name] + tool.defaultArguments + arguments).joined(separator: " "))\n"
             text += try Self.render(tool, arguments).joined(separator: "\n") + "\n\n"
         }
         let url = Manifest.packageRoot.appendingPathComponent("Tests/ToolTests/Golden/\(name).txt")
@@ -55,7 +55,7 @@ import Testing
     static func render(_ type: any GoldenSampled.Type, _ arguments: [String]) throws -> [String] {
         setenv("TZ", "UTC0", 1)
         Clock.loadTimeZone()
-        let tool = try type.parse(arguments)
+        let tool = try type.parse(type.defaultArguments + arguments)
         let sink = CollectedLines()
         // a fixed wall clock: the tool started at 2026-12-01T12:34:56Z
         let context = RowContext(localTime: { "12:34:56" }, startNs: goldenStartNs, realtimeNs: { ns in

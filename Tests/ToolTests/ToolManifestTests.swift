@@ -57,7 +57,7 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
             let value = samples[option.long] ?? Self.sampleValue(option)
             for spelling in [option.short, option.long].compactMap({ $0 }) {
                 let args = value.map { [spelling, $0] } ?? [spelling]
-                #expect(throws: Never.self, "\(name) \(args)") { try tool.parse(args) }
+                #expect(throws: Never.self, "\(name) \(args)") { try tool.parse(tool.type.defaultArguments + args) }
             }
         }
     }
@@ -115,7 +115,7 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
     }
 
     static func configure<T: BPFTool>(_ object: inout BPFObject, _ type: T.Type) throws {
-        let config = try type.parse([]).bpfConfig()
+        let config = try type.parse(type.defaultArguments).bpfConfig()
         try withUnsafeBytes(of: config) { try object.configure(bytes: $0) }
     }
 

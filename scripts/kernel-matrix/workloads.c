@@ -11,6 +11,9 @@
  *   workloads hog                  allocate and touch memory, 1 MiB at a time, until killed
  *   workloads newmount DIR         a tmpfs mounted on DIR through the new mount API (fsopen,
  *                                  fsconfig, fsmount, move_mount), then unmounted
+ *   workloads queries              a stand-in for PostgreSQL: its postgresql:query__start and
+ *                                  query__done USDT probes (with semaphores, as PostgreSQL's)
+ *                                  around 3 queries of 0.2 s and 5 instant ones
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +29,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+/* USDT probes with semaphores, as PostgreSQL declares them: the probe sites are skipped until a
+ * tracer attaches and the kernel counts the semaphore up (reference-counted uprobes). */
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
 
 volatile unsigned long sink;
 __attribute__((noinline)) void hot_leaf(void) { for (int i = 0; i < 1000; i++) sink += i * i; }
@@ -160,6 +167,29 @@ __attribute__((noinline)) static void hog(void)
 	}
 }
 
+unsigned short postgresql_query__start_semaphore __attribute__((unused, section(".probes")));
+unsigned short postgresql_query__done_semaphore __attribute__((unused, section(".probes")));
+
+static void query(const char *text, long ms)
+{
+	if (postgresql_query__start_semaphore)
+		STAP_PROBE1(postgresql, query__start, text);
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&t, NULL);
+	if (postgresql_query__done_semaphore)
+		STAP_PROBE1(postgresql, query__done, text);
+}
+
+static int queries(void)
+{
+	for (int i = 0; i < 3; i++) {
+		query("SELECT pg_sleep(0.2)", 200);
+		for (int j = 0; j < 2; j++)
+			query("SELECT 1", 0);
+	}
+	return 0;
+}
+
 static int newmount(const char *dir)
 {
 	long fs = syscall(SYS_fsopen, "tmpfs", 0);
@@ -197,6 +227,8 @@ int main(int argc, char **argv)
 		hog();
 		return 1;
 	}
+	if (!strcmp(what, "queries"))
+		return queries();
 	if (!strcmp(what, "newmount") && argc > 2)
 		return newmount(argv[2]);
 	return 2;

@@ -141,6 +141,13 @@ public struct BPFObject: ~Copyable {
         if err != 0 { throw BPFError.libbpf(.map, "cannot size map \(map)", errno: err) }
     }
 
+    /// Sets the size of a map's values before load (a buffer sized by an option). The map must
+    /// be declared with `value_size`, not a BTF value type, whose size would no longer agree.
+    public mutating func setValueSize(_ map: String, _ bytes: UInt32) throws(BPFError) {
+        let err = bpf_map__set_value_size(try handle.map(named: map), bytes)
+        if err != 0 { throw BPFError.libbpf(.map, "cannot size the values of map \(map)", errno: err) }
+    }
+
     /// Resolves the plan on this kernel and loads only the chosen programs. `failed` lists
     /// programs that already failed to load or attach here, with the reason.
     public mutating func choose(_ plan: AttachPlan, kernel: some KernelFeatures,

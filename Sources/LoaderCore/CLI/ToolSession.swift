@@ -14,6 +14,7 @@ public enum ToolSession {
         config: Config,
         common: CommonOptions,
         maxEntries: [(map: String, entries: UInt32)] = [],
+        valueSizes: [(map: String, bytes: UInt32)] = [],
         sampling: PerfSampling? = nil,
         kernel: some KernelFeatures = RunningKernel(),
         beforeAttach: (borrowing LoadedBPF) throws(BPFError) -> Void = { _ throws(BPFError) in }
@@ -32,6 +33,9 @@ public enum ToolSession {
             try withUnsafeBytes(of: config) { bytes throws(BPFError) in try obj.configure(bytes: bytes) }
             for (map, entries) in maxEntries {
                 try obj.setMaxEntries(map, entries)
+            }
+            for (map, bytes) in valueSizes {
+                try obj.setValueSize(map, bytes)
             }
             if let sampling { obj.setSampling(sampling) }
             try obj.choose(plan, kernel: kernel, failed: failed)

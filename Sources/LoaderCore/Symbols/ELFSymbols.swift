@@ -26,12 +26,15 @@ struct ELFSymbols: Sendable {
     let segments: [Segment]
     /// The GNU build ID (NT_GNU_BUILD_ID note), in hex; nil when the file has none.
     let buildID: String?
+    /// Where the file's note sections are (SHT_NOTE: build IDs, USDT probes), as offsets and sizes.
+    let noteSections: [(offset: UInt64, size: UInt64)]
 
     /// Why a file gave no symbols (nil when it did).
     let problem: String?
 
-    /// The symbols of `file` (`name` says which file in `problem`).
-    init(file: borrowing UntrustedFile, name: String) {
+    /// The symbols of `file` (`name` says which file in `problem`); only its headers and notes'
+    /// places without `readSymbols`.
+    init(file: borrowing UntrustedFile, name: String, readSymbols: Bool = true) {
         var problem: String?
         guard let header = file.bytes(at: 0, count: 64),
               header[0] == 0x7F, header[1] == 0x45, header[2] == 0x4C, header[3] == 0x46,
@@ -39,6 +42,7 @@ struct ELFSymbols: Sendable {
             segments = []
             symbols = SymbolTable([])
             buildID = nil
+            noteSections = []
             self.problem = "\(name): not a 64-bit little-endian ELF file"
             return
         }
@@ -66,12 +70,16 @@ struct ELFSymbols: Sendable {
         self.buildID = buildID
 
         var entries: [SymbolTable.Entry] = []
+        var notes: [(offset: UInt64, size: UInt64)] = []
         var budget = Self.maxSymbolBytes
         if (64...Self.maxEntrySize).contains(shentsize), shentsize * shnum <= Self.maxTableBytes,
            let sections = file.bytes(at: shoff, count: UInt64(shentsize * shnum)) {
             func section(_ i: Int) -> ArraySlice<UInt8> { sections[(i * shentsize)...] }
+            for i in 0..<shnum where section(i).u32(4) == 7 {  // SHT_NOTE
+                notes.append((section(i).u64(24), section(i).u64(32)))
+            }
             // .symtab has every function; .dynsym only the exported ones (all a stripped file has)
-            for wanted: UInt32 in [2, 11] where entries.isEmpty {  // SHT_SYMTAB, SHT_DYNSYM
+            for wanted: UInt32 in [2, 11] where entries.isEmpty && readSymbols {  // SHT_SYMTAB, SHT_DYNSYM
                 for i in 0..<shnum where section(i).u32(4) == wanted {
                     let sh = section(i)
                     let link = Int(sh.u32(40))
@@ -95,6 +103,7 @@ struct ELFSymbols: Sendable {
             problem = "\(name): section headers outside the file"
         }
         symbols = SymbolTable(entries)
+        noteSections = notes
         self.problem = problem
     }
 

@@ -55,6 +55,9 @@ struct SymbolTable: Sendable {
 
     var isEmpty: Bool { entries.isEmpty }
 
+    /// Every symbol's name, in address order.
+    var names: [String] { entries.map(\.name) }
+
     /// The symbol containing `address`: the last one starting at or before it, if its size
     /// (when known) reaches it.
     func lookup(_ address: UInt64) -> (name: String, offset: UInt64)? {

@@ -13,9 +13,12 @@ public protocol BPFTool: ParsableCommand {
 
     /// The object the build plugin compiled from bpf-src/<name>.bpf.c.
     static var object: EmbeddedObject { get }
-    /// Options that change the probe plan, each spelled as a user would (`-F`), with the plan
-    /// that option gives; the plan without options is `plan` of the defaults.
+    /// Options that change the probe plan, each spelled as a user would (`-F`, or words split at
+    /// spaces), with the plan that option gives; the plan without options is `plan` of
+    /// `defaultArguments`.
     static var planOptions: [String] { get }
+    /// The least a command line must say (dbslower's database engine); empty for most tools.
+    static var defaultArguments: [String] { get }
     /// The probes these options need, in order of preference per role.
     var plan: AttachPlan { get }
     /// What the tool prints: columns (streaming tools) or reports (summary tools).
@@ -28,13 +31,16 @@ public protocol BPFTool: ParsableCommand {
 
 extension BPFTool {
     public static var planOptions: [String] { [] }
+    public static var defaultArguments: [String] { [] }
 
     /// The tool's name, as its binary and man page are called.
     public static var toolName: String { configuration.commandName ?? "\(Self.self)".lowercased() }
 
     /// The plan for each option in `planOptions` ("" = no option), parsed as the user would give it.
     public static func plans() throws -> [(option: String, plan: AttachPlan)] {
-        try ([""] + planOptions).map { option in (option, try parse(option.isEmpty ? [] : [option]).plan) }
+        try ([""] + planOptions).map { option in
+            (option, try parse(option.isEmpty ? defaultArguments : option.split(separator: " ").map(String.init)).plan)
+        }
     }
 }
 

@@ -44,7 +44,7 @@ extension StreamingTool {
 
     public static var output: ToolOutput {
         .columns(columns.map(\.info), jsonExtraKeys: jsonFields.map(\.key), banner: banner,
-                 defaultHeader: (try? parse([]))?.formatter().textHeader ?? "", countMode: countMode)
+                 defaultHeader: (try? parse(defaultArguments))?.formatter().textHeader ?? "", countMode: countMode)
     }
 
     /// The formatter for these options.
@@ -72,13 +72,14 @@ extension StreamingTool {
         try stream(loaded)
     }
 
-    /// Opens, configures, loads and attaches the tool's object (`config`: instead of bpfConfig()).
-    public func start(config: Config? = nil) throws -> LoadedBPF {
+    /// Opens, configures, loads and attaches the tool's object (`config`: instead of bpfConfig();
+    /// `plan`: instead of `plan`, for targets found at run time).
+    public func start(config: Config? = nil, plan: AttachPlan? = nil) throws -> LoadedBPF {
         var setup = MapSetup()
         try prepareMaps(&setup)
         let fills = setup.fills
-        return try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: try config ?? bpfConfig(),
-                                     common: common, maxEntries: setup.sizes,
+        return try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan ?? self.plan, config: try config ?? bpfConfig(),
+                                     common: common, maxEntries: setup.sizes, valueSizes: setup.valueSizes,
                                      beforeAttach: { loaded throws(BPFError) in
             for (map, fill) in fills { try fill(try loaded.map(map)) }
         })
@@ -118,6 +119,7 @@ extension StreamingTool where Row: BitwiseCopyable {
 /// Map sizes and contents a tool sets before its programs attach.
 public struct MapSetup {
     var sizes: [(map: String, entries: UInt32)] = []
+    var valueSizes: [(map: String, bytes: UInt32)] = []
     var fills: [(map: String, fill: (BPFMap) throws(BPFError) -> Void)] = []
 
     public init() {}
@@ -134,5 +136,10 @@ public struct MapSetup {
 
     public mutating func size(_ map: String, _ entries: UInt32) {
         sizes.append((map, entries))
+    }
+
+    /// The size of `map`'s values (a buffer an option sizes; see BPFObject.setValueSize).
+    public mutating func valueSize(_ map: String, _ bytes: UInt32) {
+        valueSizes.append((map, bytes))
     }
 }

@@ -39,6 +39,10 @@ public enum ToolManifest {
         if !positionals.isEmpty {
             members.append(("positionals", .array(positionals.map { .object([("name", .string($0.long)), ("meaning", .string($0.meaning))]) })))
         }
+        // what a bare run needs (the scripts run the tool with these)
+        if !tool.defaultArguments.isEmpty {
+            members.append(("default_arguments", .array(tool.defaultArguments.map { .string($0) })))
+        }
         switch tool.output {
         case .columns(let columns, let extra, let banner, let header, let countMode):
             members.append(("kind", .string("streaming")))

@@ -1,0 +1,117 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// dbslower: BCC's options and columns; finding the servers and their probes is the core's
+/// (DatabaseTargets), shared with dbstat.
+public struct DBSlower: StreamingTool {
+    public static let configuration = CommandConfiguration(
+        commandName: "dbslower",
+        abstract: "Trace MySQL and PostgreSQL queries slower than a threshold",
+        discussion: """
+        examples:
+            dbslower postgres            # trace PostgreSQL queries slower than 1ms
+            dbslower postgres -p 188 322 # trace specific PostgreSQL processes
+            dbslower mysql -p 480 -m 30  # trace MySQL queries slower than 30ms
+            dbslower mysql -p 480 -v     # trace MySQL queries & print the probes used
+            dbslower mysql -x $(which mysqld)  # trace MySQL queries with uprobes
+            dbslower postgres -m 0 --max-query-size 4096  # every query, 4 KiB of its text
+        """)
+
+    @Argument(help: ArgumentHelp("the database engine to use", valueName: "{mysql,postgres}"))
+    var db: DatabaseEngine
+
+    @Option(name: [.customShort("p"), .customLong("pid")], parsing: .upToNextOption,
+            help: ArgumentHelp("the pid(s) to trace", valueName: "PID"))
+    var pids: [Int32] = []
+
+    @Option(name: [.customShort("x"), .customLong("exe")], help: ArgumentHelp("path to binary", valueName: "PATH"))
+    var path: String?
+
+    @Option(name: [.customShort("m"), .customLong("threshold")], help: "trace queries slower than this threshold (ms)")
+    var threshold = 1
+
+    @Option(name: .customLong("max-query-size"),
+            help: ArgumentHelp("bytes of each query's text shown (default \(DBSLOWER_QUERY_DEFAULT), BCC's; at most \(DBSLOWER_QUERY_MAX))",
+                               valueName: "BYTES"))
+    var maxQuerySize = Int(DBSLOWER_QUERY_DEFAULT)
+
+    @OptionGroup public var common: CommonOptions
+
+    public init() {}
+
+    public static let defaultArguments = ["postgres"]
+    public static let planOptions = ["mysql"]
+
+    public func validate() throws {
+        guard (1...Int(DBSLOWER_QUERY_MAX)).contains(maxQuerySize) else {
+            throw ValidationError("--max-query-size must be 1 to \(DBSLOWER_QUERY_MAX)")
+        }
+        for pid in pids where pid <= 0 { throw ValidationError("argument -p/--pid: invalid PID \(pid)") }
+    }
+
+    public static let object = EmbeddedObject(name: "dbslower", base64: embeddedBPFObjectBase64)
+
+    public var plan: AttachPlan { QueryProbes.declaredPlan(db) }
+
+    public typealias Row = QueryRow
+    public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.start_ns &+ row.event.duration_ns }
+
+    public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {
+        guard let row = QueryRow(record) else { return nil }
+        if row.cut {
+            let notice = context.state { CutNotice() }
+            if !notice.given {
+                notice.given = true
+                Diagnostics.line("dbslower: a query of PID \(row.event.pid) longer than \(maxQuerySize) bytes was cut"
+                                 + (row.event.full_len > 0 ? " (\(row.event.full_len) bytes)" : "")
+                                 + "; raise --max-query-size (up to \(DBSLOWER_QUERY_MAX)) to see it whole")
+            }
+        }
+        return row
+    }
+
+    public static let columns: [EventColumn<DBSlower, Row>] = [
+        EventColumn("TIME(s)", ColumnFormat("%-14s ", "%-14.6f "), json: "time_s") { row, context in
+            .double(Clock.difference(row.event.start_ns, since: context.startNs) / 1e9)
+        },
+        EventColumn("PID", ColumnFormat("%-7s ", "%-7d ")) { row, _ in .int(Int64(row.event.pid)) },
+        EventColumn("MS", ColumnFormat("%8s ", "%8.3f "), json: "duration_ms") { row, _ in .double(Double(row.event.duration_ns) / 1e6) },
+        EventColumn("QUERY", .both("%s")) { row, _ in .text(row.query) },
+    ]
+
+    public static let jsonFields: [JSONField<DBSlower, Row>] = [
+        JSONField("query_truncated") { row, _ in .bool(row.cut || row.unreadable) },
+    ]
+
+    public func bpfConfig() throws -> dbslower_cfg {
+        var cfg = dbslower_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.db = DatabaseTargets.config(thresholdMs: threshold, filtering: !pids.isEmpty)
+        cfg.query_cap = UInt32(maxQuerySize)
+        return cfg
+    }
+
+    /// The query buffers hold query_cap bytes and the room to tell a longer query.
+    public func prepareMaps(_ setup: inout MapSetup) throws {
+        let bytes = UInt32(MemoryLayout<dbslower_event>.size + maxQuerySize + Int(DBSLOWER_QUERY_SLACK))
+        setup.valueSize("pending", bytes)
+        setup.valueSize("scratch", bytes)
+        setup.set("traced_pids", pids.map { UInt32($0) })
+    }
+
+    public func run() throws {
+        let targets = try DatabaseTargets.find(engine: db, pids: pids, binary: path)
+        if common.verbose { targets.description.forEach { Diagnostics.line("dbslower: \($0)") } }
+        let loaded = try start(plan: targets.plan)
+        let banner = targets.banner(thresholdMs: threshold)
+        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
+        if common.json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
+        try stream(loaded)
+    }
+}
+
+/// The first cut query is noted on stderr, once.
+final class CutNotice {
+    var given = false
+}

@@ -1,0 +1,4 @@
+import LoaderCore
+import dbslower
+
+ToolMain.run(DBSlower.self)

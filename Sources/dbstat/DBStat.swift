@@ -1,0 +1,81 @@
+import ArgumentParser
+import BPFEvents
+import LoaderCore
+
+/// dbstat: BCC's options and report; finding the servers and their probes is the core's
+/// (DatabaseTargets), shared with dbslower.
+public struct DBStat: BPFTool {
+    public static let configuration = CommandConfiguration(
+        commandName: "dbstat",
+        abstract: "Display a histogram of MySQL and PostgreSQL query latencies",
+        discussion: """
+        examples:
+            dbstat postgres     # display a histogram of PostgreSQL query latencies
+            dbstat mysql -v     # display MySQL latencies and print the probes used
+            dbstat mysql -u     # display query latencies in microseconds (default: ms)
+            dbstat mysql -m 5   # trace only queries slower than 5ms
+            dbstat mysql -p 408 # trace queries in a specific process
+        """)
+
+    @Argument(help: ArgumentHelp("the database engine to use", valueName: "{mysql,postgres}"))
+    var db: DatabaseEngine
+
+    @Option(name: [.customShort("p"), .customLong("pid")], parsing: .upToNextOption,
+            help: ArgumentHelp("the pid(s) to trace", valueName: "PID"))
+    var pids: [Int32] = []
+
+    @Option(name: [.customShort("x"), .customLong("exe")], help: ArgumentHelp("path to binary", valueName: "PATH"))
+    var path: String?
+
+    @Option(name: [.customShort("m"), .customLong("threshold")], help: "trace queries slower than this threshold (ms)")
+    var threshold = 0
+
+    @Flag(name: [.customShort("u"), .customLong("microseconds")], help: "display query latencies in microseconds (default: milliseconds)")
+    var microseconds = false
+
+    @Option(name: [.customShort("i"), .customLong("interval")], help: "print summary at this interval (seconds)")
+    var interval = IntervalCount.forever
+
+    @OptionGroup public var common: CommonOptions
+
+    public init() {}
+
+    public static let defaultArguments = ["postgres"]
+    public static let planOptions = ["mysql"]
+    public static let object = EmbeddedObject(name: "dbstat", base64: embeddedBPFObjectBase64)
+    public static let output = ToolOutput.summary(banner: "Tracing database queries for pids PID, ... slower than N ms...",
+                                                  jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count"])
+
+    public func validate() throws {
+        guard interval > 0 else { throw ValidationError("argument -i/--interval: must be positive") }
+        for pid in pids where pid <= 0 { throw ValidationError("argument -p/--pid: invalid PID \(pid)") }
+    }
+
+    public var plan: AttachPlan { QueryProbes.declaredPlan(db) }
+
+    public func bpfConfig() throws -> dbstat_cfg {
+        var cfg = dbstat_cfg()
+        cfg.common = try common.bpfConfig()
+        cfg.db = DatabaseTargets.config(thresholdMs: threshold, filtering: !pids.isEmpty)
+        cfg.unit_ns = microseconds ? 1000 : 1_000_000
+        return cfg
+    }
+
+    public func run() throws {
+        let targets = try DatabaseTargets.find(engine: db, pids: pids, binary: path)
+        if common.verbose { targets.description.forEach { Diagnostics.line("dbstat: \($0)") } }
+        let pidList = pids.map { UInt32($0) }
+        let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: targets.plan, config: try bpfConfig(), common: common,
+                                        maxEntries: pidList.isEmpty ? [] : [("traced_pids", UInt32(clamping: pidList.count))],
+                                        beforeAttach: { loaded throws(BPFError) in
+            let set = try loaded.map("traced_pids")
+            for pid in pidList { try set.update(pid, UInt8(1)) }
+        })
+        let report = DBStatReport(hist: try bpf.map("hist"), lost: bpf.lostCounter(), unit: microseconds ? "us" : "ms", json: common.json)
+        let banner = targets.banner(thresholdMs: threshold)
+        if common.json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
+        try IntervalLoop.run(interval: Double(interval), count: nil, loaded: bpf) {
+            try report.print()
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import LoaderCore
+import dbstat
+
+ToolMain.run(DBStat.self)

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dbstat: a log2 histogram of database query latencies, counted in the kernel.
+ *
+ * BCC's method: a query's start time is kept by thread, its latency counted at the end. BCC
+ * uses the query__start/query__done USDT probes only; where a server has none (MariaDB, MySQL
+ * 8) this also takes dispatch_command()'s entry and return, as dbslower does. */
+#include "vmlinux.h"
+#include "dbstat.h"
+#include "common.bpf.h"
+#include "dbquery.bpf.h"
+
+const volatile struct dbstat_cfg cfg = {
+	.common.targ_uid = TOOLS_INVALID_UID,
+	.unit_ns = 1000000,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dbstat_hist);
+} hist SEC(".maps");
+
+static __always_inline int query_start(void)
+{
+	if (server_passes(&cfg.common, &cfg.db))
+		query_started();
+	return 0;
+}
+
+static __always_inline int query_done(void)
+{
+	__u64 begun = query_ended();
+	if (!begun)
+		return 0;
+	__u64 delta = bpf_ktime_get_ns() - begun;
+	if (delta < cfg.db.threshold_ns)
+		return 0;
+	__u32 zero = 0;
+	struct dbstat_hist *h = bpf_map_lookup_elem(&hist, &zero);
+	if (!h)
+		return 0;
+	__u64 slot = log2l_slot(delta / cfg.unit_ns);
+	if (slot >= DBSTAT_SLOTS)
+		slot = DBSTAT_SLOTS - 1;
+	atomic_add(&h->slots[slot], 1);
+	return 0;
+}
+
+SEC("usdt")
+int usdt_query_start(struct pt_regs *ctx)
+{
+	return query_start();
+}
+
+SEC("usdt")
+int usdt_query_done(struct pt_regs *ctx)
+{
+	return query_done();
+}
+
+SEC("uprobe")
+int dispatch_start_56(struct pt_regs *ctx)
+{
+	struct dispatched d;
+	dispatch_args_56(ctx, &d);
+	return d.command == DBQUERY_COM_QUERY ? query_start() : 0;
+}
+
+SEC("uprobe")
+int dispatch_start_57(struct pt_regs *ctx)
+{
+	struct dispatched d;
+	dispatch_args_57(ctx, &d);
+	return d.command == DBQUERY_COM_QUERY ? query_start() : 0;
+}
+
+SEC("uretprobe")
+int dispatch_done(struct pt_regs *ctx)
+{
+	return query_done();
+}
+
+char LICENSE[] SEC("license") = "GPL";
