@@ -8,6 +8,8 @@ command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
 swift build -c release -Xswiftc -static-executable
 bin=$(swift build -c release -Xswiftc -static-executable --show-bin-path)
 tools=$(python3 -c 'import json; print(" ".join(t["name"] for t in json.load(open("tools.json"))["tools"]))')
+# what a bare run of a tool needs (dbslower's database engine), from tools.json
+bare_args() { python3 -c 'import json, sys; print(" ".join(next(t for t in json.load(open("tools.json"))["tools"] if t["name"] == sys.argv[1]).get("default_arguments", [])))' "$1"; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 status=0
@@ -20,7 +22,7 @@ for tool in $tools; do
     echo "FAIL $tool: --help failed when run alone"; status=1; continue
   fi
   if [ "$(id -u)" = 0 ]; then
-    header=$(cd / && env -i timeout -s INT 3 "$dir/$tool" | head -1 || true)
+    header=$(cd / && env -i timeout -s INT 3 "$dir/$tool" $(bare_args "$tool") | head -1 || true)
     if [ -z "$header" ]; then echo "FAIL $tool: printed no header when run alone"; status=1; continue; fi
   fi
   echo "ok $tool: standalone static executable ($(du -h "$dir/$tool" | cut -f1))"

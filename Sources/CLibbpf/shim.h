@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <string.h>
+#include <malloc.h>  /* malloc_trim: MemoryTrim gives start-up's free heap back */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <linux/openat2.h>

@@ -28,7 +28,8 @@ public struct DBSlower: StreamingTool {
     @Option(name: [.customShort("x"), .customLong("exe")], help: ArgumentHelp("path to binary", valueName: "PATH"))
     var path: String?
 
-    @Option(name: [.customShort("m"), .customLong("threshold")], help: "trace queries slower than this threshold (ms)")
+    @Option(name: [.customShort("m"), .customLong("threshold")],
+            help: ArgumentHelp("trace queries slower than this threshold (ms)", valueName: "THRESHOLD"))
     var threshold = 1
 
     @Option(name: .customLong("max-query-size"),

@@ -27,13 +27,14 @@ public struct DBStat: BPFTool {
     @Option(name: [.customShort("x"), .customLong("exe")], help: ArgumentHelp("path to binary", valueName: "PATH"))
     var path: String?
 
-    @Option(name: [.customShort("m"), .customLong("threshold")], help: "trace queries slower than this threshold (ms)")
+    @Option(name: [.customShort("m"), .customLong("threshold")],
+            help: ArgumentHelp("trace queries slower than this threshold (ms)", valueName: "THRESHOLD"))
     var threshold = 0
 
     @Flag(name: [.customShort("u"), .customLong("microseconds")], help: "display query latencies in microseconds (default: milliseconds)")
     var microseconds = false
 
-    @Option(name: [.customShort("i"), .customLong("interval")], help: "print summary at this interval (seconds)")
+    @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("print summary at this interval (seconds)", valueName: "INTERVAL"))
     var interval = IntervalCount.forever
 
     @OptionGroup public var common: CommonOptions

@@ -13,19 +13,29 @@ public struct ArgparseHelp: Sendable {
         let valueName: String?
         let positional: Bool
         let repeating: Bool
+        var optional = true
+        /// Takes every value up to the next option (argparse's nargs='*': `-p 1 2 3`).
+        var manyValues = false
         let help: String
 
-        /// How usage shows it: the short name if there is one (argparse's choice).
+        /// The value as argparse shows it: `PID`, or `[PID ...]` for nargs='*'.
+        var value: String? { valueName.map { manyValues ? "[\($0) ...]" : $0 } }
+
+        /// How usage shows it: the short name if there is one (argparse's choice); a required
+        /// positional bare.
         var usage: String {
-            if positional { return repeating ? "[\(valueName ?? "") ...]" : "[\(valueName ?? "")]" }
+            if positional {
+                let shown = repeating ? "\(valueName ?? "") ..." : valueName ?? ""
+                return optional ? "[\(shown)]" : shown
+            }
             let name = short ?? long ?? ""
-            return "[" + name + (valueName.map { " " + $0 } ?? "") + "]"
+            return "[" + name + (value.map { " " + $0 } ?? "") + "]"
         }
 
         /// How the help list shows it: `-p PID, --pid PID`, `-T, --timestamp`, `interval`.
         var invocation: String {
             if positional { return valueName ?? "" }
-            return [short, long].compactMap { $0 }.map { $0 + (valueName.map { " " + $0 } ?? "") }.joined(separator: ", ")
+            return [short, long].compactMap { $0 }.map { $0 + (value.map { " " + $0 } ?? "") }.joined(separator: ", ")
         }
     }
 
@@ -48,7 +58,8 @@ public struct ArgparseHelp: Sendable {
             arguments.append(Argument(short: short, long: long,
                                       valueName: argument.kind == "flag" ? nil : argument.valueName,
                                       positional: argument.kind == "positional",
-                                      repeating: argument.isRepeating ?? false, help: argument.abstract ?? ""))
+                                      repeating: argument.isRepeating ?? false, optional: argument.isOptional ?? true,
+                                      manyValues: argument.parsingStrategy == "upToNextOption", help: argument.abstract ?? ""))
         }
         // argparse lists -h first, with its own words
         self.arguments = [Argument(short: "-h", long: "--help", valueName: nil, positional: false, repeating: false,
@@ -99,6 +110,8 @@ public struct ArgparseHelp: Sendable {
             let valueName: String?
             let abstract: String?
             let isRepeating: Bool?
+            let isOptional: Bool?
+            let parsingStrategy: String?
             let shouldDisplay: Bool?
         }
         struct Name: Decodable { let kind: String; let name: String }

@@ -27,6 +27,7 @@ public enum EventLoop {
         var lastArmed: UInt64 = 0
         output.flush()  // the header, at once: it tells scripts the probes are attached
         reader.runAfterStart()
+        MemoryTrim.afterStartup()
         defer { reader.setIdle(false) }
         while !Signals.stopRequested && !until() {
             var timeout = idle ? idleInterval : pollInterval

@@ -12,6 +12,7 @@ public enum IntervalLoop {
                            report: () throws -> Void) rethrows {
         output.flush()  // the banner, at once: it tells scripts the probes are attached
         loaded.runAfterStart()
+        MemoryTrim.afterStartup()
         var remaining = count
         while true {
             let stopped = !sleep(seconds: interval, output: output, until: until)

@@ -126,13 +126,6 @@ public struct DatabaseTargets: Sendable {
         }
         return found.sorted { $0.pid < $1.pid }
     }
-
-    static func readLink(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
 
 /// A file's device and inode: one binary reached by several paths is probed once.

@@ -71,6 +71,14 @@ public func checkWritable(_ path: String) throws(BPFError) {
 /// Whether `path` exists, judged with the effective user and capabilities (access() uses the
 /// real user: wrong for a tool given CAP_BPF/CAP_PERFMON/CAP_DAC_READ_SEARCH by setpriv or a
 /// systemd unit without being root).
+/// Where a symbolic link points (a /proc magic link's target, say); nil when it is none.
+public func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink(path, &buffer, buffer.count - 1)
+    guard n > 0 else { return nil }
+    return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 public func pathExists(_ path: String) -> Bool {
     faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0
 }

@@ -24,6 +24,7 @@ public final class UserSymbols: @unchecked Sendable {
         let offset: UInt64
         let path: String  /// empty for anonymous memory
         let inode: UInt64
+        let permissions: Substring  /// "r-xp"
     }
 
     private struct ProcessInfo {
@@ -104,13 +105,19 @@ public final class UserSymbols: @unchecked Sendable {
 
     /// "55d0c8a00000-55d0c8a02000 r-xp 00002000 fd:00 1234 /usr/bin/x", executable ones only.
     static func parse(_ line: Substring) -> Mapping? {
+        guard let mapping = mapping(line), mapping.permissions.dropFirst(2).first == "x" else { return nil }
+        return mapping
+    }
+
+    /// A line of /proc/PID/maps, any mapping.
+    static func mapping(_ line: Substring) -> Mapping? {
         let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-        guard fields.count >= 5, fields[1].dropFirst(2).first == "x" else { return nil }
+        guard fields.count >= 5 else { return nil }
         let range = fields[0].split(separator: "-")
         guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
               let offset = UInt64(fields[2], radix: 16) else { return nil }
         let path = fields.count > 5 ? String(fields[5].trimmed) : ""
-        return Mapping(start: start, end: end, offset: offset, path: path, inode: UInt64(fields[4]) ?? 0)
+        return Mapping(start: start, end: end, offset: offset, path: path, inode: UInt64(fields[4]) ?? 0, permissions: fields[1])
     }
 
     /// The process's JIT map, when it has one it may have written itself: a regular file owned
