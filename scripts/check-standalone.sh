@@ -22,7 +22,8 @@ for tool in $tools; do
     echo "FAIL $tool: --help failed when run alone"; status=1; continue
   fi
   if [ "$(id -u)" = 0 ]; then
-    header=$(cd / && env -i timeout -s INT 3 "$dir/$tool" $(bare_args "$tool") | head -1 || true)
+    args=$(bare_args "$tool")
+    header=$(cd / && env -i timeout -s INT 3 "$dir/$tool" $args | head -1 || true)
     if [ -z "$header" ]; then echo "FAIL $tool: printed no header when run alone"; status=1; continue; fi
   fi
   echo "ok $tool: standalone static executable ($(du -h "$dir/$tool" | cut -f1))"
