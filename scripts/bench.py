@@ -136,6 +136,7 @@ def idle_and_latency(binary, runs, trigger, args=()):
     cpu0, sw0 = cpu_ms_and_wakeups(p.pid)
     time.sleep(IDLE_SECONDS)
     cpu1, sw1 = cpu_ms_and_wakeups(p.pid)
+    memory = (rss_kb(p.pid, "VmRSS"), kernel_map_bytes(p.pid))
     latencies = []
     if trigger:
         for _ in range(runs):
@@ -155,7 +156,22 @@ def idle_and_latency(binary, runs, trigger, args=()):
                 subprocess.run(["umount", trigger[1][-1]], check=False)
     p.send_signal(signal.SIGINT)
     p.wait(timeout=10)
-    return (cpu1 - cpu0) / IDLE_SECONDS, (sw1 - sw0) / IDLE_SECONDS, latencies
+    return (cpu1 - cpu0) / IDLE_SECONDS, (sw1 - sw0) / IDLE_SECONDS, latencies, memory
+
+
+def kernel_map_bytes(pid):
+    """The kernel memory of the BPF maps a process holds (their fdinfo's memlock)."""
+    total = 0
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                text = f.read()
+        except OSError:
+            continue
+        if "map_type:" in text:
+            m = re.search(r"^memlock:\s+(\d+)", text, re.M)
+            total += int(m[1]) if m else 0
+    return total
 
 
 def rss_kb(pid, field):
@@ -678,8 +694,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
         triggers = single_event_triggers(tmp)
         for name in (n for n in streaming if n in wanted):
-            cpu, wakeups, latencies = idle_and_latency(os.path.join(args.bin, name), args.runs, triggers.get(name), args=default_args[name])
-            text = f"{name}: idle: {cpu:.2f} ms of CPU per second, {wakeups:.1f} wake-ups per second (target <= 0.2 ms, <= 5)"
+            cpu, wakeups, latencies, (rss, maps) = idle_and_latency(os.path.join(args.bin, name), args.runs, triggers.get(name), args=default_args[name])
+            text = (f"{name}: idle: {cpu:.2f} ms of CPU per second, {wakeups:.1f} wake-ups per second (target <= 0.2 ms, <= 5); "
+                    f"RSS {rss / 1024:.1f} MB (target <= 5), kernel maps {maps / 1024:.0f} KiB")
             if latencies:
                 text += f"; a lone event's row {statistics.median(latencies):.1f} ms after its command started (max {max(latencies):.1f}; target <= 20 ms)"
             elif name in triggers:
@@ -698,7 +715,7 @@ def main():
             open_script = f"i=0; while [ $i -lt {OPEN_STORM} ]; do : < {f.name}; i=$((i+1)); done"
             r = storm_bench(opensnoop, [], open_script, OPEN_STORM,
                             lambda pid: (lambda line, pat=re.compile(rf"^{pid} +sh +\d+ +0 {re.escape(f.name)}$"): bool(pat.match(line))),
-                            args.runs, {"tp_enter_openat", "tp_exit_openat"})
+                            args.runs, {"tp_enter_openat", "tp_exit_openat", "tp_exit_openat_regs"})
             print_storm("opensnoop", f"open storm of {OPEN_STORM}", r, target=1.10)
 
     if "killsnoop" in wanted:

@@ -144,6 +144,6 @@ public struct OpenSnoop: StreamingTool {
 
     /// -F uses its own return programs (see trace_exit in bpf-src/opensnoop.bpf.c).
     static func plan(fullPath: Bool) -> AttachPlan {
-        ["open", "openat", "openat2"].flatMap { ProbeChain.syscall($0, returnSuffix: fullPath ? "_fp" : "") }
+        ["open", "openat", "openat2"].flatMap { ProbeChain.syscall($0, returnSuffix: fullPath ? "_fp" : "", argumentsAtReturn: true) }
     }
 }

@@ -142,7 +142,7 @@ public struct SysCount: BPFTool {
         if let child { (cfg.common.targ_tgid, cfg.common.targ_tid, cfg.targ_ppid) = (UInt32(bitPattern: child.pid), 0, 0) }
         let tableSize = min(max(UInt32((try? readFile("/proc/sys/kernel/pid_max"))?.trimmed ?? "") ?? 32768, 1024), 65536)
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: cfg, common: common,
-                                        maxEntries: [("by_process", process ? tableSize : 1)])
+                                        maxEntries: [("by_process", process ? tableSize : 1), ("start", latency ? 65536 : 1)])
         let report = SyscallReport(map: try bpf.map(process ? "by_process" : "by_syscall"), lost: bpf.lostCounter(), options: self)
         // with --json stdout holds only JSON; the banner still tells a person the tool is ready
         if common.json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }

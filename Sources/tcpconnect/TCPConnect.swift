@@ -102,6 +102,8 @@ public struct TCPConnect: StreamingTool {
 
     public func prepareMaps(_ setup: inout MapSetup) throws {
         setup.set("ports", ports?.ports ?? [])
+        // the flow counts are -c's alone: without it the table need not hold 65,536 flows (8 MiB)
+        if !count { setup.size("counts", 1) }
     }
 
     public func run() throws {

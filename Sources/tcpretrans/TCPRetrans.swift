@@ -75,6 +75,11 @@ public struct TCPRetrans: StreamingTool {
         return cfg
     }
 
+    /// The flow counts are -c's alone: without it the table need not hold 65,536 flows.
+    public func prepareMaps(_ setup: inout MapSetup) throws {
+        if !count { setup.size("counts", 1) }
+    }
+
     public func run() throws {
         let bpf = try start()
         guard count else { return try stream(bpf) }

@@ -89,6 +89,26 @@ struct FakeKernel: KernelFeatures {
         #expect(kernel.unsupportedReason(.tracepoint(category: "no_such_category", name: "nope")) != nil)
         #expect(kernel.unsupportedReason(.fentry("no_such_function_xyz")) != nil)
     }
+
+    /// A syscall traced at its return only where the return program can read the arguments
+    /// (bpf_task_pt_regs); the entry chain is taken only when the return program chosen cannot.
+    @Test func entryChainOnlyWhereTheReturnCannotReadArguments() throws {
+        struct Kernel: KernelFeatures {
+            let hasRegs: Bool
+            func unsupportedReason(_ kind: ProbeKind) -> String? { nil }
+            func unmetReason(_ requirement: KernelRequirement, for kind: ProbeKind) -> String? {
+                requirement == .taskRegsHelper && !hasRegs ? "no regs" : nil
+            }
+        }
+        let plan = ProbeChain.syscall("openat", argumentsAtReturn: true)
+        let new = try plan.resolve(on: Kernel(hasRegs: true), tool: "t")
+        #expect(new.map { $0.chosen?.program } == [nil, "tp_exit_openat_regs"])
+        let old = try plan.resolve(on: Kernel(hasRegs: false), tool: "t")
+        #expect(old.map { $0.chosen?.program } == ["tp_enter_openat", "tp_exit_openat"])
+        // the return program that reads the registers failed to load: the entry program is back
+        let failed = try plan.resolve(on: Kernel(hasRegs: true), tool: "t", failed: ["tp_exit_openat_regs": "refused"])
+        #expect(failed.map { $0.chosen?.program } == ["tp_enter_openat", "tp_exit_openat"])
+    }
 }
 
 extension Tracefs {

@@ -7,6 +7,7 @@
 
 #define OPENSNOOP_PATH_MAX 4096     /* PATH_MAX: the kernel rejects longer names */
 #define OPENSNOOP_NAME_MAX 256      /* NAME_MAX + NUL, one directory component */
+#define OPENSNOOP_SHORT_PATH 128    /* paths shorter than this are sent from the BPF stack */
 #define OPENSNOOP_MAX_DEPTH 64      /* directory components walked for -F */
 #define OPENSNOOP_DIRS_SIZE 8192    /* bytes of directory components for -F */
 

@@ -74,9 +74,15 @@ public struct ProbeCandidate: Sendable, Equatable {
 
 /// What a program needs beyond its attach point, probed up front (libbpf's helper probe, a
 /// tiny program for an instruction, kernel BTF).
-public enum KernelRequirement: Sendable, Hashable, CustomStringConvertible {
+public indirect enum KernelRequirement: Sendable, Hashable, CustomStringConvertible {
     /// bpf_loop() (Linux 5.17+), from programs of the kind the candidate attaches as.
     case loopHelper
+    /// bpf_task_pt_regs() (Linux 5.15+): a task's saved user registers, so a syscall's
+    /// arguments can be read at its return.
+    case taskRegsHelper
+    /// Only where the kernel lacks the other requirement: the part of an older way (an entry
+    /// program keeping arguments) that a newer way does without.
+    case without(KernelRequirement)
     /// The compare-and-exchange instruction (Linux 5.12+).
     case compareAndSwap
     /// A type in the kernel's BTF (a struct or typedef).
@@ -87,6 +93,8 @@ public enum KernelRequirement: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .loopHelper: "bpf_loop"
+        case .taskRegsHelper: "bpf_task_pt_regs"
+        case .without(let other): "no:\(other)"
         case .compareAndSwap: "cmpxchg"
         case .btfType(let name): "btf:\(name)"
         case .btfField(let type, let field): "btf:\(type).\(field)"
@@ -122,16 +130,27 @@ extension ProbeChain {
     /// tracepoints. Programs are named tp_enter_<call>, ks_enter_<call>, tp_exit_<call>,
     /// ks_exit_<call>; `returnSuffix` picks a variant of the return programs. A call that is
     /// not `required` (newer than some kernels) is skipped where the kernel lacks it.
-    public static func syscall(_ call: String, returnSuffix: String = "", required: Bool = true) -> [ProbeChain] {
-        [
+    ///
+    /// `argumentsAtReturn`: the return programs have variants named ..._regs that read the
+    /// arguments from the task's saved registers (bpf_task_pt_regs, 5.15+); where those load,
+    /// the entry programs are not needed and the entry chain is skipped.
+    public static func syscall(_ call: String, returnSuffix: String = "", required: Bool = true,
+                               argumentsAtReturn: Bool = false) -> [ProbeChain] {
+        let entryOnlyWithout: [KernelRequirement] = argumentsAtReturn ? [.without(.taskRegsHelper)] : []
+        let tracepoint = ProbeKind.tracepoint(category: "syscalls", name: "sys_exit_\(call)")
+        let exits: [ProbeCandidate] = argumentsAtReturn
+            ? [ProbeCandidate(tracepoint, program: "tp_exit_\(call)\(returnSuffix)_regs", requires: [.taskRegsHelper]),
+               ProbeCandidate(tracepoint, program: "tp_exit_\(call)\(returnSuffix)"),
+               ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(returnSuffix)_regs", requires: [.taskRegsHelper]),
+               ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(returnSuffix)")]
+            : [ProbeCandidate(tracepoint, program: "tp_exit_\(call)\(returnSuffix)"),
+               ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(returnSuffix)")]
+        return [
             ProbeChain(role: "\(call) entry", candidates: [
-                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)"),
-                ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)"),
-            ], required: required, unavailable: nil),
-            ProbeChain(role: "\(call) return", candidates: [
-                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_exit_\(call)"), program: "tp_exit_\(call)\(returnSuffix)"),
-                ProbeCandidate(.kretsyscall(call), program: "ks_exit_\(call)\(returnSuffix)"),
-            ], required: required, unavailable: nil),
+                ProbeCandidate(.tracepoint(category: "syscalls", name: "sys_enter_\(call)"), program: "tp_enter_\(call)", requires: entryOnlyWithout),
+                ProbeCandidate(.ksyscall(call), program: "ks_enter_\(call)", requires: entryOnlyWithout),
+            ], required: required && !argumentsAtReturn, unavailable: nil),
+            ProbeChain(role: "\(call) return", candidates: exits, required: required, unavailable: nil),
         ]
     }
 }
@@ -166,15 +185,40 @@ extension AttachPlan {
     /// and why it did not work, when a required chain has none.
     /// `failed`: programs that passed the kernel's checks but then failed to load or attach,
     /// with the reason; they are passed over like unsupported ones.
+    ///
+    /// Chains whose candidates say `.without(X)` are resolved last: such a candidate is taken
+    /// only when no program chosen for the other chains requires X (an entry program that
+    /// keeps arguments, where the return program that reads them itself did not load).
     public func resolve(on kernel: some KernelFeatures, tool: String,
                         failed: [String: String] = [:]) throws(BPFError) -> [Resolution] {
-        var result: [Resolution] = []
-        for chain in self {
+        func isConditional(_ chain: ProbeChain) -> Bool {
+            chain.candidates.contains { $0.requires.contains { if case .without = $0 { true } else { false } } }
+        }
+        var resolved: [Int: Resolution] = [:]
+        for (i, chain) in enumerated() where !isConditional(chain) {
+            resolved[i] = try resolveChain(chain, kernel: kernel, failed: failed, inUse: [])
+        }
+        let inUse = Set(resolved.values.flatMap { $0.chosen?.requires ?? [] })
+        for (i, chain) in enumerated() where isConditional(chain) {
+            resolved[i] = try resolveChain(chain, kernel: kernel, failed: failed, inUse: inUse)
+        }
+        return indices.compactMap { resolved[$0] }
+    }
+
+    private func resolveChain(_ chain: ProbeChain, kernel: some KernelFeatures, failed: [String: String],
+                              inUse: Set<KernelRequirement>) throws(BPFError) -> Resolution {
+        func unmet(_ requirement: KernelRequirement, _ kind: ProbeKind) -> String? {
+            if case .without(let other) = requirement {
+                return inUse.contains(other) ? "not needed: the programs chosen use \(other)" : nil
+            }
+            return kernel.unmetReason(requirement, for: kind)
+        }
+        do {
             var rejected: [(ProbeCandidate, String)] = []
             var chosen: ProbeCandidate?
             for candidate in chain.candidates {
                 if let reason = failed[candidate.program] ?? kernel.unsupportedReason(candidate.kind)
-                    ?? candidate.requires.lazy.compactMap({ kernel.unmetReason($0, for: candidate.kind) }).first {
+                    ?? candidate.requires.lazy.compactMap({ unmet($0, candidate.kind) }).first {
                     rejected.append((candidate, reason))
                 } else {
                     chosen = candidate
@@ -186,8 +230,7 @@ extension AttachPlan {
                 throw BPFError(.noAttachPoint, (chain.unavailable.map { $0 + ": " } ?? "")
                                + "no usable attach point for \(chain.role) on this kernel; tried \(tried)")
             }
-            result.append(Resolution(role: chain.role, chosen: chosen, rejected: rejected))
+            return Resolution(role: chain.role, chosen: chosen, rejected: rejected)
         }
-        return result
     }
 }

@@ -72,6 +72,10 @@ public final class RunningKernel: KernelFeatures {
         switch requirement {
         case .loopHelper:
             return clibbpf_probe_helper(kind.programType, BPF_FUNC_loop) != 0 ? nil : "no bpf_loop() here (Linux 5.17+)"
+        case .taskRegsHelper:
+            return clibbpf_probe_helper(kind.programType, BPF_FUNC_task_pt_regs) != 0 ? nil : "no bpf_task_pt_regs() here (Linux 5.15+)"
+        case .without:
+            return nil  // the plan's resolution decides (AttachPlan.resolve)
         case .compareAndSwap:
             if cmpxchg == nil { cmpxchg = clibbpf_probe_cmpxchg() != 0 }
             return cmpxchg == true ? nil : "no compare-and-exchange instruction here (Linux 5.12+)"

@@ -33,6 +33,8 @@ public enum ToolSession {
             try withUnsafeBytes(of: config) { bytes throws(BPFError) in try obj.configure(bytes: bytes) }
             for (map, entries) in maxEntries {
                 try obj.setMaxEntries(map, entries)
+                // the streaming tools' ring (ringbuf.bpf.h) wakes the reader when a quarter full
+                if map == "events" { try obj.configure(UInt64(entries / 4), variable: "ringbuf_wakeup_bytes") }
             }
             for (map, bytes) in valueSizes {
                 try obj.setValueSize(map, bytes)
