@@ -91,13 +91,56 @@ public struct BPFMap {
         return result
     }
 
-    /// All entries of a (non per-CPU) map.
+    /// All entries of a (non per-CPU) map: in batches of thousands per system call where the
+    /// kernel has batch lookups (5.6+, hash and array maps), else one lookup per key (two
+    /// system calls per entry: a report of 10,000 stacks spent a third of its time there).
     public func entries<K: BitwiseCopyable, V: BitwiseCopyable>(_: K.Type = K.self, _: V.Type = V.self) throws(BPFError) -> [(K, V)] {
+        try checkSizes(K.self, V.self)
+        precondition(!isPerCPU, "use lookupPerCPU for per-CPU maps")
+        if let batched = batchEntries(K.self, V.self) { return batched }
         var result: [(K, V)] = []
         for key in try keys(as: K.self) {
             if let value = try lookup(key, as: V.self) { result.append((key, value)) }
         }
         return result
+    }
+
+    /// nil when the kernel or the map type has no batch lookup (the caller walks the keys).
+    private func batchEntries<K: BitwiseCopyable, V: BitwiseCopyable>(_: K.Type, _: V.Type) -> [(K, V)]? {
+        // a hash map's batch never splits a bucket: ENOSPC if a bucket holds more than the chunk
+        var chunk = UInt32(clamping: min(max(Int(bpf_map__max_entries(map)), 1), 4096))
+        var keys = [K](repeating: zeroed(K.self), count: Int(chunk))
+        var values = [V](repeating: zeroed(V.self), count: Int(chunk))
+        // the position token: a bucket number for hash maps, a key for arrays
+        var token = [UInt8](repeating: 0, count: max(keySize, 8)), next = token
+        var result: [(K, V)] = []
+        var opts = bpf_map_batch_opts()
+        opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+        var first = true
+        while true {
+            var count = chunk
+            let err = keys.withUnsafeMutableBytes { k in
+                values.withUnsafeMutableBytes { v in
+                    next.withUnsafeMutableBytes { out in
+                        token.withUnsafeMutableBytes { inBatch in
+                            bpf_map_lookup_batch(fd, first ? nil : inBatch.baseAddress, out.baseAddress, k.baseAddress, v.baseAddress, &count, &opts)
+                        }
+                    }
+                }
+            }
+            let code = err < 0 ? -err : err
+            if err != 0 && code == ENOSPC && chunk < 1 << 16 {
+                chunk *= 4  // a bucket larger than the chunk: again, with room for it
+                keys = [K](repeating: zeroed(K.self), count: Int(chunk))
+                values = [V](repeating: zeroed(V.self), count: Int(chunk))
+                continue
+            }
+            if err != 0 && code != ENOENT { return nil }  // none here, or the walk broke: key by key instead
+            for i in 0..<min(Int(count), keys.count) { result.append((keys[i], values[i])) }
+            if err != 0 { return result }  // ENOENT: the walk reached the end
+            first = false
+            token = next
+        }
     }
 
     /// Deletes every entry (for summary tools that reset each interval).

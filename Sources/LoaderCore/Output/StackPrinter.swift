@@ -52,6 +52,8 @@ public final class StackPrinter {
     public init(_ layout: StackLayout, tool: String, verbose: Bool) {
         self.layout = layout
         userSymbols = UserSymbols { problem in if verbose { Diagnostics.line("\(tool): \(TerminalText.escaped(problem))") } }
+        // made when the tool starts: the kernel's symbols are read while it samples
+        if !layout.userOnly { kernelSymbols.loadInBackground() }
     }
 
     /// The sample with its kernel stack trimmed to `layout.kernelStackFrom`.
