@@ -18,15 +18,7 @@ public struct DBSlower: StreamingTool {
             dbslower postgres -m 0 --max-query-size 4096  # every query, 4 KiB of its text
         """)
 
-    @Argument(help: ArgumentHelp("the database engine to use", valueName: "{mysql,postgres}"))
-    var db: DatabaseEngine
-
-    @Option(name: [.customShort("p"), .customLong("pid")], parsing: .upToNextOption,
-            help: ArgumentHelp("the pid(s) to trace", valueName: "PID"))
-    var pids: [Int32] = []
-
-    @Option(name: [.customShort("x"), .customLong("exe")], help: ArgumentHelp("path to binary", valueName: "PATH"))
-    var path: String?
+    @OptionGroup var server: DatabaseServerOptions
 
     @Option(name: [.customShort("m"), .customLong("threshold")],
             help: ArgumentHelp("trace queries slower than this threshold (ms)", valueName: "THRESHOLD"))
@@ -48,12 +40,11 @@ public struct DBSlower: StreamingTool {
         guard (1...Int(DBSLOWER_QUERY_MAX)).contains(maxQuerySize) else {
             throw ValidationError("--max-query-size must be 1 to \(DBSLOWER_QUERY_MAX)")
         }
-        for pid in pids where pid <= 0 { throw ValidationError("argument -p/--pid: invalid PID \(pid)") }
     }
 
     public static let object = EmbeddedObject(name: "dbslower", base64: embeddedBPFObjectBase64)
 
-    public var plan: AttachPlan { QueryProbes.declaredPlan(db) }
+    public var plan: AttachPlan { QueryProbes.declaredPlan(server.db) }
 
     public typealias Row = QueryRow
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.start_ns &+ row.event.duration_ns }
@@ -88,7 +79,7 @@ public struct DBSlower: StreamingTool {
     public func bpfConfig() throws -> dbslower_cfg {
         var cfg = dbslower_cfg()
         cfg.common = try common.bpfConfig()
-        cfg.db = DatabaseTargets.config(thresholdMs: threshold, filtering: !pids.isEmpty)
+        cfg.db = server.config(thresholdMs: threshold)
         cfg.query_cap = UInt32(maxQuerySize)
         return cfg
     }
@@ -98,12 +89,11 @@ public struct DBSlower: StreamingTool {
         let bytes = UInt32(MemoryLayout<dbslower_event>.size + maxQuerySize + Int(DBSLOWER_QUERY_SLACK))
         setup.valueSize("pending", bytes)
         setup.valueSize("scratch", bytes)
-        setup.set("traced_pids", pids.map { UInt32($0) })
+        setup.set("traced_pids", server.pids.map { UInt32($0) })
     }
 
     public func run() throws {
-        let targets = try DatabaseTargets.find(engine: db, pids: pids, binary: path)
-        if common.verbose { targets.description.forEach { Diagnostics.line("dbslower: \($0)") } }
+        let targets = try server.targets(tool: Self.toolName, verbose: common.verbose)
         let loaded = try start(plan: targets.plan)
         let banner = targets.banner(thresholdMs: threshold)
         // with --json stdout holds only JSON; the banner still tells a person the tool is ready

@@ -17,15 +17,7 @@ public struct DBStat: BPFTool {
             dbstat mysql -p 408 # trace queries in a specific process
         """)
 
-    @Argument(help: ArgumentHelp("the database engine to use", valueName: "{mysql,postgres}"))
-    var db: DatabaseEngine
-
-    @Option(name: [.customShort("p"), .customLong("pid")], parsing: .upToNextOption,
-            help: ArgumentHelp("the pid(s) to trace", valueName: "PID"))
-    var pids: [Int32] = []
-
-    @Option(name: [.customShort("x"), .customLong("exe")], help: ArgumentHelp("path to binary", valueName: "PATH"))
-    var path: String?
+    @OptionGroup var server: DatabaseServerOptions
 
     @Option(name: [.customShort("m"), .customLong("threshold")],
             help: ArgumentHelp("trace queries slower than this threshold (ms)", valueName: "THRESHOLD"))
@@ -49,23 +41,21 @@ public struct DBStat: BPFTool {
 
     public func validate() throws {
         guard interval > 0 else { throw ValidationError("argument -i/--interval: must be positive") }
-        for pid in pids where pid <= 0 { throw ValidationError("argument -p/--pid: invalid PID \(pid)") }
     }
 
-    public var plan: AttachPlan { QueryProbes.declaredPlan(db) }
+    public var plan: AttachPlan { QueryProbes.declaredPlan(server.db) }
 
     public func bpfConfig() throws -> dbstat_cfg {
         var cfg = dbstat_cfg()
         cfg.common = try common.bpfConfig()
-        cfg.db = DatabaseTargets.config(thresholdMs: threshold, filtering: !pids.isEmpty)
+        cfg.db = server.config(thresholdMs: threshold)
         cfg.unit_ns = microseconds ? 1000 : 1_000_000
         return cfg
     }
 
     public func run() throws {
-        let targets = try DatabaseTargets.find(engine: db, pids: pids, binary: path)
-        if common.verbose { targets.description.forEach { Diagnostics.line("dbstat: \($0)") } }
-        let pidList = pids.map { UInt32($0) }
+        let targets = try server.targets(tool: Self.toolName, verbose: common.verbose)
+        let pidList = server.pids.map { UInt32($0) }
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: targets.plan, config: try bpfConfig(), common: common,
                                         maxEntries: pidList.isEmpty ? [] : [("traced_pids", UInt32(clamping: pidList.count))],
                                         beforeAttach: { loaded throws(BPFError) in

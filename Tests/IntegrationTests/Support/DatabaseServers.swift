@@ -12,6 +12,17 @@ protocol DatabaseServer: AnyObject {
     func stop()
 }
 
+extension DatabaseServer {
+    /// Waits (30 s at most) until the server answers a query through its client.
+    func waitUntilAnswering(_ server: Process, failure: () -> String) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while (try? run(["SELECT 1"])) == nil {
+            guard Date() < deadline, server.isRunning else { throw DatabaseServerError.failed(failure()) }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+}
+
 enum DatabaseServerError: Error, CustomStringConvertible {
     case failed(String)
     var description: String { switch self { case .failed(let s): s } }
@@ -73,11 +84,7 @@ final class PostgresServer: DatabaseServer {
             p.standardError = FileHandle.nullDevice
             try p.run()
             process = p
-            let deadline = Date().addingTimeInterval(30)
-            while (try? run(["SELECT 1"])) == nil {
-                guard Date() < deadline, p.isRunning else { throw DatabaseServerError.failed("postgres did not start") }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+            try waitUntilAnswering(p) { "postgres did not start" }
         } catch {
             stop()
             throw error
@@ -128,13 +135,7 @@ final class MariaDBServer: DatabaseServer {
             p.standardError = FileHandle.nullDevice
             try p.run()
             process = p
-            let deadline = Date().addingTimeInterval(30)
-            while (try? run(["SELECT 1"])) == nil {
-                guard Date() < deadline, p.isRunning else {
-                    throw DatabaseServerError.failed("mariadbd did not start: " + ((try? String(contentsOfFile: dir.path + "/err.log", encoding: .utf8)) ?? ""))
-                }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+            try waitUntilAnswering(p) { "mariadbd did not start: " + ((try? String(contentsOfFile: self.dir.path + "/err.log", encoding: .utf8)) ?? "") }
         } catch {
             stop()
             throw error
