@@ -6,11 +6,11 @@
 # The Swift toolchain itself (6.x, at /opt/swift or on PATH) is assumed to be present.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-# Build: libbpf and what it links against (static archives included); clang/llvm for the BPF
-# programs (the Swift toolchain's clang is used when present); binutils to strip; python3 reads
-# tools.json.
+# Build: libbpf and what it links against (static archives included); libiberty (binutils'
+# demangler, for C++ and Rust frames); clang/llvm for the BPF programs (the Swift toolchain's
+# clang is used when present); binutils to strip; python3 reads tools.json.
 build=(
-  libbpf-dev libelf-dev zlib1g-dev
+  libbpf-dev libelf-dev zlib1g-dev libiberty-dev
   clang llvm binutils
   python3
 )
@@ -18,7 +18,8 @@ build=(
 # and losetup (mount), ip and iptables for workloads; hyperfine for the benchmark; qemu, busybox
 # and cpio for the kernel matrix; systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT
 # probes; man-db, bash-completion, zsh and fish to check what install.sh installs; golang-go
-# (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files; postgresql-15 (with
+# (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files; g++ compiles the
+# C++ program whose names profile must demangle; postgresql-15 (with
 # pgbench) and mariadb-server are the real servers dbslower and dbstat are tested against (the
 # tests start their own in temporary directories; a server the package would start as a service
 # is not needed).
@@ -31,6 +32,7 @@ test=(
   man-db bash-completion zsh fish
   golang-go protobuf-compiler
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
+  g++
 )
 case "${1:-test}" in
 build) packages=("${build[@]}") ;;

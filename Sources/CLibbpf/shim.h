@@ -12,7 +12,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <string.h>
-#include <malloc.h>  /* malloc_trim: MemoryTrim gives start-up's free heap back */
+#include <malloc.h>
+/* binutils' demangler (libiberty-dev): C++ (Itanium) and Rust (legacy and v0) symbol names,
+ * for profile's frames. Declared here rather than through <libiberty/demangle.h>, which
+ * pulls in libiberty's other headers. */
+#define SHIM_DMGL_PARAMS (1 << 0)
+#define SHIM_DMGL_ANSI (1 << 1)
+#define SHIM_DMGL_AUTO (1 << 8)
+char *cplus_demangle(const char *mangled, int options);  /* malloc_trim: MemoryTrim gives start-up's free heap back */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <linux/openat2.h>

@@ -56,6 +56,9 @@ public struct Profile: BPFTool {
     @Flag(name: [.customShort("f"), .customLong("folded")], help: "output folded format, one line per stack (for flame graphs)")
     var folded = false
 
+    @Flag(name: .customLong("no-demangle"), help: "show C++ and Rust function names as the binary has them (mangled)")
+    var noDemangle = false
+
     @Flag(name: [.customShort("A"), .customLong("address")], help: "show raw addresses")
     var addresses = false
 

@@ -18,6 +18,7 @@ final class StackReport {
         var layout = StackLayout()
         (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
         (layout.annotate, layout.addresses) = (options.annotations, options.addresses)
+        layout.demangle = !options.noDemangle
         printer = StackPrinter(layout, tool: "profile", verbose: options.common.verbose)
     }
 

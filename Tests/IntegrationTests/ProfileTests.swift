@@ -291,6 +291,41 @@ final class ProfileTests {
     }
     #endif
 
+    /// C++ frames demangled (binutils' demangler), a template's arguments and the parameters
+    /// included; --no-demangle keeps the names the binary has.
+    @Test func cxxNamesDemangled() throws {
+        let source = """
+        #include <cstdlib>
+        #include <ctime>
+        namespace shop { template <typename T> struct Cart {
+            __attribute__((noinline)) T total(int n) { volatile T s = 0; for (int i = 0; i < n; i++) s += i * 3; return s; }
+        }; }
+        __attribute__((noinline)) long work(int seconds) {
+            shop::Cart<long> cart; long t = 0; std::time_t end = std::time(nullptr) + seconds;
+            while (std::time(nullptr) < end) t += cart.total(100000);
+            return t;
+        }
+        int main(int argc, char **argv) { return work(argc > 1 ? std::atoi(argv[1]) : 4) == 42; }
+        """
+        let dir = programs.dir.path
+        try source.write(toFile: dir + "/cart.cpp", atomically: false, encoding: .utf8)
+        #expect(try runCommand("/usr/bin/g++", ["-O1", "-fno-omit-frame-pointer", "-o", dir + "/cartprog", dir + "/cart.cpp"]).status == 0)
+        func profile(_ options: [String]) throws -> [String] {
+            let workload = Process()
+            workload.executableURL = URL(fileURLWithPath: dir + "/cartprog")
+            workload.arguments = ["4"]
+            try workload.run()
+            defer { workload.kill(); workload.waitUntilExit() }
+            let run = try ToolRun("profile", ["-U", "-f", "-p", String(workload.processIdentifier)] + options + ["2"])
+            #expect(run.waitForExit(timeout: 20) == 0, "\(run.stderr)")
+            return run.lines
+        }
+        let demangled = try profile([])
+        #expect(demangled.contains { $0.contains(";main;work(int);shop::Cart<long>::total(int) ") }, "\(demangled)")
+        let raw = try profile(["--no-demangle"])
+        #expect(raw.contains { $0.contains(";main;_Z4worki;_ZN4shop4CartIlE5totalEi ") }, "\(raw)")
+    }
+
     /// A stack table too small for the stacks: BCC's placeholders and warning.
     @Test func missedStacksAreReported() throws {
         let (lines, run, _) = try folded("sys", ["--stack-storage-size", "1"])

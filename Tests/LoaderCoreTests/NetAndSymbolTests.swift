@@ -75,4 +75,16 @@ import Testing
         #expect(svg.contains("other (1 samples, 25%)"))
         #expect(!svg.contains("<b>"))
     }
+
+    /// C++ and Rust names as binutils demangles them; anything else, a name that does not
+    /// demangle and a huge one (a crafted binary's) left as they are.
+    @Test func demangledNames() {
+        #expect(Demangler.demangle("_ZN4shop4CartIlE5totalEi") == "shop::Cart<long>::total(int)")
+        #expect(Demangler.demangle("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h8c507c98f25de309E") == "std::rt::lang_start::{{closure}}")
+        #expect(Demangler.demangle("_RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal") == "std::rt::lang_start_internal")
+        #expect(Demangler.demangle("main") == "main")
+        #expect(Demangler.demangle("_Zxyz") == "_Zxyz")
+        let huge = "_ZN" + String(repeating: "3abc", count: 2000) + "E"
+        #expect(Demangler.demangle(huge) == huge)
+    }
 }

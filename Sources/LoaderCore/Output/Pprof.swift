@@ -50,6 +50,13 @@ public final class PprofProfile {
         return Int64(strings.count - 1)
     }
 
+    /// Makes `file` the first mapping, which pprof takes for the profiled program ("File:",
+    /// "Build ID:"); call before adding samples.
+    public func mainBinary(_ file: UserSymbols.MappedFile?) {
+        guard let file else { return }
+        _ = mappingID(file)
+    }
+
     private func mappingID(_ file: UserSymbols.MappedFile?) -> UInt64 {
         if let id = mappings[file] { return id }
         let id = UInt64(mappings.count + 1)

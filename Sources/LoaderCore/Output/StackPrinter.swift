@@ -37,6 +37,8 @@ public struct StackLayout: Sendable {
     /// itself (the BPF program, the tracepoint's glue) left out: "__schedule" for a stack
     /// taken at sched_switch. A stack without it is shown whole.
     public var kernelStackFrom: String?
+    /// C++ and Rust user frames demangled (off with --no-demangle).
+    public var demangle = true
 
     public init() {}
 }
@@ -51,7 +53,7 @@ public final class StackPrinter {
     /// `verbose`: say on stderr which files gave no symbols, and why.
     public init(_ layout: StackLayout, tool: String, verbose: Bool) {
         self.layout = layout
-        userSymbols = UserSymbols { problem in if verbose { Diagnostics.line("\(tool): \(TerminalText.escaped(problem))") } }
+        userSymbols = UserSymbols(demangle: layout.demangle) { problem in if verbose { Diagnostics.line("\(tool): \(TerminalText.escaped(problem))") } }
         // made when the tool starts: the kernel's symbols are read while it samples
         if !layout.userOnly { kernelSymbols.loadInBackground() }
     }
@@ -161,6 +163,11 @@ public final class StackPrinter {
     /// The stacks as a pprof profile: each sample's frames leaf first (kernel, then user), its
     /// `values` (one per sample type), its process and name as labels.
     public func pprof(_ samples: [StackSample], _ profile: PprofProfile, values: (StackSample) -> [Int64]) {
+        // the program: the executable of the process with the most frequent user stack (else the
+        // first frame seen, a kernel one, would make pprof call the kernel the program)
+        if !layout.kernelOnly, let top = samples.filter({ $0.user?.isEmpty == false }).max(by: { $0.count < $1.count }) {
+            profile.mainBinary(userSymbols.executable(pid: top.pid))
+        }
         for s in samples {
             var frames: [PprofProfile.Location] = []
             if !layout.userOnly {

@@ -43,7 +43,11 @@ public final class UserSymbols: @unchecked Sendable {
     /// perf maps larger than this are not read: 64 MiB is some 500,000 JIT symbols.
     static let maxPerfMapBytes: UInt64 = 64 << 20
 
-    public init(problems report: @escaping (String) -> Void = { _ in }) {
+    /// Whether C++ and Rust names are shown demangled (profile's --no-demangle says not).
+    private let demangle: Bool
+
+    public init(demangle: Bool = true, problems report: @escaping (String) -> Void = { _ in }) {
+        self.demangle = demangle
         self.report = report
     }
 
@@ -71,6 +75,13 @@ public final class UserSymbols: @unchecked Sendable {
                           buildID: symbols(of: mapping, pid: pid)?.buildID)
     }
 
+    /// The program process `pid` runs: its executable mapping at the lowest address (the kernel
+    /// maps the executable below its libraries, PIE or not). nil for a gone process.
+    public func executable(pid: UInt32) -> MappedFile? {
+        guard let first = info(pid).mappings.first(where: { !$0.path.isEmpty && !$0.path.hasPrefix("[") }) else { return nil }
+        return mapping(of: first.start, pid: pid)
+    }
+
     private func resolve(_ address: UInt64, pid: UInt32) -> Frame {
         let process = info(pid)
         guard let mapping = process.mappings.first(where: { address >= $0.start && address < $0.end }) else {
@@ -91,7 +102,7 @@ public final class UserSymbols: @unchecked Sendable {
               let (name, offset) = elf.symbols.lookup(vaddr) else {
             return Frame(name: nil, module: module)
         }
-        return Frame(name: name, offset: offset, module: module)
+        return Frame(name: demangle ? Demangler.demangle(name) : name, offset: offset, module: module)
     }
 
     private func info(_ pid: UInt32) -> ProcessInfo {
