@@ -12,8 +12,6 @@
 #include "biolatency.h"
 #include "common.bpf.h"
 
-#define E2BIG 7  /* a full map */
-
 const volatile struct biolatency_cfg cfg = {
 	.sector_end = ~0ULL,
 };

@@ -36,6 +36,11 @@ struct {
  * result is unused is the plain XADD every kernel knows. */
 #define atomic_add(ptr, value) ((void)__atomic_fetch_add((ptr), (value), __ATOMIC_RELAXED))
 
+/* What a full hash map's update returns (vmlinux.h has no errno values). */
+#ifndef E2BIG
+#define E2BIG 7
+#endif
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;

@@ -55,7 +55,10 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 			new.pid = tgid;
 			bpf_get_current_comm(&new.comm, sizeof(new.comm));
 		}
-		bpf_map_update_elem(&sessions, &skaddr, &new, BPF_NOEXIST);
+		/* EEXIST: another CPU recorded it first. A full table means a session that will
+		 * have no row: counted, and reported as lost. */
+		if (bpf_map_update_elem(&sessions, &skaddr, &new, BPF_NOEXIST) == -E2BIG)
+			count_lost();
 		return;
 	}
 	if (newstate == TCP_LAST_ACK) {
