@@ -95,10 +95,7 @@ public struct DBSlower: StreamingTool {
     public func run() throws {
         let targets = try server.targets(tool: Self.toolName, verbose: common.verbose)
         let loaded = try start(plan: targets.plan)
-        let banner = targets.banner(thresholdMs: threshold)
-        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
-        if common.json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
-        try stream(loaded)
+        try stream(loaded, banner: targets.banner(thresholdMs: threshold))
     }
 }
 

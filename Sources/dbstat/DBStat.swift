@@ -63,8 +63,7 @@ public struct DBStat: BPFTool {
             for pid in pidList { try set.update(pid, UInt8(1)) }
         })
         let report = DBStatReport(hist: try bpf.map("hist"), lost: bpf.lostCounter(), unit: microseconds ? "us" : "ms", json: common.json)
-        let banner = targets.banner(thresholdMs: threshold)
-        if common.json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
+        common.announce(targets.banner(thresholdMs: threshold))
         try IntervalLoop.run(interval: Double(interval), count: nil, loaded: bpf) {
             try report.print()
         }

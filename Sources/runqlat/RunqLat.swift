@@ -79,8 +79,7 @@ public struct RunqLat: BPFTool {
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: try bpfConfig(), common: common,
                                         maxEntries: [("hists", Self.tableSize(keyBy.mode))])
         let report = RunqlatReport(hists: try bpf.map("hists"), lost: bpf.lostCounter(), options: self)
-        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
-        if common.json { Diagnostics.line(Self.banner) } else { OutputSink.stdout.writeLine(Self.banner) }
+        common.announce(Self.banner)
         try IntervalLoop.run(interval: every.seconds, count: every.reports, loaded: bpf) {
             try report.print()
         }

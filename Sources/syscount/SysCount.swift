@@ -144,8 +144,7 @@ public struct SysCount: BPFTool {
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: cfg, common: common,
                                         maxEntries: [("by_process", process ? tableSize : 1), ("start", latency ? 65536 : 1)])
         let report = SyscallReport(map: try bpf.map(process ? "by_process" : "by_syscall"), lost: bpf.lostCounter(), options: self)
-        // with --json stdout holds only JSON; the banner still tells a person the tool is ready
-        if common.json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }
+        common.announce(banner)
         try exec.release(child)
         // BCC: without -i, one report at the end (-d's, or Ctrl-C's); with -i, one per interval
         // until -d has passed
@@ -154,6 +153,6 @@ public struct SysCount: BPFTool {
         try IntervalLoop.run(interval: Double(every), count: reports, loaded: bpf, until: { child?.hasExited ?? false }) {
             try report.print()
         }
-        if common.json { Diagnostics.line("Detaching...") } else { OutputSink.stdout.writeLine("Detaching...") }
+        common.announce("Detaching...")
     }
 }

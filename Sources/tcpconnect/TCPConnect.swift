@@ -113,7 +113,7 @@ public struct TCPConnect: StreamingTool {
         }
         let bpf = try start()
         guard count else { return try stream(bpf) }
-        if common.json { Diagnostics.line(Self.banner ?? "") } else { OutputSink.stdout.writeLine(Self.banner ?? "") }
+        common.announce(Self.banner ?? "")
         let counts = try bpf.map("counts")
         try IntervalLoop.run(interval: 99_999_999, count: 1, loaded: bpf) {
             printCounts(try TCPFlow.counts(counts, descending: true))

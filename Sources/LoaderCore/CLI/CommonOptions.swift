@@ -37,3 +37,11 @@ public struct CommonOptions: ParsableArguments, Sendable {
         return cfg
     }
 }
+
+extension CommonOptions {
+    /// A line that tells a person the tool is ready (BCC's "Tracing ..."): on stdout, or on
+    /// stderr with --json, where stdout holds only JSON.
+    public func announce(_ line: String) {
+        if json { Diagnostics.line(line) } else { OutputSink.stdout.writeLine(line) }
+    }
+}

@@ -85,16 +85,13 @@ extension StreamingTool {
         })
     }
 
-    /// The banner, the header, then a row per record until a signal or the duration ends, or
-    /// `until` says so. `afterHeader` runs once the header is out (to start a traced command);
+    /// The banner (`banner`: one known only at run time, else the tool's), the header, then a
+    /// row per record until a signal or the duration ends, or `until` says so. `afterHeader` runs once the header is out (to start a traced command);
     /// `each` sees every row printed (to log it elsewhere too).
-    public func stream(_ loaded: borrowing LoadedBPF, until: () -> Bool = { false },
+    public func stream(_ loaded: borrowing LoadedBPF, banner: String? = Self.banner, until: () -> Bool = { false },
                        afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
         let out = OutputSink.stdout
-        if let banner = Self.banner {
-            // with --json stdout holds only JSON; the banner still tells a person the tool is ready
-            if common.json { Diagnostics.line(banner) } else { out.writeLine(banner) }
-        }
+        if let banner { common.announce(banner) }
         let formatter = formatter()
         let context = RowContext()
         let reader = try loaded.ringBuffer { record in
