@@ -213,24 +213,22 @@ extension AttachPlan {
             }
             return kernel.unmetReason(requirement, for: kind)
         }
-        do {
-            var rejected: [(ProbeCandidate, String)] = []
-            var chosen: ProbeCandidate?
-            for candidate in chain.candidates {
-                if let reason = failed[candidate.program] ?? kernel.unsupportedReason(candidate.kind)
-                    ?? candidate.requires.lazy.compactMap({ unmet($0, candidate.kind) }).first {
-                    rejected.append((candidate, reason))
-                } else {
-                    chosen = candidate
-                    break
-                }
+        var rejected: [(ProbeCandidate, String)] = []
+        var chosen: ProbeCandidate?
+        for candidate in chain.candidates {
+            if let reason = failed[candidate.program] ?? kernel.unsupportedReason(candidate.kind)
+                ?? candidate.requires.lazy.compactMap({ unmet($0, candidate.kind) }).first {
+                rejected.append((candidate, reason))
+            } else {
+                chosen = candidate
+                break
             }
-            if chosen == nil && chain.required {
-                let tried = rejected.map { "\($0.0.kind) (\($0.1))" }.joined(separator: ", ")
-                throw BPFError(.noAttachPoint, (chain.unavailable.map { $0 + ": " } ?? "")
-                               + "no usable attach point for \(chain.role) on this kernel; tried \(tried)")
-            }
-            return Resolution(role: chain.role, chosen: chosen, rejected: rejected)
         }
+        if chosen == nil && chain.required {
+            let tried = rejected.map { "\($0.0.kind) (\($0.1))" }.joined(separator: ", ")
+            throw BPFError(.noAttachPoint, (chain.unavailable.map { $0 + ": " } ?? "")
+                           + "no usable attach point for \(chain.role) on this kernel; tried \(tried)")
+        }
+        return Resolution(role: chain.role, chosen: chosen, rejected: rejected)
     }
 }
