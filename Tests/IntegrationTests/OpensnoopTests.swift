@@ -20,15 +20,21 @@ final class OpensnoopTests {
         left(String(pid), 6) + " " + left(comm, 16) + " " + right(String(fd), 4) + " " + right(String(err), 3) + " " + path
     }
 
-    @Test func showsAnOpenOfAUniquePath() throws {
+    /// opensnoop run with `options` while cat opens a unique file, whose row must be BCC's.
+    func catOpensAUniqueFile(_ options: [String], environment: [String: String]? = nil) throws -> ToolRun {
         let file = try uniqueFile()
-        let run = try ToolRun("opensnoop", [])
+        let run = try ToolRun("opensnoop", options, environment: environment)
         try run.waitUntilReady(header: Self.header)
         let (pid, status) = try runCommand("/bin/cat", [file])
         #expect(status == 0)
         let line = run.waitForLine { $0.hasSuffix(" " + file) }
         #expect(run.stop() == 0)
         #expect(line == row(pid: pid, comm: "cat", fd: 3, err: 0, path: file))
+        return run
+    }
+
+    @Test func showsAnOpenOfAUniquePath() throws {
+        _ = try catOpensAUniqueFile([])
     }
 
     @Test func failedOnlyWithX() throws {
@@ -188,16 +194,9 @@ final class OpensnoopTests {
     /// Where the return programs that read the arguments themselves do not load (kernels before
     /// 5.15; forced here), the entry programs keep them, and rows are the same.
     @Test func entryProgramsWhereTheReturnCannotReadTheArguments() throws {
-        let file = try uniqueFile()
         var environment = ProcessInfo.processInfo.environment
         environment["BPF_TOOLS_AVOID_PROBES"] = "tp_exit_open_regs,tp_exit_openat_regs,tp_exit_openat2_regs"
-        let run = try ToolRun("opensnoop", ["-v"], environment: environment)
-        try run.waitUntilReady(header: Self.header)
-        let (pid, status) = try runCommand("/bin/cat", [file])
-        #expect(status == 0)
-        let line = run.waitForLine { $0.hasSuffix(" " + file) }
-        #expect(run.stop() == 0)
-        #expect(line == row(pid: pid, comm: "cat", fd: 3, err: 0, path: file))
+        let run = try catOpensAUniqueFile(["-v"], environment: environment)
         #expect(run.stderr.contains("openat entry: using tracepoint syscalls:sys_enter_openat (tp_enter_openat)"), "\(run.stderr)")
         #expect(run.stderr.contains("openat return: using tracepoint syscalls:sys_exit_openat (tp_exit_openat)"), "\(run.stderr)")
 
