@@ -25,6 +25,9 @@ let tools = [
     "dbstat",
 ]
 
+/// The tools that unwind user stacks with CFI (and so link libdw).
+let unwinding: Set<String> = ["profile"]
+
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -39,6 +42,11 @@ let package = Package(
         // libbpf, libelf and zlib from Debian's -dev packages, plus a few C shims.
         .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf",
                        providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
+        // elfutils' libdwfl (libdw-dev) with what its static archive needs: CFI unwinding.
+        .systemLibrary(name: "CLibdw", providers: [.apt(["libdw-dev", "libelf-dev", "zlib1g-dev", "liblzma-dev", "libbz2-dev"])]),
+        // User stacks unwound in user space with the binaries' CFI (profile's --unwind), apart
+        // from LoaderCore so that only the tools that unwind link libdw.
+        .target(name: "StackUnwind", dependencies: ["CLibdw", "LoaderCore"]),
         // Event and config structs shared by the BPF programs and Swift (one header per tool).
         .target(name: "BPFEvents", path: "Sources/BPFEvents"),
         // The loader core every tool uses: the tool protocol and its default run, object, config,
@@ -66,7 +74,7 @@ let package = Package(
         // The built binaries run as root against workloads the tests make.
         .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") } + ["swift-bpf-tools"]),
     ] + tools.flatMap { tool -> [Target] in [
-        .target(name: tool, dependencies: ["LoaderCore", "BPFEvents", argumentParser],
+        .target(name: tool, dependencies: ["LoaderCore", "BPFEvents", argumentParser] + (unwinding.contains(tool) ? ["StackUnwind"] : []),
                 path: "Sources/\(tool)", exclude: ["main", "matrix"], plugins: ["BPFEmbedPlugin"]),
         .executableTarget(name: "\(tool)-main", dependencies: ["LoaderCore", .target(name: tool)],
                           path: "Sources/\(tool)/main"),

@@ -37,7 +37,11 @@ the server (-p) versus not, alternating; the ratio is the median of the pairs (t
 For profile: start-up to its banner, the slowdown of a CPU-bound program (a fixed amount of
 work, compiled here with clang) sampled at 49 and at 999 Hertz versus not sampled, and the
 time to symbolize and print over 10,000 distinct stacks (a program whose 16,384 call paths
-are sampled at 4999 Hertz on every CPU).
+are sampled at 4999 Hertz on every CPU). User stacks without frame pointers: of the samples of
+Debian's /usr/bin/python3 (a CPU-bound script) and of a C program built with gcc -O2
+-fomit-frame-pointer (qsort with a callback), the share whose stack reaches _start with the
+callers in order, with --unwind auto (the default) and fp; the tool's own CPU time at 49 Hertz
+on every CPU with both CPUs busy; the samples lost at 999 Hertz on every CPU.
 
 For tcpconnect, tcplife, tcpretrans and tcpstates: start-up to the header, and the slowdown of
 a storm of 5,000 loopback connections (a C program: connect, then close, against its own
@@ -600,6 +604,116 @@ def tcp_bench(bin_dir, runs):
     return results
 
 
+UNWIND_C_PROGRAM = r"""
+#include <stdlib.h>
+#include <time.h>
+static volatile unsigned sink;
+__attribute__((noinline)) static int compare(const void *a, const void *b) {
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    for (int i = 0; i < 20; i++) sink += i;
+    return (x > y) - (x < y);
+}
+__attribute__((noinline)) void sort_once(unsigned *v, size_t n) {
+    for (size_t i = 0; i < n; i++) v[i] = (unsigned)rand();
+    qsort(v, n, sizeof *v, compare);
+    sink += v[0];
+}
+__attribute__((noinline)) void run(double seconds) {
+    static unsigned v[100000];
+    time_t end = time(NULL) + (time_t)seconds;
+    while (time(NULL) < end) sort_once(v, 100000);
+}
+int main(int argc, char **argv) { run(atof(argv[1])); return 0; }
+"""
+
+UNWIND_PYTHON_PROGRAM = r"""
+import sys, time
+def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)
+def work(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        fib(18)
+        sorted(range(2000), key=lambda x: -x)
+work(float(sys.argv[1]))
+"""
+
+
+def in_order(frames, names):
+    at = 0
+    for name in names:
+        try:
+            at = frames.index(name, at) + 1
+        except ValueError:
+            return False
+    return True
+
+
+def folded_counts(text):
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            yield stack.split(";"), int(count)
+
+
+def unwind_bench(binary):
+    """Of each program's samples (5 s at 49 Hz), the share reaching _start with the callers in
+    order, per --unwind mode: {(program, mode): (whole, total)}."""
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-unwind-") as d:
+        sort = os.path.join(d, "sortprog")
+        with open(sort + ".c", "w") as f:
+            f.write(UNWIND_C_PROGRAM)
+        subprocess.run(["gcc", "-O2", "-fomit-frame-pointer", "-o", sort, sort + ".c"], check=True)
+        script = os.path.join(d, "burn.py")
+        with open(script, "w") as f:
+            f.write(UNWIND_PYTHON_PROGRAM)
+        programs = {
+            "python3": ([PYTHON3, script, "9"], ["_start", "__libc_start_main", "Py_BytesMain", "_PyEval_EvalFrameDefault"]),
+            "C -O2 -fomit-frame-pointer": ([sort, "9"], ["_start", "__libc_start_main", "main", "run"]),
+        }
+        for name, (command, chain) in programs.items():
+            for mode in ("auto", "fp"):
+                work = subprocess.Popen(command)
+                time.sleep(0.3)
+                out = subprocess.run([binary, "-U", "-f", "--unwind", mode, "-p", str(work.pid), "5"],
+                                     capture_output=True, text=True, timeout=60).stdout
+                work.kill()
+                work.wait()
+                counts = list(folded_counts(out))
+                whole = sum(c for frames, c in counts if frames[1:2] == ["_start"] and in_order(frames, chain))
+                results[(name, mode)] = (whole, sum(c for _, c in counts))
+    return results
+
+
+PYTHON3 = "/usr/bin/python3"
+
+
+def busy_profile(binary, hz, seconds=10):
+    """profile at `hz` on every CPU for `seconds` with every CPU busy (Debian's python3): its own
+    CPU time (user + system, start-up and report included) as a share of one core, the samples
+    it printed, and those it reported lost."""
+    with tempfile.TemporaryDirectory(prefix="bench-busy-") as d:
+        script = os.path.join(d, "burn.py")
+        with open(script, "w") as f:
+            f.write(UNWIND_PYTHON_PROGRAM)
+        burners = [subprocess.Popen([PYTHON3, script, str(seconds + 5)]) for _ in range(os.cpu_count() or 1)]
+        time.sleep(0.3)
+        out_path, err_path = os.path.join(d, "out"), os.path.join(d, "err")
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen([binary, "-f", "-F", str(hz), str(seconds)], stdout=out, stderr=err)
+            _, _, usage = os.wait4(p.pid, 0)
+            elapsed = time.perf_counter() - t0
+        for b in burners:
+            b.kill()
+            b.wait()
+        with open(out_path) as f:
+            samples = sum(c for _, c in folded_counts(f.read()))
+        with open(err_path) as f:
+            lost = sum(int(m) for m in re.findall(r"Possibly lost (\d+) samples", f.read()))
+    return (usage.ru_utime + usage.ru_stime) / elapsed, samples, lost
+
+
 def profile_bench(binary, runs):
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as d:
         cpu = os.path.join(d, "cpu")
@@ -811,6 +925,14 @@ def main():
         print(f"profile: CPU-bound program slowdown x{slowdowns[49]:.3f} at 49 Hz (target <= x1.01), "
               f"x{slowdowns[999]:.3f} at 999 Hz (target <= x1.03)")
         print(f"profile: {stacks} distinct stacks symbolized and printed in {report_s:.2f} s (target < 1 s for 10,000)")
+        for (program, mode), (whole, total) in unwind_bench(profile).items():
+            print(f"profile: {program}, --unwind {mode}: {whole} of {total} samples reach _start with the callers in order "
+                  f"({100 * whole / max(total, 1):.1f}%" + ("; target >= 95%)" if mode == "auto" else ")"))
+        share, samples, lost = busy_profile(profile, 49, seconds=30)
+        print(f"profile: its own CPU at 49 Hz on every CPU, all busy: {share * 100:.2f}% of one core over 30 s "
+              f"(start-up and report included; target <= 2%), {samples} samples")
+        _, samples, lost = busy_profile(profile, 999)
+        print(f"profile: 999 Hz on every CPU, all busy, 10 s: {samples} samples printed, {lost} reported lost (target 0)")
 
     if "dbslower" in wanted or "dbstat" in wanted:
         for server, tools in database_bench(args.bin, args.runs, wanted).items():

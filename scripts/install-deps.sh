@@ -7,10 +7,11 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 # Build: libbpf and what it links against (static archives included); libiberty (binutils'
-# demangler, for C++ and Rust frames); clang/llvm for the BPF programs (the Swift toolchain's
+# demangler, for C++ and Rust frames); elfutils' libdw with liblzma and libbz2 (profile unwinds
+# user stacks with CFI through libdwfl); clang/llvm for the BPF programs (the Swift toolchain's
 # clang is used when present); binutils to strip; python3 reads tools.json.
 build=(
-  libbpf-dev libelf-dev zlib1g-dev libiberty-dev
+  libbpf-dev libelf-dev zlib1g-dev libiberty-dev libdw-dev liblzma-dev libbz2-dev
   clang llvm binutils
   python3
 )

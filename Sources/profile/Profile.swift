@@ -62,6 +62,11 @@ public struct Profile: BPFTool {
     @Flag(name: [.customShort("A"), .customLong("address")], help: "show raw addresses")
     var addresses = false
 
+    @Option(name: .customLong("unwind"),
+            help: ArgumentHelp("how user stacks are walked: dwarf (the binaries' CFI), fp (frame pointers, as BCC), auto (CFI, "
+                               + "frame pointers for a process where they give the same stacks) (default auto)", valueName: "{auto,dwarf,fp}"))
+    var unwind: UnwindMode = .auto
+
     @Option(name: .customLong("hash-storage-size"), help: ArgumentHelp("the number of hash keys that can be stored and (default 40960)", valueName: "HASH_STORAGE_SIZE"))
     var hashStorageSize = 40960
 
@@ -114,6 +119,19 @@ public struct Profile: BPFTool {
         if let cpu, cpu < -1 { throw ValidationError("argument -C/--cpu: must be a CPU number, or -1 for all") }
     }
 
+    /// Whether samples' user stacks are copied to user space and unwound there with CFI.
+    var unwindsInUserSpace: Bool { unwind != .fp && !kernelStacksOnly }
+
+    /// The ring the copied stacks go through: a fifth of a second of samples on every CPU
+    /// sampled (a power of two from 1 to 64 MiB; -c's rate is unknown, taken as 1,000 a second).
+    func ringBytes(cpus: Int) -> UInt32 {
+        let perSecond = UInt64(count != nil ? 1000 : frequency ?? 49) * UInt64(max(cpus, 1))
+        let wanted = perSecond * UInt64(MemoryLayout<profile_sample>.size) / 5
+        var bytes: UInt64 = 1 << 20
+        while bytes < wanted && bytes < 64 << 20 { bytes <<= 1 }
+        return UInt32(bytes)
+    }
+
     /// The CPU of -C, nil for all (no -C, or BCC's -1).
     var chosenCPU: Int? { cpu.flatMap { $0 >= 0 ? $0 : nil } }
 
@@ -134,6 +152,7 @@ public struct Profile: BPFTool {
         cfg.include_idle = includeIdle ? 1 : 0
         cfg.user_stacks = kernelStacksOnly ? 0 : 1
         cfg.kernel_stacks = userStacksOnly ? 0 : 1
+        cfg.unwind = unwindsInUserSpace ? unwind.bpfValue : UInt32(PROFILE_UNWIND_FP)
         return cfg
     }
 
@@ -147,16 +166,30 @@ public struct Profile: BPFTool {
         let targets = (pids ?? tids)?.ids ?? []
         var sizes: [(map: String, entries: UInt32)] = [("counts", UInt32(hashStorageSize)), ("stack_traces", UInt32(stackStorageSize))]
         if !targets.isEmpty { sizes.append(("targets", UInt32(targets.count))) }
+        // the smallest ring the kernel makes when no stack goes through it
+        sizes.append(("events", unwindsInUserSpace ? ringBytes(cpus: sampling.cpus.count) : UInt32(getpagesize())))
 
         if let flamegraph { try checkWritable(flamegraph) }
         if let pprof { try checkWritable(pprof) }
         let bpf = try session(cfg, sampling, sizes, targets)
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
-        let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"),
-                                 lost: bpf.lostCounter())
-        try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
-            try report.print()
+        let stacks = StackTraces(try bpf.map("stack_traces"))
+        guard unwindsInUserSpace else {
+            let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter())
+            try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
+                try report.print()
+            }
+            return
         }
+        let unwound = UnwoundSamples(stacks: stacks, fpProcesses: unwind == .auto ? try bpf.map("fp_processes") : nil,
+                                     verbose: common.verbose)
+        let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter(),
+                                 unwound: unwound)
+        // records are unwound as they come, while their processes are there; lost ones are
+        // reported as they happen ("Possibly lost N samples")
+        let reader = try bpf.ringBuffer { unwound.add($0) }
+        try EventLoop.run(reader, duration: duration.map(Double.init))
+        try report.print()
     }
 
     /// Loaded and attached; a table the kernel cannot allocate names the option that sized it.
@@ -175,9 +208,13 @@ public struct Profile: BPFTool {
         }
     }
 
-    /// Hardware cycles where there is a PMU, the CPU clock everywhere (BCC's choice).
+    /// Hardware cycles where there is a PMU, the CPU clock everywhere (BCC's choice). Where
+    /// the kernel has no bpf_task_pt_regs() (before 5.15), a sample taken in the kernel finds
+    /// the task's user registers at the top of its kernel stack instead.
     static let plan: AttachPlan = [
-        .oneOf("sampling", [ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event"),
-                            ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event")]),
+        .oneOf("sampling", [ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event", requires: [.taskRegsHelper]),
+                            ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event", requires: [.taskRegsHelper]),
+                            ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event_task_stack"),
+                            ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event_task_stack")]),
     ]
 }

@@ -9,12 +9,15 @@ final class StackReport {
     private let stacks: StackTraces
     private let lost: LostCounter
     private let printer: StackPrinter
+    /// The samples unwound in user space (--unwind auto and dwarf).
+    private let unwound: UnwoundSamples?
 
-    init(options: Profile, counts: BPFMap, stacks: BPFMap, lost: LostCounter) {
+    init(options: Profile, counts: BPFMap, stacks: StackTraces, lost: LostCounter, unwound: UnwoundSamples? = nil) {
         self.options = options
         self.counts = counts
-        self.stacks = StackTraces(stacks)
+        self.stacks = stacks
         self.lost = lost
+        self.unwound = unwound
         var layout = StackLayout()
         (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
         (layout.annotate, layout.addresses) = (options.annotations, options.addresses)
@@ -33,7 +36,33 @@ final class StackReport {
                              + (tableFull ? " Consider increasing --stack-storage-size." : ""))
         }
         if lost.newlyLost() > 0 { Diagnostics.line("WARNING: hash table full. Consider increasing --hash-storage-size.") }
+        if options.common.verbose { summarizeWalks(samples) }
     }
+
+    /// -v: how each binary's user stacks were walked.
+    private func summarizeWalks(_ samples: [StackSample]) {
+        guard let unwound else {
+            Diagnostics.line("profile: user stacks walked with frame pointers (--unwind fp)")
+            return
+        }
+        var byBinary: [String: (cfi: UInt64, fallback: UInt64, kernel: UInt64)] = [:]
+        for (pid, walk) in unwound.walks {
+            let binary = unwound.executable(pid: pid) ?? "PID \(pid)"
+            byBinary[binary, default: (0, 0, 0)].cfi &+= walk.cfi
+            byBinary[binary, default: (0, 0, 0)].fallback &+= walk.framePointers
+        }
+        for (pid, count) in kernelCounted {
+            let binary = unwound.executable(pid: pid) ?? "PID \(pid)"
+            byBinary[binary, default: (0, 0, 0)].kernel &+= count
+        }
+        for (binary, walks) in byBinary.sorted(by: { $0.key < $1.key }) {
+            Diagnostics.line("profile: \(TerminalText.escaped(binary)): \(walks.cfi) samples unwound with CFI, "
+                             + "\(walks.kernel) with frame pointers in the kernel, \(walks.fallback) with frame pointers where CFI failed")
+        }
+    }
+
+    /// Samples the kernel counted by frame-pointer stacks, by process (for -v).
+    private var kernelCounted: [UInt32: UInt64] = [:]
 
     /// The samples as pprof: counts and CPU time (each sample stands for one period of the
     /// sampling clock), or counts alone with -c (a period of events).
@@ -50,6 +79,27 @@ final class StackReport {
                                    period: periodNs, durationNs: seconds * 1_000_000_000)
         printer.pprof(samples, profile) { [Int64(clamping: $0.count), Int64(clamping: $0.count) &* periodNs] }
         return profile
+    }
+
+    /// The kernel's counts and those of the samples unwound in user space as one list: a
+    /// process counted both ways (auto, before and after its switch to frame pointers) has
+    /// the same stack once.
+    private func merged(_ counted: [StackSample], _ unwound: UnwoundSamples,
+                        missing: inout Int, tableFull: inout Bool) throws(BPFError) -> [StackSample] {
+        struct Stacks: Hashable { let pid: UInt32; let comm: String; let kernel: [UInt64]?; let user: [UInt64]? }
+        var totals: [Stacks: UInt64] = [:]
+        for s in counted { totals[Stacks(pid: s.pid, comm: s.comm, kernel: s.kernel, user: s.user), default: 0] &+= s.count }
+        for (key, count) in unwound.counts {
+            var kernelFrames: [UInt64]? = []
+            if !options.userStacksOnly {
+                kernelFrames = try stacks.stack(key.kernelStackID, missing: &missing, tableFull: &tableFull)
+                if key.kernelIP != 0, key.kernelStackID >= 0, let frames = kernelFrames { kernelFrames = [key.kernelIP] + frames }
+            }
+            if key.user == nil { missing += 1 }
+            totals[Stacks(pid: key.pid, comm: key.comm, kernel: kernelFrames, user: key.user), default: 0] &+= count
+        }
+        return totals.map { StackSample(pid: $0.key.pid, shownID: $0.key.pid, comm: $0.key.comm, count: $0.value,
+                                        kernel: $0.key.kernel, user: $0.key.user) }
     }
 
     /// The counts, least frequent first, with the number of stacks that could not be shown
@@ -70,7 +120,9 @@ final class StackReport {
             }
             samples.append(StackSample(pid: key.pid, shownID: key.pid, comm: KernelString.from(tuple: key.comm), count: count,
                                        kernel: kernelFrames, user: userFrames))
+            if key.user_stack_id >= 0 { kernelCounted[key.pid, default: 0] &+= count }
         }
+        if let unwound { samples = try merged(samples, unwound, missing: &missing, tableFull: &tableFull) }
         // least frequent first; ties in a stable order so that runs compare
         samples.sort { ($0.count, $0.pid, $0.comm) < ($1.count, $1.pid, $1.comm) }
         return (samples, missing, tableFull)

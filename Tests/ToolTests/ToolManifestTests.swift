@@ -123,6 +123,9 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
     /// are in its OptionSampled samples).
     static func sampleValue(_ option: Manifest.Option) -> String? {
         guard let argument = option.argument else { return nil }
+        if argument.hasPrefix("{") {  // one of the choices
+            return argument.dropFirst().split(separator: ",").first.map { String($0.filter { $0 != "}" }) }
+        }
         switch argument {
         case "PATH": return "/sys/fs/cgroup"
         case "USER": return "root"

@@ -2,6 +2,8 @@
  *   workloads true                 exit 0 (a real exec target: busybox runs applets without exec)
  *   workloads diskio DEV N         N synchronous O_DIRECT 4 KiB reads of DEV
  *   workloads hot SECONDS          burn CPU in main -> hot_outer -> hot_middle -> hot_leaf
+ *   workloads sort SECONDS         burn CPU in main -> sort_run -> qsort (glibc's, built without
+ *                                  frame pointers) -> sort_compare: only CFI unwinds it whole
  *   workloads tcp                  loopback v4 and v6: connect, send 1 MiB, receive 2 MiB, close;
  *                                  prints "tcp FAMILY LPORT DPORT" per connection
  *   workloads kill                 SIGTERM to a child that waits for it, then signal 0 to a PID no
@@ -38,6 +40,23 @@ volatile unsigned long sink;
 __attribute__((noinline)) void hot_leaf(void) { for (int i = 0; i < 1000; i++) sink += i * i; }
 __attribute__((noinline)) void hot_middle(void) { for (int i = 0; i < 100; i++) hot_leaf(); }
 __attribute__((noinline)) void hot_outer(void) { hot_middle(); }
+
+__attribute__((noinline)) static int sort_compare(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	for (int i = 0; i < 50; i++)
+		sink += i;
+	return (x > y) - (x < y);
+}
+
+__attribute__((noinline)) static void sort_run(void)
+{
+	static unsigned values[20000];
+	for (unsigned i = 0; i < 20000; i++)
+		values[i] = i * 2654435761u;
+	qsort(values, 20000, sizeof(values[0]), sort_compare);
+	sink += values[0];
+}
 
 static int diskio(const char *dev, int n)
 {
@@ -215,6 +234,12 @@ int main(int argc, char **argv)
 		time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 3);
 		while (time(NULL) < end)
 			hot_outer();
+		return 0;
+	}
+	if (!strcmp(what, "sort")) {
+		time_t end = time(NULL) + (argc > 2 ? atoi(argv[2]) : 3);
+		while (time(NULL) < end)
+			sort_run();
 		return 0;
 	}
 	if (!strcmp(what, "tcp"))

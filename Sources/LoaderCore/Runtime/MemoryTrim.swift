@@ -18,7 +18,7 @@ public enum MemoryTrim {
     public static func afterStartup() {
         guard let exe = readLink("/proc/self/exe"), let maps = try? readFile("/proc/self/maps") else { return }
         for line in maps.split(separator: "\n") {
-            guard let m = UserSymbols.mapping(line), m.path == exe, m.permissions == "r-xp",
+            guard let m = ProcessMapping.parse(line), m.path == exe, m.permissions == "r-xp",
                   m.end > m.start, let address = UnsafeMutableRawPointer(bitPattern: UInt(m.start)),
                   let length = Int(exactly: m.end - m.start) else { continue }
             _ = madvise(address, length, MADV_DONTNEED)

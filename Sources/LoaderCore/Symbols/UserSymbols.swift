@@ -18,14 +18,7 @@ public final class UserSymbols: @unchecked Sendable {
         public let buildID: String?
     }
 
-    struct Mapping {
-        let start: UInt64
-        let end: UInt64
-        let offset: UInt64
-        let path: String  /// empty for anonymous memory
-        let inode: UInt64
-        let permissions: Substring  /// "r-xp"
-    }
+    typealias Mapping = ProcessMapping
 
     private struct ProcessInfo {
         let mappings: [Mapping]
@@ -107,8 +100,7 @@ public final class UserSymbols: @unchecked Sendable {
 
     private func info(_ pid: UInt32) -> ProcessInfo {
         if let known = processes[pid] { return known }
-        let maps = (try? readFile("/proc/\(pid)/maps")) ?? ""
-        let mappings = maps.split(separator: "\n").compactMap(Self.parse)
+        let mappings = ProcessMapping.all(pid: pid).filter(\.isExecutable)
         let info = ProcessInfo(mappings: mappings, perfMap: perfMap(pid))
         processes[pid] = info
         return info
@@ -116,19 +108,8 @@ public final class UserSymbols: @unchecked Sendable {
 
     /// "55d0c8a00000-55d0c8a02000 r-xp 00002000 fd:00 1234 /usr/bin/x", executable ones only.
     static func parse(_ line: Substring) -> Mapping? {
-        guard let mapping = mapping(line), mapping.permissions.dropFirst(2).first == "x" else { return nil }
+        guard let mapping = ProcessMapping.parse(line), mapping.isExecutable else { return nil }
         return mapping
-    }
-
-    /// A line of /proc/PID/maps, any mapping.
-    static func mapping(_ line: Substring) -> Mapping? {
-        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-        guard fields.count >= 5 else { return nil }
-        let range = fields[0].split(separator: "-")
-        guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
-              let offset = UInt64(fields[2], radix: 16) else { return nil }
-        let path = fields.count > 5 ? String(fields[5].trimmed) : ""
-        return Mapping(start: start, end: end, offset: offset, path: path, inode: UInt64(fields[4]) ?? 0, permissions: fields[1])
     }
 
     /// The process's JIT map, when it has one it may have written itself: a regular file owned
@@ -161,7 +142,7 @@ public final class UserSymbols: @unchecked Sendable {
         if let cached = files[key] { return cached }
         // The mapped file itself (right even when deleted or replaced since), else the file as
         // the process sees it (its mount namespace), resolved inside the process's root.
-        let mapFile = "/proc/\(pid)/map_files/\(String(mapping.start, radix: 16))-\(String(mapping.end, radix: 16))"
+        let mapFile = mapping.mapFilesPath(pid: pid)
         let elf: ELFSymbols?
         do {
             let file: UntrustedFile

@@ -101,7 +101,9 @@ public enum ToolManifest {
             let names = argument.names ?? []
             let short = names.first { $0.kind == "short" }.map { "-" + $0.name }
             guard let long = names.first(where: { $0.kind == "long" }).map({ "--" + $0.name }) ?? short else { return nil }
-            return Option(short: short == long ? nil : short, long: long, argument: argument.kind == "option" ? argument.valueName?.uppercased() : nil,
+            // argparse's metavar: the name upper-cased, a list of choices ("{auto,fp}") as it is
+            let metavar = argument.valueName.map { $0.hasPrefix("{") ? $0 : $0.uppercased() }
+            return Option(short: short == long ? nil : short, long: long, argument: argument.kind == "option" ? metavar : nil,
                           meaning: argument.abstract ?? "")
         }
     }

@@ -13,3 +13,19 @@ def check(guest):
     guest.expect(total >= 20, f"only {total} samples")
     guest.expect(chain * 2 > total, f"the hot chain in {chain} of {total} samples: {out}")
     guest.expect(all(stack.startswith("workloads;") for stack, _ in counts), f"samples of other processes with -p: {out}")
+
+    # CFI: the chain through glibc's qsort (no frame pointers) whole, from _start
+    out = guest.rows("profile_cfi")
+    _, err, rc = guest.section("profile_cfi")
+    guest.expect(rc == 0, f"--unwind dwarf: exit status {rc}; stderr: {err.strip()}")
+    counts = [(l.rsplit(" ", 1)[0].split(";"), int(l.rsplit(" ", 1)[1])) for l in out if re.search(r" \d+$", l)]
+    total = sum(c for _, c in counts)
+    whole = sum(c for frames, c in counts
+                if frames[1:2] == ["_start"] and "main" in frames and "sort_run" in frames
+                and (frames.index("sort_run") == frames.index("main") + 1))
+    through_qsort = sum(c for frames, c in counts
+                        if "sort_compare" in frames and any(f.startswith(("qsort", "msort")) for f in frames))
+    guest.expect(total >= 20, f"--unwind dwarf: only {total} samples")
+    guest.expect(whole * 100 >= total * 95, f"--unwind dwarf: _start ... main;sort_run in {whole} of {total} samples: {out}")
+    guest.expect(through_qsort * 2 > total, f"--unwind dwarf: sort_compare under qsort in {through_qsort} of {total}: {out}")
+    guest.expect("unwinding with the CFI of" in err, f"--unwind dwarf: -v does not say CFI was used: {err}")

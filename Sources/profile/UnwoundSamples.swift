@@ -1,0 +1,112 @@
+import BPFEvents
+import Glibc
+import LoaderCore
+import StackUnwind
+
+/// The samples whose user stacks come to user space (--unwind auto and dwarf): each record is
+/// unwound with CFI as it arrives (the process must still be there) and counted by its stacks.
+///
+/// Under auto, a process's first samples are also compared with the kernel's frame-pointer
+/// walk of the same stack; after `agreementsNeeded` equal ones in a row, the process goes into
+/// the kernel's `fp_processes` and its later samples are counted there, without copies. One
+/// difference keeps it on CFI for good.
+final class UnwoundSamples {
+    struct Key: Hashable {
+        let pid: UInt32
+        let comm: String
+        let kernelStackID: Int32
+        let kernelIP: UInt64
+        /// innermost first; nil: "[Missed User Stack]"
+        let user: [UInt64]?
+    }
+
+    /// How a process's user stacks were walked, for -v's summary per binary.
+    struct Walks {
+        var cfi: UInt64 = 0
+        var framePointers: UInt64 = 0
+        var agreements = 0
+        var decided = false
+    }
+
+    private(set) var counts: [Key: UInt64] = [:]
+    private(set) var walks: [UInt32: Walks] = [:]
+    private let unwinder: CFIUnwinder
+    private let stacks: StackTraces
+    private let fpProcesses: BPFMap?
+    private let verbose: Bool
+
+    static let agreementsNeeded = 16
+    /// Where `stack` starts, after `_pad` (Swift does not import an array of 16,384 bytes).
+    static let stackOffset = (MemoryLayout<profile_sample>.offset(of: \profile_sample._pad) ?? 0) + 4
+    static let registersOffset = MemoryLayout<profile_sample>.offset(of: \profile_sample.regs) ?? 0
+
+    /// `fpProcesses`: the kernel's map under --unwind auto, nil under dwarf.
+    init(stacks: StackTraces, fpProcesses: BPFMap?, verbose: Bool) {
+        self.stacks = stacks
+        self.fpProcesses = fpProcesses
+        self.verbose = verbose
+        unwinder = CFIUnwinder(maxDepth: Int(TOOLS_MAX_STACK_DEPTH)) { line in
+            if verbose { Diagnostics.line("profile: \(TerminalText.escaped(line))") }
+        }
+    }
+
+    /// One ring buffer record: a profile_sample (a shorter one is not counted).
+    func add(_ record: UnsafeRawBufferPointer) {
+        guard record.count >= Self.stackOffset else { return }
+        // the fields before the stack, read where the C layout puts them
+        func field<T>(_ path: KeyPath<profile_sample, T>) -> T {
+            record.loadUnaligned(fromByteOffset: MemoryLayout<profile_sample>.offset(of: path) ?? 0, as: T.self)
+        }
+        let header = (pid: field(\.pid), tid: field(\.tid), userStackID: field(\.user_stack_id),
+                      kernelStackID: field(\.kernel_stack_id), kernelIP: field(\.kernel_ip), comm: field(\.comm))
+        let copied = min(Int(field(\.stack_bytes)), record.count - Self.stackOffset)
+        var registers = [UInt64](repeating: 0, count: Int(PROFILE_REGS))
+        for i in registers.indices {
+            registers[i] = record.loadUnaligned(fromByteOffset: Self.registersOffset + i * 8, as: UInt64.self)
+        }
+        let stack = UnsafeRawBufferPointer(rebasing: record[Self.stackOffset..<(Self.stackOffset + copied)])
+        let cfi = registers.withUnsafeBufferPointer {
+            unwinder.unwind(pid: header.pid, tid: header.tid, UserContext(registers: $0, stack: stack))
+        }
+        let framePointers = { (try? self.stacks.frames(header.userStackID)) ?? nil }
+        var walk = walks[header.pid, default: Walks()]
+        var user: [UInt64]? = cfi
+        if cfi.count <= 1 {
+            // CFI could not get past the first frame (the process gone, code without CFI, a
+            // stack the copy does not hold): the kernel's walk, when it has more
+            if let fp = framePointers(), fp.count > cfi.count { user = fp }
+            else if cfi.isEmpty && StackTraces.isError(header.userStackID) { user = nil }
+            walk.framePointers += 1
+        } else {
+            walk.cfi += 1
+            if let fpProcesses, !walk.decided { decide(&walk, cfi: cfi, fp: framePointers(), pid: header.pid, fpProcesses) }
+        }
+        walks[header.pid] = walk
+        let key = Key(pid: header.pid, comm: KernelString.from(tuple: header.comm), kernelStackID: header.kernelStackID,
+                      kernelIP: header.kernelIP, user: user)
+        counts[key, default: 0] &+= 1
+    }
+
+    /// Under auto: whether frame pointers give this process the same stacks as CFI.
+    private func decide(_ walk: inout Walks, cfi: [UInt64], fp: [UInt64]?, pid: UInt32, _ fpProcesses: BPFMap) {
+        guard fp == cfi else {
+            walk.decided = true
+            return
+        }
+        walk.agreements += 1
+        guard walk.agreements >= Self.agreementsNeeded else { return }
+        walk.decided = true
+        do {
+            try fpProcesses.update(pid, UInt8(1))
+            if verbose {
+                Diagnostics.line("profile: PID \(pid) (\(TerminalText.escaped(unwinder.executable(pid: pid) ?? "?"))): "
+                                 + "frame pointers gave CFI's stacks \(Self.agreementsNeeded) times; walking them in the kernel from now on")
+            }
+        } catch {
+            // the table is full: the process stays on CFI, which is right, only dearer
+        }
+    }
+
+    /// The executable of a process unwound (for -v's summary).
+    func executable(pid: UInt32) -> String? { unwinder.executable(pid: pid) }
+}
