@@ -20,7 +20,8 @@ build=(
 # and cpio for the kernel matrix; systemtap-sdt-dev (sys/sdt.h) for the test programs with USDT
 # probes; man-db, bash-completion, zsh and fish to check what install.sh installs; golang-go
 # (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files; g++ compiles the
-# C++ program whose names profile must demangle; postgresql-15 (with
+# C++ program whose names profile must demangle; debuginfod (server and debuginfod-find) serves
+# a stripped program's debug file to profile; chromium (headless) runs the flame graph's script; postgresql-15 (with
 # pgbench) and mariadb-server are the real servers dbslower and dbstat are tested against (the
 # tests start their own in temporary directories; a server the package would start as a service
 # is not needed).
@@ -34,6 +35,7 @@ test=(
   golang-go protobuf-compiler
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
   g++
+  debuginfod chromium
 )
 case "${1:-test}" in
 build) packages=("${build[@]}") ;;

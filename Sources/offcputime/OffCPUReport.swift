@@ -34,7 +34,7 @@ final class OffCPUReport {
         try printer.print(samples, folded: options.folded, json: options.common.json,
                           leading: { [("pid", .int(Int64($0.pid))), ("tid", .int(Int64($0.shownID))), ("comm", .string($0.comm)),
                                       ("total_us", .unsigned($0.count))] },
-                          flameGraph: options.flamegraph.map { ($0, "Off-CPU Time Flame Graph", "us") })
+                          flameGraph: options.flameGraph.request(defaultTitle: "Off-CPU Time Flame Graph", unit: "us"))
         if missing > 0 {
             Diagnostics.line("WARNING: \(missing) stack traces lost and could not be displayed."
                              + (tableFull ? " Consider increasing --stack-storage-size." : ""))

@@ -73,8 +73,7 @@ public struct OffCPUTime: BPFTool {
             help: ArgumentHelp("filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see include/linux/sched.h", valueName: "STATE"))
     var state: UInt64?
 
-    @Option(name: .customLong("flamegraph"), help: ArgumentHelp("also write an SVG flame graph of the stacks to this file", valueName: "FILE"))
-    var flamegraph: String?
+    @OptionGroup var flameGraph: FlameGraphOptions
 
     @OptionGroup public var common: CommonOptions
 
@@ -138,7 +137,7 @@ public struct OffCPUTime: BPFTool {
         if kernelThreadsOnly && userStacksOnly {
             throw ToolFailure("ERROR: Displaying user stacks for kernel threads doesn't make sense.", status: 2)
         }
-        if let flamegraph { try checkWritable(flamegraph) }
+        if let path = flameGraph.path { try checkWritable(path) }
         let targets = (pids ?? tids)?.ids ?? []
         var sizes: [(map: String, entries: UInt32)] = [("stack_traces", UInt32(stackStorageSize))]
         if !targets.isEmpty { sizes.append(("targets", UInt32(targets.count))) }

@@ -77,8 +77,7 @@ public struct Profile: BPFTool {
             help: ArgumentHelp("cpu number to run profile on", valueName: "CPU"))
     var cpu: Int?
 
-    @Option(name: .customLong("flamegraph"), help: ArgumentHelp("also write an SVG flame graph of the samples to this file", valueName: "FILE"))
-    var flamegraph: String?
+    @OptionGroup var flameGraph: FlameGraphOptions
 
     @Option(name: .customLong("pprof"), help: ArgumentHelp("also write the samples as a gzipped pprof profile to this file", valueName: "FILE"))
     var pprof: String?
@@ -169,7 +168,7 @@ public struct Profile: BPFTool {
         // the smallest ring the kernel makes when no stack goes through it
         sizes.append(("events", unwindsInUserSpace ? ringBytes(cpus: sampling.cpus.count) : UInt32(getpagesize())))
 
-        if let flamegraph { try checkWritable(flamegraph) }
+        if let path = flameGraph.path { try checkWritable(path) }
         if let pprof { try checkWritable(pprof) }
         let bpf = try session(cfg, sampling, sizes, targets)
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }

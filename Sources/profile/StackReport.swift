@@ -29,7 +29,7 @@ final class StackReport {
         let (samples, missing, tableFull) = try read()
         try printer.print(samples, folded: options.folded, json: options.common.json,
                           leading: { [("pid", .int(Int64($0.pid))), ("comm", .string($0.comm)), ("count", .int(Int64($0.count)))] },
-                          flameGraph: options.flamegraph.map { ($0, "Flame Graph", "samples") })
+                          flameGraph: options.flameGraph.request(defaultTitle: "Flame Graph", unit: "samples"))
         if let path = options.pprof { try pprof(samples).write(to: path) }
         if missing > 0 {
             Diagnostics.line("WARNING: \(missing) stack traces could not be displayed."

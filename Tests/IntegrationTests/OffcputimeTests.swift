@@ -28,7 +28,7 @@ final class OffcputimeTests {
         while !(run.lines.contains { $0.hasPrefix("Tracing off-CPU time") } || run.stderr.contains("Tracing off-CPU time")) && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
-        FileManager.default.createFile(atPath: dir.path + "/go", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.path + "/go", contents: nil)
         #expect(run.waitForExit(timeout: Double(seconds) + 20) == 0, "\(run.stderr)")
         // the next sleeper waits for the next trace
         try? FileManager.default.removeItem(atPath: dir.path + "/go")

@@ -336,7 +336,8 @@ final class ProfileTests {
 
     @Test func usageErrors() throws {
         for arguments in [["-p", "1", "-L", "1"], ["-U", "-K"], ["-F", "0"], ["-c", "0"], ["-F", "9", "-c", "9"], ["0"],
-                          ["--stack-storage-size", "0"], ["--hash-storage-size", "0"], ["-p", "abc"], ["-p", "1,,2"], ["--nope"]] {
+                          ["--stack-storage-size", "0"], ["--hash-storage-size", "0"], ["-p", "abc"], ["-p", "1,,2"], ["--nope"],
+                          ["--flamegraph", "/tmp/x.svg", "--width", "5"], ["--unwind", "frames"]] {
             let run = try ToolRun("profile", arguments)
             #expect(run.waitForExit() == 2, "\(arguments)")
             #expect(run.stderr.hasPrefix("usage: profile"), "\(arguments): \(run.stderr)")

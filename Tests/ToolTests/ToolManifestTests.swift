@@ -130,6 +130,7 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
         case "PATH": return "/sys/fs/cgroup"
         case "USER": return "root"
         case "PORT", "LOCALPORT", "REMOTEPORT": return "80,443"
+        case "PIXELS": return "800"
         default: return "1"
         }
     }

@@ -143,7 +143,7 @@ public final class StackPrinter {
     /// The report: a blank line then multi-line stacks, or folded lines, or JSON objects (each
     /// with `leading` members), in the order given; then the flame graph, if asked for.
     public func print(_ samples: [StackSample], folded: Bool, json: Bool, leading: (StackSample) -> [(String, JSONValue)],
-                      flameGraph: (path: String, title: String, unit: String)?, to out: OutputSink = .stdout) throws(BPFError) {
+                      flameGraph: FlameGraphRequest?, to out: OutputSink = .stdout) throws(BPFError) {
         if !folded && !json { out.writeLine("") }
         for sample in samples {
             if json {
@@ -155,7 +155,7 @@ public final class StackPrinter {
             }
         }
         if let flameGraph {
-            try self.flameGraph(samples, title: flameGraph.title, unit: flameGraph.unit).write(to: flameGraph.path)
+            try self.flameGraph(samples, title: flameGraph.title, unit: flameGraph.unit, width: flameGraph.width).write(to: flameGraph.path)
         }
         out.flush()
     }
@@ -183,8 +183,8 @@ public final class StackPrinter {
     }
 
     /// A flame graph of the stacks, kernel frames marked as such (for the colours).
-    public func flameGraph(_ samples: [StackSample], title: String, unit: String) -> FlameGraph {
-        FlameGraph(title: title, unit: unit, samples: samples.map { (folded: foldedFrames($0, annotate: true), count: $0.count) })
+    public func flameGraph(_ samples: [StackSample], title: String, unit: String, width: Int = 1200) -> FlameGraph {
+        FlameGraph(title: title, unit: unit, width: width, samples: samples.map { (folded: foldedFrames($0, annotate: true), count: $0.count) })
     }
 }
 

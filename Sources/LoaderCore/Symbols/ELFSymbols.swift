@@ -28,6 +28,12 @@ struct ELFSymbols: Sendable {
     let buildID: String?
     /// Where the file's note sections are (SHT_NOTE: build IDs, USDT probes), as offsets and sizes.
     let noteSections: [(offset: UInt64, size: UInt64)]
+    /// Whether the symbols came from a .symtab (every function), not the .dynsym alone (the
+    /// exported ones: a stripped file), whose debug file may have the rest.
+    let hasFullSymbols: Bool
+    /// The .gnu_debuglink section: the name of the file holding the stripped debug sections,
+    /// and its CRC-32.
+    let debugLink: (name: String, crc: UInt32)?
 
     /// Why a file gave no symbols (nil when it did).
     let problem: String?
@@ -43,6 +49,8 @@ struct ELFSymbols: Sendable {
             symbols = SymbolTable([])
             buildID = nil
             noteSections = []
+            hasFullSymbols = false
+            debugLink = nil
             self.problem = "\(name): not a 64-bit little-endian ELF file"
             return
         }
@@ -71,6 +79,8 @@ struct ELFSymbols: Sendable {
 
         var entries: [SymbolTable.Entry] = []
         var notes: [(offset: UInt64, size: UInt64)] = []
+        var fromSymtab = false
+        var link: (name: String, crc: UInt32)?
         var budget = Self.maxSymbolBytes
         if (64...Self.maxEntrySize).contains(shentsize), shentsize * shnum <= Self.maxTableBytes,
            let sections = file.bytes(at: shoff, count: UInt64(shentsize * shnum)) {
@@ -78,6 +88,7 @@ struct ELFSymbols: Sendable {
             for i in 0..<shnum where section(i).u32(4) == 7 {  // SHT_NOTE
                 notes.append((section(i).u64(24), section(i).u64(32)))
             }
+            link = Self.debugLink(file, sections: section, count: shnum, namesIndex: Int(header.u16(62)))
             // .symtab has every function; .dynsym only the exported ones (all a stripped file has)
             for wanted: UInt32 in [2, 11] where entries.isEmpty && readSymbols {  // SHT_SYMTAB, SHT_DYNSYM
                 for i in 0..<shnum where section(i).u32(4) == wanted {
@@ -97,6 +108,7 @@ struct ELFSymbols: Sendable {
                     }
                     budget -= symbolsSize + stringsSize
                     Self.functions(symbols, strings, into: &entries)
+                    fromSymtab = fromSymtab || wanted == 2
                 }
             }
         } else if shnum > 0 {
@@ -104,7 +116,46 @@ struct ELFSymbols: Sendable {
         }
         symbols = SymbolTable(entries)
         noteSections = notes
+        hasFullSymbols = fromSymtab
+        debugLink = link
         self.problem = problem
+    }
+
+    /// This file's segments (where its code is) with the symbols of its debug file (same
+    /// addresses: the debug file is the stripped-off part of this one).
+    init(_ binary: ELFSymbols, symbolsOf debug: ELFSymbols) {
+        symbols = debug.symbols
+        segments = binary.segments
+        buildID = binary.buildID
+        noteSections = binary.noteSections
+        hasFullSymbols = true
+        debugLink = binary.debugLink
+        problem = nil
+    }
+
+    /// The .gnu_debuglink section (found by its name in the section name table): a file name
+    /// ended by a NUL, padded to 4 bytes, then the debug file's CRC-32.
+    private static func debugLink(_ file: borrowing UntrustedFile, sections: (Int) -> ArraySlice<UInt8>, count: Int,
+                                  namesIndex: Int) -> (name: String, crc: UInt32)? {
+        guard namesIndex < count, section(sections(namesIndex)).size <= 1 << 20,
+              let names = file.bytes(at: section(sections(namesIndex)).offset, count: section(sections(namesIndex)).size) else { return nil }
+        for i in 0..<count {
+            let nameOffset = Int(sections(i).u32(0))
+            guard nameOffset < names.count else { continue }
+            let end = names[nameOffset...].firstIndex(of: 0) ?? names.count
+            guard names[nameOffset..<end].elementsEqual(".gnu_debuglink".utf8) else { continue }
+            let (offset, size) = section(sections(i))
+            guard size >= 8, size <= 4096, let data = file.bytes(at: offset, count: size),
+                  let nul = data.firstIndex(of: 0), nul > 0 else { return nil }
+            let crcAt = (nul + 4) & ~3
+            guard crcAt + 4 <= data.count else { return nil }
+            return (String(decoding: data[..<nul], as: UTF8.self), data[crcAt...].u32(0))
+        }
+        return nil
+    }
+
+    private static func section(_ header: ArraySlice<UInt8>) -> (offset: UInt64, size: UInt64) {
+        (header.u64(24), header.u64(32))
     }
 
     /// The NT_GNU_BUILD_ID note's bytes in hex, from a PT_NOTE segment's notes (each: name
@@ -134,7 +185,10 @@ struct ELFSymbols: Sendable {
             guard type == 2 || type == 10, sym.u16(6) != 0 else { continue }  // FUNC or IFUNC, defined
             let value = sym.u64(8)
             guard value != 0, let nameOffset = Int(exactly: sym.u32(0)), nameOffset < strings.count else { continue }
-            let end = strings[nameOffset...].firstIndex(of: 0) ?? strings.count
+            var end = strings[nameOffset...].firstIndex(of: 0) ?? strings.count
+            // "__libc_start_main@GLIBC_2.2.5" (a .symtab's versioned alias): the name the
+            // .dynsym and every tool show
+            if let at = strings[nameOffset..<end].firstIndex(of: UInt8(ascii: "@")), at > nameOffset { end = at }
             entries.append(.init(start: value, size: sym.u64(16), name: String(decoding: strings[nameOffset..<end], as: UTF8.self)))
         }
     }

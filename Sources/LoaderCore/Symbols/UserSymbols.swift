@@ -36,6 +36,9 @@ public final class UserSymbols: @unchecked Sendable {
     /// perf maps larger than this are not read: 64 MiB is some 500,000 JIT symbols.
     static let maxPerfMapBytes: UInt64 = 64 << 20
 
+    /// Where stripped binaries' debug files are looked for.
+    private lazy var debugFiles = DebugFiles(report: { [weak self] text in self?.problem(text) })
+
     /// Whether C++ and Rust names are shown demangled (profile's --no-demangle says not).
     private let demangle: Bool
 
@@ -143,7 +146,7 @@ public final class UserSymbols: @unchecked Sendable {
         // The mapped file itself (right even when deleted or replaced since), else the file as
         // the process sees it (its mount namespace), resolved inside the process's root.
         let mapFile = mapping.mapFilesPath(pid: pid)
-        let elf: ELFSymbols?
+        var elf: ELFSymbols?
         do {
             let file: UntrustedFile
             do {
@@ -157,6 +160,15 @@ public final class UserSymbols: @unchecked Sendable {
             elf = nil
         }
         if let issue = elf?.problem { problem("no symbols from \(issue)") }
+        // stripped (no .symtab): its local functions are in its debug file, if there is one
+        if let binary = elf, !binary.hasFullSymbols {
+            if let debug = debugFiles.symbols(for: binary, path: mapping.path, pid: pid) {
+                elf = debug
+            } else {
+                problem("\(mapping.path) is stripped and no debug file was found (by build ID, .gnu_debuglink"
+                        + (getenv("DEBUGINFOD_URLS") == nil ? "; DEBUGINFOD_URLS is not set)" : " or debuginfod)"))
+            }
+        }
         files[key] = elf
         return elf
     }

@@ -190,6 +190,21 @@ func runCommand(_ path: String, _ arguments: [String], cwd: String? = nil) throw
     return (process.processIdentifier, process.terminationStatus)
 }
 
+/// Runs a command to completion and returns its standard output.
+func commandOutput(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
 /// A fresh temporary directory, removed by `remove()`.
 struct TempDir {
     let path: String
