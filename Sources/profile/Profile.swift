@@ -180,13 +180,11 @@ public struct Profile: BPFTool {
             }
             return
         }
-        let unwound = UnwoundSamples(stacks: stacks, fpProcesses: unwind == .auto ? try bpf.map("fp_processes") : nil,
-                                     verbose: common.verbose)
         let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter(),
-                                 unwound: unwound)
+                                 unwinding: true, fpProcesses: unwind == .auto ? try bpf.map("fp_processes") : nil)
         // records are unwound as they come, while their processes are there; lost ones are
         // reported as they happen ("Possibly lost N samples")
-        let reader = try bpf.ringBuffer { unwound.add($0) }
+        let reader = try bpf.ringBuffer { report.add($0) }
         try EventLoop.run(reader, duration: duration.map(Double.init))
         try report.print()
     }

@@ -12,17 +12,27 @@ final class StackReport {
     /// The samples unwound in user space (--unwind auto and dwarf).
     private let unwound: UnwoundSamples?
 
-    init(options: Profile, counts: BPFMap, stacks: StackTraces, lost: LostCounter, unwound: UnwoundSamples? = nil) {
+    /// `unwinding`: samples come through the ring to be unwound here (--unwind auto and dwarf),
+    /// with the kernel's `fp_processes` under auto.
+    init(options: Profile, counts: BPFMap, stacks: StackTraces, lost: LostCounter, unwinding: Bool = false, fpProcesses: BPFMap? = nil) {
         self.options = options
         self.counts = counts
         self.stacks = stacks
         self.lost = lost
-        self.unwound = unwound
         var layout = StackLayout()
         (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
         (layout.annotate, layout.addresses) = (options.annotations, options.addresses)
         layout.demangle = !options.noDemangle
-        printer = StackPrinter(layout, tool: "profile", verbose: options.common.verbose)
+        let printer = StackPrinter(layout, tool: "profile", verbose: options.common.verbose)
+        self.printer = printer
+        // a process's symbols are read at its first sample: it may be gone by the report
+        unwound = unwinding ? UnwoundSamples(stacks: stacks, fpProcesses: fpProcesses, verbose: options.common.verbose,
+                                             newProcess: { printer.remember(pid: $0) }) : nil
+    }
+
+    /// A ring buffer record: a sample to unwind.
+    func add(_ record: UnsafeRawBufferPointer) {
+        unwound?.add(record)
     }
 
     func print() throws(BPFError) {

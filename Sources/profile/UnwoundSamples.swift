@@ -40,9 +40,13 @@ final class UnwoundSamples {
     static let stackOffset = (MemoryLayout<profile_sample>.offset(of: \profile_sample._pad) ?? 0) + 4
     static let registersOffset = MemoryLayout<profile_sample>.offset(of: \profile_sample.regs) ?? 0
 
+    /// Called with each process the first time one of its samples arrives.
+    private let newProcess: (UInt32) -> Void
+
     /// `fpProcesses`: the kernel's map under --unwind auto, nil under dwarf.
-    init(stacks: StackTraces, fpProcesses: BPFMap?, verbose: Bool) {
+    init(stacks: StackTraces, fpProcesses: BPFMap?, verbose: Bool, newProcess: @escaping (UInt32) -> Void) {
         self.stacks = stacks
+        self.newProcess = newProcess
         self.fpProcesses = fpProcesses
         self.verbose = verbose
         unwinder = CFIUnwinder(maxDepth: Int(TOOLS_MAX_STACK_DEPTH)) { line in
@@ -69,6 +73,7 @@ final class UnwoundSamples {
             unwinder.unwind(pid: header.pid, tid: header.tid, UserContext(registers: $0, stack: stack))
         }
         let framePointers = { (try? self.stacks.frames(header.userStackID)) ?? nil }
+        if walks[header.pid] == nil { newProcess(header.pid) }
         var walk = walks[header.pid, default: Walks()]
         var user: [UInt64]? = cfi
         if cfi.count <= 1 {

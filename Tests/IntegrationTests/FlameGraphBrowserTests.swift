@@ -21,13 +21,19 @@ final class FlameGraphBrowserTests {
                                            "--virtual-time-budget=2000", "--dump-dom", "file://" + svg + "?" + query])
     }
 
-    /// The frames (g.f) of an SVG or DOM, as (attributes text, class) in document order.
-    static func frames(_ text: String) -> [(name: String, classes: String, width: Double)] {
-        let pattern = try! NSRegularExpression(pattern: #"<g class="([^"]*)" data-name="([^"]*)" data-count="\d+"><title>[^<]*</title><rect x="[^"]*" y="[^"]*" width="([^"]*)""#)
+    struct DrawnFrame {
+        let name: String
+        let classes: String
+        let x, y, width: Double
+    }
+
+    /// The frames (g.f) of an SVG or DOM, in document order.
+    static func frames(_ text: String) -> [DrawnFrame] {
+        let pattern = try! NSRegularExpression(pattern: #"<g class="([^"]*)" data-name="([^"]*)" data-count="\d+"><title>[^<]*</title><rect x="([^"]*)" y="([^"]*)" width="([^"]*)""#)
         return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { m in
-            guard let c = Range(m.range(at: 1), in: text), let n = Range(m.range(at: 2), in: text),
-                  let w = Range(m.range(at: 3), in: text) else { return nil }
-            return (String(text[n]), String(text[c]), Double(text[w]) ?? -1)
+            func group(_ i: Int) -> String { Range(m.range(at: i), in: text).map { String(text[$0]) } ?? "" }
+            return DrawnFrame(name: group(2), classes: group(1), x: Double(group(3)) ?? -1, y: Double(group(4)) ?? -1,
+                              width: Double(group(5)) ?? -1)
         }
     }
 
@@ -62,13 +68,20 @@ final class FlameGraphBrowserTests {
         let percent = shown.flatMap { Double($0.dropFirst(9).dropLast()) } ?? -1
         #expect(abs(percent - share) <= 0.5, "\(shown ?? "no Matched text"), the folded lines say \(share)%")
 
-        // zoom to hot_middle: it spans the graph (900 - 2 * 10), frames outside it hidden
+        // zoom to hot_middle: it spans the graph (900 - 2 * 10); its callers stay, dimmed; the
+        // frames neither its callers nor inside it are hidden
         let middle = try #require(drawn.firstIndex { $0.name == "hot_middle" })
         let zoomed = Self.frames(try dom(svg, query: "z=\(middle)"))
         #expect(zoomed.count == drawn.count)
         if zoomed.count == drawn.count {
+            let z = drawn[middle]
             #expect(abs(zoomed[middle].width - 880) < 0.5, "hot_middle is \(zoomed[middle].width) wide after the zoom")
-            #expect(zoomed.contains { $0.classes.contains("hidden") } || drawn.allSatisfy { $0.name.hasPrefix("hot") || $0.name == "all" })
+            for (before, after) in zip(drawn, zoomed) {
+                let caller = before.y > z.y && before.x <= z.x + 0.02 && before.x + before.width >= z.x + z.width - 0.02
+                let inside = before.y <= z.y && before.x >= z.x - 0.02 && before.x + before.width <= z.x + z.width + 0.02
+                #expect(after.classes.contains("parent") == caller, "\(before.name): \(after.classes)")
+                #expect(after.classes.contains("hidden") == !(caller || inside), "\(before.name): \(after.classes)")
+            }
             #expect(zoomed.filter { $0.classes.contains("parent") }.map(\.name).contains("main"), "main stays below, dimmed")
         }
     }

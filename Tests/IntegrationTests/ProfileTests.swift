@@ -223,15 +223,26 @@ final class ProfileTests {
     }
 
     /// A process that exits before profile prints: its frames are "[unknown]", nothing fails.
-    @Test func exitedProcessPrintsUnknown() throws {
-        let run = try ToolRun("profile", ["-f", "-U", "3"])
-        try run.waitForStderr("Sampling at 49 Hertz")
-        let workload = try programs.start("cpu", seconds: 1)
-        workload.waitUntilExit()
-        #expect(run.waitForExit(timeout: 20) == 0, "\(run.stderr)")
-        let mine = run.lines.filter { $0.hasPrefix("hotprog;") }
-        #expect(!mine.isEmpty, "\(run.lines.suffix(5))")
-        #expect(mine.allSatisfy { $0.hasPrefix("hotprog;[unknown]") }, "\(mine)")
+    /// A process that exits before the report: named from what was read at its first sample
+    /// (its samples unwound in user space); with --unwind fp, read only at the end, "[unknown]".
+    @Test func exitedProcessIsNamedFromItsFirstSample() throws {
+        for (options, named) in [([String](), true), (["--unwind", "fp"], false)] {
+            let run = try ToolRun("profile", ["-f", "-U"] + options + ["3"])
+            try run.waitForStderr("Sampling at 49 Hertz")
+            let workload = try programs.start("cpu", seconds: 1)
+            workload.waitUntilExit()
+            #expect(run.waitForExit(timeout: 20) == 0, "\(run.stderr)")
+            let mine = run.lines.filter { $0.hasPrefix("hotprog;") }
+            #expect(!mine.isEmpty, "\(run.lines.suffix(5))")
+            if named {
+                let total = mine.compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+                let chain = mine.filter { $0.contains(";main;hot_outer;hot_middle;hot_leaf") }
+                    .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+                #expect(chain * 2 > total, "\(mine)")
+            } else {
+                #expect(mine.allSatisfy { $0.hasPrefix("hotprog;[unknown]") }, "\(mine)")
+            }
+        }
     }
 
     /// A binary only visible in the process's own mount namespace (as in a container) is read

@@ -49,7 +49,7 @@ extension FlameGraph {
     // Zoom to frame `z`: it spans the width, its callees scale with it, its callers stay below
     // (full width, dimmed), every other frame is hidden.
     function zoom(z) {
-        var zx = z.fg.x, zw = z.fg.w, scale = (width - 2 * pad) / zw, eps = 0.0001;
+        var zx = z.fg.x, zw = z.fg.w, scale = (width - 2 * pad) / zw, eps = 0.02;  // the positions are rounded to 0.01
         frames.forEach(function (g) {
             var f = g.fg;
             g.classList.remove("hidden", "parent");

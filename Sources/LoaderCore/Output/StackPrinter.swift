@@ -182,6 +182,11 @@ public final class StackPrinter {
         }
     }
 
+    /// Reads a process's mappings and symbols while it runs (see UserSymbols.remember).
+    public func remember(pid: UInt32) {
+        if !layout.kernelOnly { userSymbols.remember(pid: pid) }
+    }
+
     /// A flame graph of the stacks, kernel frames marked as such (for the colours).
     public func flameGraph(_ samples: [StackSample], title: String, unit: String, width: Int = 1200) -> FlameGraph {
         FlameGraph(title: title, unit: unit, width: width, samples: samples.map { (folded: foldedFrames($0, annotate: true), count: $0.count) })

@@ -101,6 +101,13 @@ public final class UserSymbols: @unchecked Sendable {
         return Frame(name: demangle ? Demangler.demangle(name) : name, offset: offset, module: module)
     }
 
+    /// Reads process `pid`'s mappings and its files' symbols now, while it runs, so that its
+    /// frames are named at the end even if it has exited by then. Once per process.
+    public func remember(pid: UInt32) {
+        guard processes[pid] == nil else { return }
+        for mapping in info(pid).mappings where mapping.isFile { _ = symbols(of: mapping, pid: pid) }
+    }
+
     private func info(_ pid: UInt32) -> ProcessInfo {
         if let known = processes[pid] { return known }
         let mappings = ProcessMapping.all(pid: pid).filter(\.isExecutable)
