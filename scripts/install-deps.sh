@@ -21,7 +21,8 @@ build=(
 # probes; man-db, bash-completion, zsh and fish to check what install.sh installs; golang-go
 # (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files; g++ compiles the
 # C++ program whose names profile must demangle; debuginfod (server and debuginfod-find) serves
-# a stripped program's debug file to profile; chromium (headless) runs the flame graph's script; postgresql-15 (with
+# a stripped program's debug file to profile; chromium (headless) runs the flame graph's script;
+# prometheus scrapes a tool's --prometheus endpoint, curl queries both; postgresql-15 (with
 # pgbench) and mariadb-server are the real servers dbslower and dbstat are tested against (the
 # tests start their own in temporary directories; a server the package would start as a service
 # is not needed).
@@ -36,6 +37,7 @@ test=(
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
   g++
   debuginfod chromium
+  prometheus curl
 )
 case "${1:-test}" in
 build) packages=("${build[@]}") ;;

@@ -19,6 +19,7 @@ public struct BioLatency: BPFTool {
             ./biolatency -e                 # show extension summary(average)
             ./biolatency -d sdc             # Trace sdc only
             ./biolatency --cgroup /sys/fs/cgroup/db  # I/O started in this cgroup
+            ./biolatency --prometheus :9435  # serve histograms per disk and operation
         """)
 
     @Flag(name: [.customShort("T"), .customLong("timestamp")], help: "include timestamp on output")
@@ -49,13 +50,29 @@ public struct BioLatency: BPFTool {
 
     @OptionGroup var every: IntervalCount
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
 
     public static let object = EmbeddedObject(name: "biolatency", base64: embeddedBPFObjectBase64)
     public static let planOptions = ["-Q", "-F"]
-    public var plan: AttachPlan { Self.plan(queued: queued, flags: flags) }
+    public var plan: AttachPlan { Self.plan(queued: queued, flags: flags || exporting) }
+
+    /// --prometheus: histograms per disk and operation, in microseconds, served until stopped.
+    var exporting: Bool { prometheus.address != nil }
+
+    public func validate() throws {
+        guard exporting else { return }
+        if every.interval != nil || every.count != nil {
+            throw ValidationError("argument --prometheus: runs until stopped, without interval or count")
+        }
+        for (set, name) in [(timestamp, "-T/--timestamp"), (milliseconds, "-m/--milliseconds"), (disks, "-D/--disks"),
+                            (flags, "-F/--flags"), (extension_, "-e/--extension"), (json, "-j/--json")] where set {
+            throw ValidationError("argument \(name): not allowed with argument --prometheus (which exports per disk and operation, in seconds)")
+        }
+    }
     static let banner = "Tracing block device I/O... Hit Ctrl-C to end."
     public static let output = ToolOutput.summary(
         banner: banner,
@@ -71,8 +88,13 @@ public struct BioLatency: BPFTool {
         if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.", status: 2) }
         let bpf = try ToolSession.start(tool: "biolatency",
                                         object: Self.object,
-                                        plan: Self.plan(queued: queued, flags: flags), config: try bpfConfig(), common: common)
+                                        plan: plan, config: try bpfConfig(), common: common)
         try Self.checkConsistent(bpf.resolutions)
+        if exporting {
+            let metrics = LatencyMetrics(hists: try bpf.map("hists"))
+            try prometheus.serve(tool: "biolatency", loaded: bpf) { metrics.families() }
+            return
+        }
         let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
         let banner = Self.banner
@@ -86,8 +108,8 @@ public struct BioLatency: BPFTool {
         var cfg = biolatency_cfg()
         cfg.common = try common.bpfConfig()
         cfg.targ_ms = milliseconds ? 1 : 0
-        cfg.per_disk = disks ? 1 : 0
-        cfg.per_flag = flags ? 1 : 0
+        cfg.per_disk = disks || exporting ? 1 : 0
+        cfg.per_flag = flags || exporting ? 1 : 0
         cfg.queued = queued ? 1 : 0
         cfg.sector_end = UInt64.max
         if let disk {

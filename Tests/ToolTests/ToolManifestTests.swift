@@ -131,6 +131,7 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
         case "USER": return "root"
         case "PORT", "LOCALPORT", "REMOTEPORT": return "80,443"
         case "PIXELS": return "800"
+        case "ADDR": return ":9435"
         default: return "1"
         }
     }

@@ -224,6 +224,16 @@ public struct LoadedBPF: ~Copyable {
         handle.runAfterStart()
     }
 
+    /// The loaded programs' names and descriptors (valid while this object lives): what the
+    /// kernel's run-time statistics are read from.
+    public func loadedPrograms() -> [(name: String, fd: Int32)] {
+        handle.programs().compactMap { prog in
+            let fd = bpf_program__fd(prog)
+            guard fd >= 0, let name = bpf_program__name(prog) else { return nil }
+            return (String(cString: name), fd)
+        }
+    }
+
     /// The count of records or I/Os the BPF side could not keep.
     public func lostCounter() -> LostCounter {
         LostCounter(owner: handle)

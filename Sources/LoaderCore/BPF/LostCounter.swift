@@ -8,6 +8,12 @@ public final class LostCounter {
         map = try? BPFMap(map: owner.map(named: "lost_events"), owner: owner)
     }
 
+    /// How many were lost since the tool started, summed over CPUs.
+    public func total() -> UInt64 {
+        guard let map, let perCPU = try? map.lookupPerCPU(UInt32(0), as: UInt64.self) else { return 0 }
+        return perCPU.reduce(0, &+)
+    }
+
     /// How many were lost since the last call, summed over CPUs.
     public func newlyLost() -> UInt64 {
         guard let map, let perCPU = try? map.lookupPerCPU(UInt32(0), as: UInt64.self) else { return 0 }

@@ -103,9 +103,32 @@ public final class UserSymbols: @unchecked Sendable {
 
     /// Reads process `pid`'s mappings and its files' symbols now, while it runs, so that its
     /// frames are named at the end even if it has exited by then. Once per process.
+    /// Only the mappings are read and the files opened (cheap: a busy machine starts many
+    /// processes, whose symbols are parsed at the end).
     public func remember(pid: UInt32) {
         guard processes[pid] == nil else { return }
-        for mapping in info(pid).mappings where mapping.isFile { _ = symbols(of: mapping, pid: pid) }
+        for mapping in info(pid).mappings where mapping.isFile {
+            let key = "\(mapping.inode):\(mapping.path)"
+            guard files[key] == nil, opened[key] == nil, let file = try? open(mapping, pid: pid) else { continue }
+            opened[key] = OpenedFile(file)
+        }
+    }
+
+    /// A file opened while its process ran (remember), to be read at the end.
+    private final class OpenedFile {
+        let file: UntrustedFile
+        init(_ file: consuming UntrustedFile) { self.file = file }
+    }
+    private var opened: [String: OpenedFile] = [:]
+
+    /// The mapped file itself (right even when deleted or replaced since), else the file as the
+    /// process sees it (its mount namespace), resolved inside the process's root.
+    private func open(_ mapping: Mapping, pid: UInt32) throws(UntrustedFile.Refusal) -> UntrustedFile {
+        do {
+            return try UntrustedFile(path: mapping.mapFilesPath(pid: pid), maxSize: .max, followLinks: true)
+        } catch {
+            return try UntrustedFile(path: mapping.path, inRootOf: pid, maxSize: .max)
+        }
     }
 
     private func info(_ pid: UInt32) -> ProcessInfo {
@@ -150,18 +173,13 @@ public final class UserSymbols: @unchecked Sendable {
     private func symbols(of mapping: Mapping, pid: UInt32) -> ELFSymbols? {
         let key = "\(mapping.inode):\(mapping.path)"
         if let cached = files[key] { return cached }
-        // The mapped file itself (right even when deleted or replaced since), else the file as
-        // the process sees it (its mount namespace), resolved inside the process's root.
-        let mapFile = mapping.mapFilesPath(pid: pid)
         var elf: ELFSymbols?
         do {
-            let file: UntrustedFile
-            do {
-                file = try UntrustedFile(path: mapFile, maxSize: .max, followLinks: true)
-            } catch {
-                file = try UntrustedFile(path: mapping.path, inRootOf: pid, maxSize: .max)
+            if let early = opened.removeValue(forKey: key) {
+                elf = ELFSymbols(file: early.file, name: mapping.path)
+            } else {
+                elf = ELFSymbols(file: try open(mapping, pid: pid), name: mapping.path)
             }
-            elf = ELFSymbols(file: file, name: mapping.path)
         } catch {
             problem("no symbols for PID \(pid): \(error)")
             elf = nil

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// --prometheus: a real Prometheus server (Debian's) scrapes the running tool, and its HTTP API
+/// answers with the numbers of the workload the test made.
+@Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
+struct PrometheusExportTests {
+    static func freePort() -> Int { 20000 + Int.random(in: 0..<20000) }
+
+    @Test func biolatencyHistogramsScrapedByPrometheus() throws {
+        let disk = try LoopDevice()
+        defer { disk.remove() }
+        let port = Self.freePort()
+        let tool = try ToolRun("biolatency", ["--prometheus", "127.0.0.1:\(port)"])
+        defer { _ = tool.stop() }
+        try tool.waitForStderr("serving metrics at http://127.0.0.1:\(port)/metrics")
+        let prometheus = try PrometheusServer(target: "127.0.0.1:\(port)")
+        defer { prometheus.stop() }
+        try disk.directIO(reads: 50, writes: 20)
+
+        let series = "ebpf_exporter_bio_latency_seconds_count{device=\"\(disk.name)\",operation=\"%@\"}"
+        #expect(try prometheus.waitFor(String(format: series, "read"), 50) == 50)
+        #expect(try prometheus.waitFor(String(format: series, "write"), 20) == 20)
+        // the +Inf bucket is the count; the buckets are cumulative, in seconds
+        let inf = "ebpf_exporter_bio_latency_seconds_bucket{device=\"\(disk.name)\",operation=\"read\",le=\"+Inf\"}"
+        #expect(try prometheus.value(inf) == 50)
+        let underASecond = "ebpf_exporter_bio_latency_seconds_bucket{device=\"\(disk.name)\",operation=\"read\",le=\"1.048576\"}"
+        #expect(try prometheus.value(underASecond) == 50, "50 loop-device reads of 4 KiB take under a second each")
+        #expect(try prometheus.value("swift_bpf_tools_resident_memory_bytes{tool=\"biolatency\"}").map { $0 > 1_000_000 } == true)
+        #expect(try prometheus.value("up") == 1)
+
+        // the endpoint itself: text format; other paths are 404
+        let text = try commandOutput("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"])
+        #expect(text.contains("# TYPE ebpf_exporter_bio_latency_seconds histogram\n"))
+        #expect(text.contains("# TYPE swift_bpf_tools_lost_events_total counter\n"))
+        let missing = try commandOutput("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/other"])
+        #expect(missing == "404")
+        #expect(tool.stop() == 0, "\(tool.stderr)")
+    }
+
+    @Test func badAddressesAndConflicts() throws {
+        for arguments in [["--prometheus", "nonsense"], ["--prometheus", ":0"], ["--prometheus", ":9435", "5"],
+                          ["--prometheus", ":9435", "-D"], ["--prometheus", ":9435", "-j"]] {
+            let run = try ToolRun("biolatency", arguments)
+            #expect(run.waitForExit() == 2, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains("biolatency: error: "), "\(arguments): \(run.stderr)")
+        }
+        // a port another program listens on: one line, status 1
+        let port = Self.freePort()
+        let first = try ToolRun("biolatency", ["--prometheus", "127.0.0.1:\(port)"])
+        defer { _ = first.stop() }
+        try first.waitForStderr("serving metrics")
+        let second = try ToolRun("biolatency", ["--prometheus", "127.0.0.1:\(port)"])
+        #expect(second.waitForExit() == 1)
+        #expect(second.stderr.contains("cannot listen: Address already in use"), "\(second.stderr)")
+    }
+}
