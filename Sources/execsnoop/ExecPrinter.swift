@@ -19,7 +19,8 @@ final class ExecDecoder {
 
     init(_ options: ExecSnoop) throws {
         filters = try ExecFilters(name: options.name, line: options.line)
-        (fails, quote, maxArgSize) = (options.fails, options.quote, options.maxArgSize)
+        // --prometheus counts failed execs too, by their return value
+        (fails, quote, maxArgSize) = (options.fails || options.exportOptions.address != nil, options.quote, options.maxArgSize)
     }
 
     func decode(_ record: UnsafeRawBufferPointer) -> ExecRow? {
@@ -51,6 +52,12 @@ extension ExecSnoop {
         guard let decoder = try? context.state({ try ExecDecoder(self) }) else { return nil }
         return decoder.decode(record)
     }
+
+    /// --prometheus: execs by command name and return value (0, or the negative errno).
+    public static let eventMetrics: [EventMetric<ExecRow>] = [
+        EventMetric("execsnoop_execs_total", help: "exec() calls by the new program's command name and return value",
+                    labels: ["comm", "ret"]) { row, _ in [row.exec.comm, String(row.exec.exit.retval)] },
+    ]
 
     /// BCC's columns (spec section 1).
     public static let columns: [EventColumn<ExecSnoop, ExecRow>] = [

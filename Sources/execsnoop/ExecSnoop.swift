@@ -71,6 +71,9 @@ public struct ExecSnoop: StreamingTool {
             help: ArgumentHelp("trace this parent PID only", valueName: "PPID"))
     var ppid: Int?
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}

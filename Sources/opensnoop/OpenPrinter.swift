@@ -52,6 +52,15 @@ final class OpenDecoder {
 
 extension OpenSnoop {
     public typealias Row = OpenRow
+
+    /// --prometheus: opens by result ("ok", or the errno's name) and command name.
+    public static let eventMetrics: [EventMetric<OpenRow>] = [
+        EventMetric("opensnoop_opens_total", help: "open() calls by command name and result (ok, or the error's name)",
+                    labels: ["comm", "result"]) { row, _ in
+            let ret = row.event.ret
+            return [row.comm, ret >= 0 ? "ok" : ErrnoNames.name(0 &- ret) ?? String(0 &- ret)]
+        },
+    ]
     public static func eventTimeNs(_ row: OpenRow) -> UInt64? { row.event.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> OpenRow? {

@@ -50,6 +50,9 @@ public struct TCPConnect: StreamingTool {
     @Flag(name: [.customShort("d"), .customLong("dns")], help: "include likely DNS query associated with each connect (not supported)")
     var dns = false
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public func validate() throws {
@@ -64,6 +67,12 @@ public struct TCPConnect: StreamingTool {
     public static let banner: String? = "Tracing connect ... Hit Ctrl-C to end"
 
     public typealias Row = (event: tcpconnect_event, flow: TCPFlow)
+
+    /// --prometheus: connects by destination port and IP version.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("tcpconnect_connects_total", help: "TCP connects by destination port and IP version",
+                    labels: ["dport", "ip"]) { row, _ in [String(row.flow.remotePort), String(row.flow.remote.version)] },
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

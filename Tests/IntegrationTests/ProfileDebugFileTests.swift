@@ -105,7 +105,7 @@ final class ProfileDebugFileTests {
         let served = dir.path + "/served", cache = dir.path + "/cache"
         try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: dir.path + "/debug/stripped.debug", toPath: served + "/stripped.debug")
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = 61000 + Int.random(in: 0..<4000)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/debuginfod")
         server.arguments = ["-F", served, "-p", String(port), "-d", dir.path + "/debuginfod.sqlite", "-t", "0", "-g", "0"]

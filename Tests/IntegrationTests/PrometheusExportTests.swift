@@ -5,7 +5,8 @@ import Testing
 /// answers with the numbers of the workload the test made.
 @Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
 struct PrometheusExportTests {
-    static func freePort() -> Int { 20000 + Int.random(in: 0..<20000) }
+    /// Above the kernel's ephemeral range and the ranges the other suites draw from (20000-60000).
+    static func freePort() -> Int { 61000 + Int.random(in: 0..<4000) }
 
     @Test func biolatencyHistogramsScrapedByPrometheus() throws {
         let disk = try LoopDevice()
@@ -36,6 +37,35 @@ struct PrometheusExportTests {
         let missing = try commandOutput("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/other"])
         #expect(missing == "404")
         #expect(tool.stop() == 0, "\(tool.stderr)")
+    }
+
+    /// execsnoop, opensnoop and tcpconnect count events by their labels; Prometheus scrapes
+    /// the three.
+    @Test func eventCountersScrapedByPrometheus() throws {
+        let ports = (0..<3).map { _ in Self.freePort() }
+        let tools = try zip(["execsnoop", "opensnoop", "tcpconnect"], ports).map { tool, port in
+            try ToolRun(tool, ["--prometheus", "127.0.0.1:\(port)"])
+        }
+        defer { for tool in tools { _ = tool.stop() } }
+        for tool in tools { try tool.waitForStderr("serving metrics at") }
+        let prometheus = try PrometheusServer(targets: ports.map { "127.0.0.1:\($0)" })
+        defer { prometheus.stop() }
+
+        let dir = try TempDir("prometheus-events")
+        defer { dir.remove() }
+        let program = try dir.copy(of: "/bin/cat", prefix: "pm")
+        for _ in 0..<7 { _ = try runCommand(program.path, ["/nonexistent/" + program.comm]) }
+        let closed = Self.freePort()
+        for _ in 0..<5 { _ = try runCommand("/bin/bash", ["-c", "echo > /dev/tcp/127.0.0.1/\(closed)"]) }
+
+        #expect(try prometheus.waitFor("execsnoop_execs_total{comm=\"\(program.comm)\",ret=\"0\"}", 7) == 7)
+        // cat's own open of the missing file, and the dynamic loader's searches
+        let missing = try prometheus.waitUntil("opensnoop_opens_total{comm=\"\(program.comm)\",result=\"ENOENT\"}") { $0 >= 7 }
+        #expect(missing.map { $0 >= 7 } == true, "ENOENT opens: \(String(describing: missing))")
+        #expect(try prometheus.value("opensnoop_opens_total{comm=\"\(program.comm)\",result=\"ok\"}").map { $0 >= 7 } == true)
+        #expect(try prometheus.waitFor("tcpconnect_connects_total{dport=\"\(closed)\",ip=\"4\"}", 5) == 5)
+        #expect(try prometheus.value("sum(up)") == 3)
+        for tool in tools { #expect(tool.stop() == 0, "\(tool.stderr)") }
     }
 
     @Test func badAddressesAndConflicts() throws {

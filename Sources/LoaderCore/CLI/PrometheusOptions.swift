@@ -14,10 +14,10 @@ public struct PrometheusOptions: ParsableArguments, Sendable {
         }
     }
 
-    /// Serves `families` (and the tool's own metrics) until SIGINT/SIGTERM; the banner says
-    /// where, on stderr.
-    public func serve(tool: String, loaded: borrowing LoadedBPF,
-                      families: @escaping @Sendable () -> [MetricFamily]) throws(BPFError) {
+    /// Serves `families` (and the tool's own metrics) until SIGINT/SIGTERM (or while `loop`
+    /// runs: a streaming tool's event loop); the banner says where, on stderr.
+    public func serve(tool: String, loaded: borrowing LoadedBPF, families: @escaping @Sendable () -> [MetricFamily],
+                      loop: () throws -> Void = PrometheusOptions.untilStopped) throws {
         guard let address else { return }
         let own = SelfMetrics(tool: tool, loaded: loaded)
         let server = try MetricsServer(address: address) {
@@ -25,9 +25,14 @@ public struct PrometheusOptions: ParsableArguments, Sendable {
         }
         server.start()
         Diagnostics.line("\(tool): serving metrics at http://\(address.hasPrefix(":") ? "0.0.0.0" + address : address)/metrics; Ctrl-C to end.")
+        defer { server.stop() }
         loaded.runAfterStart()
+        try loop()
+    }
+
+    /// A summary tool's wait: until SIGINT or SIGTERM.
+    public static func untilStopped() {
         MemoryTrim.afterStartup()
         while IntervalLoop.sleep(seconds: 3600, output: .stdout) {}
-        server.stop()
     }
 }

@@ -29,6 +29,10 @@ public protocol StreamingTool: BPFTool {
     /// When the event happened (the kernel's monotonic clock, in nanoseconds), for the JSON
     /// `timestamp`; nil: when it is printed.
     static func eventTimeNs(_ row: Row) -> UInt64?
+    /// What --prometheus counts per event (a tool that exports has the option and these).
+    static var eventMetrics: [EventMetric<Row>] { get }
+    /// The tool's --prometheus, if it has the option.
+    var prometheus: PrometheusOptions? { get }
 }
 
 extension StreamingTool {
@@ -41,6 +45,8 @@ extension StreamingTool {
     public func prepareMaps(_ setup: inout MapSetup) throws {}
     public var duration: Double? { nil }
     public static func eventTimeNs(_ row: Row) -> UInt64? { nil }
+    public static var eventMetrics: [EventMetric<Row>] { [] }
+    public var prometheus: PrometheusOptions? { nil }
 
     public static var output: ToolOutput {
         .columns(columns.map(\.info), jsonExtraKeys: jsonFields.map(\.key), banner: banner,
@@ -90,6 +96,9 @@ extension StreamingTool {
     /// `each` sees every row printed (to log it elsewhere too).
     public func stream(_ loaded: borrowing LoadedBPF, banner: String? = Self.banner, until: () -> Bool = { false },
                        afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
+        if let exporter = prometheus, exporter.address != nil {
+            return try export(loaded, exporter, until: until)
+        }
         let out = OutputSink.stdout
         if let banner { common.announce(banner) }
         let formatter = formatter()
@@ -103,6 +112,23 @@ extension StreamingTool {
         if let header = formatter.header { out.writeLine(header) }
         try afterHeader()
         try EventLoop.run(reader, duration: duration, until: until)
+    }
+}
+
+extension StreamingTool {
+    /// --prometheus: each event counted (no rows printed) and served until a signal.
+    func export(_ loaded: borrowing LoadedBPF, _ exporter: PrometheusOptions, until: () -> Bool) throws {
+        let metrics = Self.eventMetrics
+        let counters = metrics.map { EventCounter(name: $0.name, help: $0.help, labels: $0.labels, tool: Self.toolName) }
+        let context = RowContext()
+        let reader = try loaded.ringBuffer { record in
+            guard let row = decode(record, context) else { return }
+            for (metric, counter) in zip(metrics, counters) { counter.add(metric.values(row, context), by: metric.amount(row)) }
+        }
+        let duration = self.duration
+        try exporter.serve(tool: Self.toolName, loaded: loaded, families: { counters.flatMap { $0.families() } }) {
+            try EventLoop.run(reader, duration: duration, until: until)
+        }
     }
 }
 

@@ -8,9 +8,11 @@ final class PrometheusServer {
     let port: Int
     private let process = Process()
 
-    init(target: String) throws {
+    convenience init(target: String) throws { try self.init(targets: [target]) }
+
+    init(targets: [String]) throws {
         dir = try TempDir("prometheus")
-        port = 20000 + Int.random(in: 0..<20000)
+        port = 61000 + Int.random(in: 0..<4000)
         let config = """
         global:
           scrape_interval: 1s
@@ -18,7 +20,7 @@ final class PrometheusServer {
         scrape_configs:
           - job_name: tool
             static_configs:
-              - targets: ["\(target)"]
+              - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
         """
         try config.write(toFile: dir.path + "/prometheus.yml", atomically: false, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
@@ -60,11 +62,16 @@ final class PrometheusServer {
 
     /// Waits until `query` gives `expected` (a scrape after the workload), up to `timeout`.
     func waitFor(_ query: String, _ expected: Double, timeout: Double = 30) throws -> Double? {
+        try waitUntil(query, timeout: timeout) { $0 == expected }
+    }
+
+    /// Waits until `query`'s value satisfies `done`, up to `timeout`; the last value.
+    func waitUntil(_ query: String, timeout: Double = 30, _ done: (Double) -> Bool) throws -> Double? {
         let deadline = Date().addingTimeInterval(timeout)
         var last: Double?
         while Date() < deadline {
             last = try value(query)
-            if last == expected { return last }
+            if let last, done(last) { return last }
             Thread.sleep(forTimeInterval: 0.5)
         }
         return last

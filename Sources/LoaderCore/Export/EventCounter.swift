@@ -1,0 +1,66 @@
+import Synchronization
+
+/// A counter family a streaming tool adds to per event (--prometheus), with labels taken from
+/// the event. The event loop adds; the metrics server's thread renders: under a lock.
+///
+/// At most `maxSeries` label sets: events that would make a new one past that are counted
+/// under labels all "other", and those are counted in
+/// swift_bpf_tools_aggregated_events_total, so that event-chosen labels (a command name, a
+/// port) cannot grow the exposition without bound.
+public final class EventCounter: Sendable {
+    public static let maxSeries = 1000
+
+    private struct State {
+        var counts: [[String]: UInt64] = [:]
+        var aggregated: UInt64 = 0
+    }
+
+    public let name: String
+    public let help: String
+    public let labels: [String]
+    private let tool: String
+    private let state = Mutex(State())
+
+    public init(name: String, help: String, labels: [String], tool: String) {
+        (self.name, self.help, self.labels, self.tool) = (name, help, labels, tool)
+    }
+
+    public func add(_ values: [String], by amount: UInt64 = 1) {
+        state.withLock { state in
+            if state.counts[values] == nil && state.counts.count >= Self.maxSeries {
+                state.aggregated &+= 1
+                state.counts[Array(repeating: "other", count: labels.count), default: 0] &+= amount
+            } else {
+                state.counts[values, default: 0] &+= amount
+            }
+        }
+    }
+
+    public func families() -> [MetricFamily] {
+        let (counts, aggregated) = state.withLock { ($0.counts, $0.aggregated) }
+        let samples = counts.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { values, count in
+            MetricFamily.Sample(Array(zip(labels, values)), Double(count))
+        }
+        return [
+            MetricFamily(name, help: help, kind: .counter, samples: samples),
+            MetricFamily("swift_bpf_tools_aggregated_events_total",
+                         help: "Events counted under labels \"other\": their own labels would have passed \(Self.maxSeries) series",
+                         kind: .counter, samples: [.init([("tool", tool), ("metric", name)], Double(aggregated))]),
+        ]
+    }
+}
+
+/// What a streaming tool counts per event with --prometheus: a counter named `name`, labelled
+/// `labels` with the values `values` takes from the row, increased by `amount` (1: events).
+public struct EventMetric<Row>: Sendable {
+    public let name: String
+    public let help: String
+    public let labels: [String]
+    public let values: @Sendable (Row, RowContext) -> [String]
+    public let amount: @Sendable (Row) -> UInt64
+
+    public init(_ name: String, help: String, labels: [String], values: @escaping @Sendable (Row, RowContext) -> [String],
+                amount: @escaping @Sendable (Row) -> UInt64 = { _ in 1 }) {
+        (self.name, self.help, self.labels, self.values, self.amount) = (name, help, labels, values, amount)
+    }
+}
