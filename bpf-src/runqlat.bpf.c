@@ -94,6 +94,7 @@ static __always_inline void switch_in(struct task_struct *task)
 	if (slot >= RUNQLAT_SLOTS)
 		slot = RUNQLAT_SLOTS - 1;
 	atomic_add(&hist->slots[slot], 1);
+	atomic_add(&hist->total, delta);
 }
 
 static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next)

@@ -37,6 +37,8 @@ public struct RunqLat: BPFTool {
 
     @OptionGroup var every: IntervalCount
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -47,7 +49,19 @@ public struct RunqLat: BPFTool {
 
     public func validate() throws {
         _ = try ArgumentLimits.taskID(pid, "-p/--pid")
+        guard exporting else { return }
+        if every.interval != nil || every.count != nil {
+            throw ValidationError("argument --prometheus: runs until stopped, without interval or count")
+        }
+        // a series per process or thread would grow without bound; namespaces are few
+        for (set, name) in [(timestamp, "-T/--timestamp"), (milliseconds, "-m/--milliseconds"), (pids, "-P/--pids"),
+                            (tids, "-L/--tids"), (common.json, "--json")] where set {
+            throw ValidationError("argument \(name): not allowed with argument --prometheus (which exports in seconds, per PID namespace with --pidnss)")
+        }
     }
+
+    /// --prometheus: the histogram (per PID namespace with --pidnss), in microseconds, served.
+    var exporting: Bool { prometheus.address != nil }
 
     /// What the histograms are per, and the section name BCC prints: -L wins over -P, both
     /// over --pidnss, as in BCC.
@@ -78,6 +92,11 @@ public struct RunqLat: BPFTool {
     public func run() throws {
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: try bpfConfig(), common: common,
                                         maxEntries: [("hists", Self.tableSize(keyBy.mode))])
+        if exporting {
+            let metrics = RunqlatMetrics(hists: try bpf.map("hists"), perNamespace: pidnss)
+            try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
+            return
+        }
         let report = RunqlatReport(hists: try bpf.map("hists"), lost: bpf.lostCounter(), options: self)
         common.announce(Self.banner)
         try IntervalLoop.run(interval: every.seconds, count: every.reports, loaded: bpf) {

@@ -30,6 +30,9 @@ public struct TCPLife: StreamingTool {
 
     @OptionGroup var family: FamilyOptions
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public func validate() throws {
@@ -52,6 +55,17 @@ public struct TCPLife: StreamingTool {
     public var layout: String { display.layout }
 
     /// BCC's three layouts (spec section 6): default, wide (-w) and CSV (-s).
+    /// --prometheus: sessions, and the bytes they moved, by command name.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("tcplife_sessions_total", help: "TCP sessions ended, by command name", labels: ["comm"]) { row, _ in
+            [KernelString.from(tuple: row.event.comm)]
+        },
+        EventMetric("tcplife_tx_bytes_total", help: "Bytes sent (acknowledged) by TCP sessions ended, by command name",
+                    labels: ["comm"], values: { row, _ in [KernelString.from(tuple: row.event.comm)] }, amount: { $0.event.tx_bytes }),
+        EventMetric("tcplife_rx_bytes_total", help: "Bytes received by TCP sessions ended, by command name",
+                    labels: ["comm"], values: { row, _ in [KernelString.from(tuple: row.event.comm)] }, amount: { $0.event.rx_bytes }),
+    ]
+
     public static let columns: [EventColumn<TCPLife, Row>] = {
         func csv(_ row: String, wide: ColumnFormat? = nil) -> [String: ColumnFormat] { SessionLayoutOptions.layouts(csv: row, wide: wide) }
         return [

@@ -28,6 +28,9 @@ public struct TCPRetrans: StreamingTool {
 
     @OptionGroup var family: FamilyOptions
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -42,6 +45,20 @@ public struct TCPRetrans: StreamingTool {
         let e = record.loadUnaligned(as: tcpretrans_event.self)
         return (e, TCPFlow(e.flow))
     }
+
+    public func validate() throws {
+        if count && exportOptions.address != nil {
+            throw ValidationError("argument -c/--count: not allowed with argument --prometheus (which counts by state and type)")
+        }
+    }
+
+    /// --prometheus: retransmits by the socket's state and kind (retransmit, or tail loss probe).
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("tcpretrans_retransmits_total", help: "TCP retransmits by socket state and type (retransmit or loss_probe)",
+                    labels: ["state", "type"]) { row, _ in
+            [TCPState.name(Int(row.event.state)), row.event.type == UInt32(TCPRETRANS_LOSS_PROBE) ? "loss_probe" : "retransmit"]
+        },
+    ]
 
     public static let columns: [EventColumn<TCPRetrans, Row>] = [
         EventColumn("TIME", .both("%-8s ")) { _, context in .text(context.localTime()) },

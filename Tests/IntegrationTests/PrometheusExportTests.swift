@@ -68,12 +68,65 @@ struct PrometheusExportTests {
         for tool in tools { #expect(tool.stop() == 0, "\(tool.stderr)") }
     }
 
+    /// runqlat's histogram; tcplife's sessions and bytes; tcpretrans's SYN retransmits.
+    @Test func runqlatTcplifeAndTcpretransScrapedByPrometheus() throws {
+        let ports = (0..<3).map { _ in Self.freePort() }
+        let tools = try zip(["runqlat", "tcplife", "tcpretrans"], ports).map { tool, port in
+            try ToolRun(tool, ["--prometheus", "127.0.0.1:\(port)"])
+        }
+        defer { for tool in tools { _ = tool.stop() } }
+        for tool in tools { try tool.waitForStderr("serving metrics at") }
+        let prometheus = try PrometheusServer(targets: ports.map { "127.0.0.1:\($0)" })
+        defer { prometheus.stop() }
+
+        // one session of a Python under a name of its own: its client sends 1 MiB and receives
+        // 2 MiB, its server the other way round (tcplife reports both sockets)
+        let dir = try TempDir("prometheus-tcp")
+        defer { dir.remove() }
+        let python = try dir.copy(of: URL(fileURLWithPath: "/usr/bin/python3").resolvingSymlinksInPath().path, prefix: "py")
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: python.path)
+        session.arguments = ["-c", sessionScript, "1", "4", "0"]
+        session.standardOutput = FileHandle.nullDevice
+        try session.run()
+        session.waitUntilExit()
+        // two SYNs dropped once each (IPv4 and IPv6), in a private namespace
+        let netns = try DroppingNamespace()
+        defer { netns.remove() }
+        _ = try PythonRun(droppedConnectScript, ["46", "1.6"], netns: netns.name)
+
+        let mib = 1_048_576.0
+        #expect(try prometheus.waitFor("tcplife_sessions_total{comm=\"\(python.comm)\"}", 2) == 2)
+        // the kernel's byte counts, as tcplife's TX_KB and RX_KB show them divided by 1024 (a FIN
+        // may count a byte)
+        for direction in ["tx", "rx"] {
+            let bytes = try prometheus.value("tcplife_\(direction)_bytes_total{comm=\"\(python.comm)\"}")
+            #expect(bytes.map { $0 >= 3 * mib && $0 <= 3 * mib + 4 } == true, "\(direction): \(String(describing: bytes))")
+        }
+        let retransmits = try prometheus.waitUntil("tcpretrans_retransmits_total{state=\"SYN_SENT\",type=\"retransmit\"}") { $0 >= 2 }
+        #expect(retransmits.map { $0 >= 2 } == true, "\(String(describing: retransmits))")
+        // the run queue: every switch counted; the +Inf bucket is the count, the buckets cumulative
+        let count = try prometheus.waitUntil("ebpf_exporter_run_queue_latency_seconds_count") { $0 > 100 }
+        #expect(count.map { $0 > 100 } == true)
+        let text = try commandOutput("/usr/bin/curl", ["-s", "http://127.0.0.1:\(ports[0])/metrics"])
+        let buckets = text.split(separator: "\n").filter { $0.hasPrefix("ebpf_exporter_run_queue_latency_seconds_bucket") }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }
+        #expect(buckets.count >= 29 && buckets == buckets.sorted(), "cumulative buckets: \(buckets)")
+        for tool in tools { #expect(tool.stop() == 0, "\(tool.stderr)") }
+    }
+
     @Test func badAddressesAndConflicts() throws {
         for arguments in [["--prometheus", "nonsense"], ["--prometheus", ":0"], ["--prometheus", ":9435", "5"],
                           ["--prometheus", ":9435", "-D"], ["--prometheus", ":9435", "-j"]] {
             let run = try ToolRun("biolatency", arguments)
             #expect(run.waitForExit() == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains("biolatency: error: "), "\(arguments): \(run.stderr)")
+        }
+        for (tool, arguments) in [("runqlat", ["--prometheus", ":9435", "-P"]), ("runqlat", ["--prometheus", ":9435", "1"]),
+                                  ("tcpretrans", ["--prometheus", ":9435", "-c"]), ("execsnoop", ["--prometheus", "9435"])] {
+            let run = try ToolRun(tool, arguments)
+            #expect(run.waitForExit() == 2, "\(tool) \(arguments): \(run.stderr)")
+            #expect(run.stderr.contains("\(tool): error: "), "\(tool) \(arguments): \(run.stderr)")
         }
         // a port another program listens on: one line, status 1
         let port = Self.freePort()

@@ -23,11 +23,12 @@ struct runqlat_cfg {
 /* Cumulative since the tool started (or since user space last read and dropped the key). */
 struct runqlat_hist {
 	__u64 slots[RUNQLAT_SLOTS];
+	__u64 total;          /* sum of the latencies, in the histogram's unit (Prometheus' _sum) */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct runqlat_cfg) == 40, "runqlat_cfg layout");
-_Static_assert(sizeof(struct runqlat_hist) == 520, "runqlat_hist layout");
+_Static_assert(sizeof(struct runqlat_hist) == 528, "runqlat_hist layout");
 #endif
 
 #endif
