@@ -43,6 +43,11 @@ Debian's /usr/bin/python3 (a CPU-bound script) and of a C program built with gcc
 callers in order, with --unwind auto (the default) and fp; the tool's own CPU time at 49 Hertz
 on every CPU with both CPUs busy; the samples lost at 999 Hertz on every CPU.
 
+For export (--prometheus; --only export): the exec storm with execsnoop printing rows versus
+exporting counts, each against an untraced storm (target: exporting at most 2% slower than
+printing); tcpconnect --prometheus holding 10,000 series (connects to 10,000 closed ports):
+the time a scrape of /metrics takes (target <= 50 ms) and its RSS (target <= 30 MB).
+
 For tcpconnect, tcplife, tcpretrans and tcpstates: start-up to the header, and the slowdown of
 a storm of 5,000 loopback connections (a C program: connect, then close, against its own
 listener) with each tool attached versus not, and the rows the tool printed for the storm
@@ -63,7 +68,7 @@ not, and how many of the storm's I/Os its histogram counted.
 Run as root after `swift build -c release -Xswiftc -static-executable`:
     sudo scripts/bench.py [--bin DIR] [--runs N]
 """
-import argparse, contextlib, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, contextlib, json, os, random, re, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 EXEC_STORM = 3000
 OPEN_STORM = 20000
@@ -714,6 +719,63 @@ def busy_profile(binary, hz, seconds=10):
     return (usage.ru_utime + usage.ru_stime) / elapsed, samples, lost
 
 
+def exporting(binary, args, port):
+    """A tool started with --prometheus on 127.0.0.1:`port`, once it says it serves."""
+    p = subprocess.Popen([binary, "--prometheus", f"127.0.0.1:{port}"] + args, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    if "serving metrics" not in line:
+        p.kill()
+        sys.exit(f"bench.py: {binary} --prometheus did not start: {line}")
+    return p
+
+
+def export_bench(bin_dir, runs):
+    """--prometheus: the exec storm with execsnoop printing rows versus exporting counts (each
+    against an untraced storm, alternating); then tcpconnect holding 10,000 series (connects to
+    10,000 closed ports): the time a scrape of /metrics takes (median and slowest of 20) and
+    the tool's resident memory."""
+    import urllib.request
+    execsnoop, tcpconnect = os.path.join(bin_dir, "execsnoop"), os.path.join(bin_dir, "tcpconnect")
+    script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
+    text_ratios, export_ratios = [], []
+    for _ in range(runs):
+        base = run_storm(script)[0]
+        tool = Traced(execsnoop, [], lambda line: False)
+        text_ratios.append(run_storm(script)[0] / base)
+        tool.finish()
+        base = run_storm(script)[0]
+        p = exporting(execsnoop, [], 61000 + random.randrange(4000))
+        export_ratios.append(run_storm(script)[0] / base)
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=30)
+    port = 61000 + random.randrange(4000)
+    p = exporting(tcpconnect, [], port)
+    for dport in range(40000, 50000):
+        with socket.socket() as s:
+            try:
+                s.connect(("127.0.0.1", dport))
+            except OSError:
+                pass
+    url = f"http://127.0.0.1:{port}/metrics"
+    series = 0
+    for _ in range(50):
+        body = urllib.request.urlopen(url, timeout=5).read().decode()
+        series = sum(1 for line in body.splitlines() if line.startswith("tcpconnect_connects_total{"))
+        if series >= 10000:
+            break
+        time.sleep(0.2)
+    times = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        urllib.request.urlopen(url, timeout=5).read()
+        times.append(time.perf_counter() - t0)
+    rss_mb = rss_kb(p.pid, "VmRSS") / 1024
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    return statistics.median(text_ratios), statistics.median(export_ratios), series, statistics.median(times), max(times), rss_mb
+
+
 def profile_bench(binary, runs):
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as d:
         cpu = os.path.join(d, "cpu")
@@ -803,7 +865,7 @@ def main():
 
     print(f"machine: {os.uname().release}, {os.cpu_count()} CPUs")
     sizes(args.bin, names)
-    wanted = set(args.only.split(",")) if args.only else set(names)
+    wanted = set(args.only.split(",")) if args.only else set(names) | {"export"}
     for tool in (os.path.join(args.bin, name) for name in names if name in wanted):
         bare = default_args[os.path.basename(tool)]
         med, lo, hi = startup_ms(tool, args.startup_runs, args=bare)
@@ -919,6 +981,13 @@ def main():
         med, lo, hi = pingpong_bench(os.path.join(args.bin, "offcputime"), args.runs)
         print(f"offcputime: pipe ping-pong of {PINGPONG_ROUNDS} round trips (4 context switches each, every one a "
               f"stack walk and an update): slowdown x{med:.3f} (min x{lo:.3f}, max x{hi:.3f})")
+
+    if "export" in wanted:
+        text, export, series, median_s, slowest_s, rss_mb = export_bench(args.bin, args.runs)
+        print(f"export: exec storm of {EXEC_STORM}: execsnoop printing rows x{text:.3f}, exporting counts (--prometheus) "
+              f"x{export:.3f} of the untraced storm (target: at most 2% more than printing)")
+        print(f"export: tcpconnect --prometheus with {series} series: a scrape takes {median_s * 1000:.1f} ms "
+              f"(slowest of 20: {slowest_s * 1000:.1f} ms; target <= 50 ms), RSS {rss_mb:.1f} MB (target <= 30 MB)")
 
     if "profile" in wanted:
         slowdowns, stacks, report_s = profile_bench(profile, args.runs)

@@ -29,6 +29,8 @@ char *cplus_demangle(const char *mangled, int options);  /* malloc_trim: MemoryT
 /* glibc 2.32+ (string.h declares it only under _GNU_SOURCE): "EPERM" for EPERM, NULL for a
  * number with no name. */
 const char *strerrorname_np(int errnum);
+/* glibc 2.32+: "TERM" for SIGTERM, NULL for a number with no name. */
+const char *sigabbrev_np(int sig);
 
 /* libbpf's print callback takes a va_list; format it here so Swift gets a plain string. */
 typedef void (*clibbpf_log_fn)(int level, const char *message);

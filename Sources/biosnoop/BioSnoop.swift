@@ -25,6 +25,9 @@ public struct BioSnoop: StreamingTool {
     @Flag(name: [.customShort("P"), .customLong("pattern")], help: "display block I/O pattern (sequential or random)")
     var pattern = false
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -33,6 +36,15 @@ public struct BioSnoop: StreamingTool {
 
     /// A request, with its disk's name (read once per record, while the disk is known).
     public typealias Row = (event: biosnoop_event, disk: String)
+
+    /// --prometheus: completed I/Os, and their bytes, by disk and direction.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("biosnoop_ios_total", help: "Block I/Os completed, by disk and direction (read or write)",
+                    labels: ["disk", "op"]) { row, _ in [row.disk, row.event.rwflag == 1 ? "write" : "read"] },
+        EventMetric("biosnoop_bytes_total", help: "Bytes of the block I/Os completed, by disk and direction",
+                    labels: ["disk", "op"], values: { row, _ in [row.disk, row.event.rwflag == 1 ? "write" : "read"] },
+                    amount: { UInt64($0.event.len) }),
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

@@ -29,6 +29,9 @@ public struct DBSlower: StreamingTool {
                                valueName: "BYTES"))
     var maxQuerySize = Int(DBSLOWER_QUERY_DEFAULT)
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -47,6 +50,13 @@ public struct DBSlower: StreamingTool {
     public var plan: AttachPlan { QueryProbes.declaredPlan(server.db) }
 
     public typealias Row = QueryRow
+
+    /// --prometheus: queries slower than the threshold.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("dbslower_slow_queries_total", help: "Queries slower than the threshold (-m)", labels: []) { _, _ in [] },
+        EventMetric("dbslower_slow_query_seconds_total", help: "Time spent in the queries slower than the threshold",
+                    labels: [], values: { _, _ in [] }, amount: { $0.event.duration_ns }, scale: 1e-9),
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.start_ns &+ row.event.duration_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

@@ -36,6 +36,9 @@ public struct ExitSnoop: StreamingTool {
     @Flag(name: .customLong("per-thread"), help: "trace per thread termination")
     var perThread = false
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -49,6 +52,12 @@ public struct ExitSnoop: StreamingTool {
     /// The exit, its status read once, and the label its row carries (BCC prints "exit" for an
     /// empty --label).
     public typealias Row = (event: exitsnoop_event, status: ExitStatus, label: String)
+
+    /// --prometheus: exits by command name and how (an exit code, or the killing signal).
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("exitsnoop_exits_total", help: "Process exits by command name and status (the exit code, or the signal)",
+                    labels: ["comm", "status"]) { row, _ in [KernelString.from(tuple: row.event.comm), row.status.description] },
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.exit_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

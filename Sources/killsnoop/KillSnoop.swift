@@ -32,6 +32,9 @@ public struct KillSnoop: StreamingTool {
             help: ArgumentHelp("trace a signal or a signal list", valueName: "SIGNAL"))
     var signals: SignalList?
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -43,6 +46,15 @@ public struct KillSnoop: StreamingTool {
     public static let object = EmbeddedObject(name: "killsnoop", base64: embeddedBPFObjectBase64)
 
     public typealias Row = killsnoop_event
+
+    /// --prometheus: signals sent, by signal and result ("ok", or the error's name).
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("killsnoop_signals_total", help: "kill() calls by signal and result (ok, or the error's name)",
+                    labels: ["signal", "result"]) { row, _ in
+            [SignalNames.name(Int32(truncatingIfNeeded: row.sig)),
+             row.ret == 0 ? "ok" : ErrnoNames.name(0 &- Int32(truncatingIfNeeded: row.ret)) ?? String(row.ret)]
+        },
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

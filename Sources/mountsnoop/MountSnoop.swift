@@ -19,6 +19,9 @@ public struct MountSnoop: StreamingTool {
     @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")
     var parentProcess = false
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -26,6 +29,14 @@ public struct MountSnoop: StreamingTool {
     public static let object = EmbeddedObject(name: "mountsnoop", base64: embeddedBPFObjectBase64)
 
     public typealias Row = MountCall
+
+    /// --prometheus: mount-related calls by system call and result.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("mountsnoop_calls_total", help: "Mount system calls by call and result (ok, or the error's name)",
+                    labels: ["call", "result"]) { row, _ in
+            [row.syscall, row.event.ret >= 0 ? "ok" : ErrnoNames.name(0 &- row.event.ret) ?? String(row.event.ret)]
+        },
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? { MountCall(record) }

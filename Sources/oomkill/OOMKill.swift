@@ -13,6 +13,9 @@ public struct OOMKill: StreamingTool {
             ./oomkill --cgroup /sys/fs/cgroup/app    # only kills of tasks in this cgroup
         """)
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -22,6 +25,13 @@ public struct OOMKill: StreamingTool {
     public static let printsHeader = false
 
     public typealias Row = OOMRow
+
+    /// --prometheus: OOM kills by the victim's command name.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("oomkill_kills_total", help: "OOM kills by the victim's command name", labels: ["comm"]) { row, _ in
+            [row.victimComm ?? "?"]
+        },
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

@@ -30,6 +30,9 @@ public struct TCPStates: StreamingTool {
 
     @OptionGroup var family: FamilyOptions
 
+    @OptionGroup var exportOptions: PrometheusOptions
+    public var prometheus: PrometheusOptions? { exportOptions }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -37,6 +40,13 @@ public struct TCPStates: StreamingTool {
     public static let object = EmbeddedObject(name: "tcpstates", base64: embeddedBPFObjectBase64)
 
     public typealias Row = (event: tcpstates_event, flow: TCPFlow)
+
+    /// --prometheus: state changes by old and new state.
+    public static let eventMetrics: [EventMetric<Row>] = [
+        EventMetric("tcpstates_transitions_total", help: "TCP socket state changes by old and new state", labels: ["old", "new"]) { row, _ in
+            [TCPState.name(Int(row.event.oldstate)), TCPState.name(Int(row.event.newstate))]
+        },
+    ]
     public static func eventTimeNs(_ row: Row) -> UInt64? { row.event.ts_us &* 1000 }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> Row? {

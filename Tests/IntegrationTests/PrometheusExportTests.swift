@@ -115,6 +115,44 @@ struct PrometheusExportTests {
         for tool in tools { #expect(tool.stop() == 0, "\(tool.stderr)") }
     }
 
+    /// killsnoop, exitsnoop, tcpstates, biosnoop and mountsnoop count their events.
+    @Test func moreEventCountersScrapedByPrometheus() throws {
+        let disk = try LoopDevice()
+        defer { disk.remove() }
+        let names = ["killsnoop", "exitsnoop", "tcpstates", "biosnoop", "mountsnoop"]
+        let ports = names.map { _ in Self.freePort() }
+        let tools = try zip(names, ports).map { tool, port in try ToolRun(tool, ["--prometheus", "127.0.0.1:\(port)"]) }
+        defer { for tool in tools { _ = tool.stop() } }
+        for tool in tools { try tool.waitForStderr("serving metrics at") }
+        let prometheus = try PrometheusServer(targets: ports.map { "127.0.0.1:\($0)" })
+        defer { prometheus.stop() }
+
+        let dir = try TempDir("prometheus-more")
+        defer { dir.remove() }
+        let failing = try dir.copy(of: "/bin/false", prefix: "pf")
+        for _ in 0..<4 { _ = try runCommand(failing.path, []) }
+        // signal 0 to a PID no process has (ESRCH)
+        for _ in 0..<3 { _ = try runCommand("/bin/sh", ["-c", "kill -0 4194000 2>/dev/null"]) }
+        let closed = Self.freePort()
+        for _ in 0..<3 { _ = try runCommand("/bin/bash", ["-c", "echo > /dev/tcp/127.0.0.1/\(closed)"]) }
+        try disk.directIO(reads: 20)
+        let mountpoint = dir.path + "/mnt"
+        try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
+        #expect(try runCommand("/bin/mount", ["-t", "tmpfs", "none", mountpoint]).status == 0)
+        #expect(try runCommand("/bin/umount", [mountpoint]).status == 0)
+
+        #expect(try prometheus.waitFor("exitsnoop_exits_total{comm=\"\(failing.comm)\",status=\"code 1\"}", 4) == 4)
+        let esrch = try prometheus.waitUntil("killsnoop_signals_total{signal=\"0\",result=\"ESRCH\"}") { $0 >= 3 }
+        #expect(esrch.map { $0 >= 3 } == true, "\(String(describing: esrch))")
+        let refused = try prometheus.waitUntil("tcpstates_transitions_total{old=\"SYN_SENT\",new=\"CLOSE\"}") { $0 >= 3 }
+        #expect(refused.map { $0 >= 3 } == true, "\(String(describing: refused))")
+        #expect(try prometheus.waitFor("biosnoop_ios_total{disk=\"\(disk.name)\",op=\"read\"}", 20) == 20)
+        #expect(try prometheus.value("biosnoop_bytes_total{disk=\"\(disk.name)\",op=\"read\"}") == 20 * 4096)
+        let mounts = try prometheus.waitUntil("mountsnoop_calls_total{call=\"mount\",result=\"ok\"}") { $0 >= 1 }
+        #expect(mounts.map { $0 >= 1 } == true, "\(String(describing: mounts))")
+        for tool in tools { #expect(tool.stop() == 0, "\(tool.stderr)") }
+    }
+
     @Test func badAddressesAndConflicts() throws {
         for arguments in [["--prometheus", "nonsense"], ["--prometheus", ":0"], ["--prometheus", ":9435", "5"],
                           ["--prometheus", ":9435", "-D"], ["--prometheus", ":9435", "-j"]] {

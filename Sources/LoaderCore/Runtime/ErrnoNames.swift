@@ -36,3 +36,12 @@ public enum ErrnoNames {
         return String(ret)
     }
 }
+
+/// Signal names ("SIGTERM"), from the C library's table (sigabbrev_np).
+public enum SignalNames {
+    /// "SIGTERM" for 15; the number itself for one without a name (0 included).
+    public static func name(_ value: Int32) -> String {
+        guard value > 0, let abbreviation = sigabbrev_np(value) else { return String(value) }
+        return "SIG" + String(cString: abbreviation)
+    }
+}

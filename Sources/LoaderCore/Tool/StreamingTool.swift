@@ -119,7 +119,7 @@ extension StreamingTool {
     /// --prometheus: each event counted (no rows printed) and served until a signal.
     func export(_ loaded: borrowing LoadedBPF, _ exporter: PrometheusOptions, until: () -> Bool) throws {
         let metrics = Self.eventMetrics
-        let counters = metrics.map { EventCounter(name: $0.name, help: $0.help, labels: $0.labels, tool: Self.toolName) }
+        let counters = metrics.map { EventCounter(name: $0.name, help: $0.help, labels: $0.labels, tool: Self.toolName, scale: $0.scale) }
         let context = RowContext()
         let reader = try loaded.ringBuffer { record in
             guard let row = decode(record, context) else { return }
