@@ -44,6 +44,7 @@ static __always_inline int query_done(void)
 	if (slot >= DBSTAT_SLOTS)
 		slot = DBSTAT_SLOTS - 1;
 	atomic_add(&h->slots[slot], 1);
+	atomic_add(&h->total_ns, delta);
 	return 0;
 }
 

@@ -29,6 +29,8 @@ public struct DBStat: BPFTool {
     @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("print summary at this interval (seconds)", valueName: "INTERVAL"))
     var interval = IntervalCount.forever
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -41,6 +43,11 @@ public struct DBStat: BPFTool {
 
     public func validate() throws {
         guard interval > 0 else { throw ValidationError("argument -i/--interval: must be positive") }
+        guard prometheus.address != nil else { return }
+        for (set, name) in [(interval != IntervalCount.forever, "-i/--interval"), (microseconds, "-u/--microseconds"),
+                            (common.json, "--json")] where set {
+            throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves the histogram in seconds until stopped)")
+        }
     }
 
     public var plan: AttachPlan { QueryProbes.declaredPlan(server.db) }
@@ -49,7 +56,8 @@ public struct DBStat: BPFTool {
         var cfg = dbstat_cfg()
         cfg.common = try common.bpfConfig()
         cfg.db = server.config(thresholdMs: threshold)
-        cfg.unit_ns = microseconds ? 1000 : 1_000_000
+        // --prometheus: buckets of 2^i microseconds, in seconds
+        cfg.unit_ns = microseconds || prometheus.address != nil ? 1000 : 1_000_000
         return cfg
     }
 
@@ -62,6 +70,19 @@ public struct DBStat: BPFTool {
             let set = try loaded.map("traced_pids")
             for pid in pidList { try set.update(pid, UInt8(1)) }
         })
+        if prometheus.address != nil {
+            let hist = try bpf.map("hist"), engine = server.db.rawValue
+            let metrics = UncheckedSendable(hist)
+            return try prometheus.serve(tool: Self.toolName, loaded: bpf) {
+                guard let value = try? metrics.value.lookup(UInt32(0), as: dbstat_hist.self) else { return [] }
+                var raw = value
+                let slots = withUnsafeBytes(of: &raw.slots) { Array($0.bindMemory(to: UInt64.self)) }
+                return [MetricFamily("dbstat_query_latency_seconds", help: "Query latency histogram (dbstat; queries slower than -m)",
+                                     kind: .histogram, histograms: [.init(labels: [("engine", engine)],
+                                                                          buckets: Log2Buckets.buckets(slots: slots, unitSeconds: 1e-6),
+                                                                          count: slots.reduce(0, &+), sum: Double(value.total_ns) / 1e9)])]
+            }
+        }
         let report = DBStatReport(hist: try bpf.map("hist"), lost: bpf.lostCounter(), unit: microseconds ? "us" : "ms", json: common.json)
         common.announce(targets.banner(thresholdMs: threshold))
         try IntervalLoop.run(interval: Double(interval), count: nil, loaded: bpf) {

@@ -59,6 +59,8 @@ public struct SysCount: BPFTool {
 
     @OptionGroup var exec: ExecCommand
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -77,6 +79,12 @@ public struct SysCount: BPFTool {
         if top < 0 { throw ValidationError("argument -T/--top: must be 0 or more") }
         _ = try errnoValue()
         _ = try syscallNumber()
+        guard prometheus.address != nil else { return }
+        // a series per process would grow without bound; the report options mean nothing there
+        for (set, name) in [(process, "-P/--process"), (interval != nil, "-i/--interval"), (duration != nil, "-d/--duration"),
+                            (milliseconds, "-m/--milliseconds"), (!exec.command.isEmpty, "a command to run"), (common.json, "--json")] where set {
+            throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves counts per system call until stopped)")
+        }
     }
 
     /// BCC's handle_errno: a number (its absolute value) or a name (EPERM).
@@ -143,6 +151,10 @@ public struct SysCount: BPFTool {
         let tableSize = min(max(UInt32((try? readFile("/proc/sys/kernel/pid_max"))?.trimmed ?? "") ?? 32768, 1024), 65536)
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: cfg, common: common,
                                         maxEntries: [("by_process", process ? tableSize : 1), ("start", latency ? 65536 : 1)])
+        if prometheus.address != nil {
+            let metrics = SyscallMetrics(map: try bpf.map("by_syscall"), latency: latency)
+            return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
+        }
         let report = SyscallReport(map: try bpf.map(process ? "by_process" : "by_syscall"), lost: bpf.lostCounter(), options: self)
         common.announce(banner)
         try exec.release(child)

@@ -153,6 +153,42 @@ struct PrometheusExportTests {
         for tool in tools { #expect(tool.stop() == 0, "\(tool.stderr)") }
     }
 
+    /// syscount's calls of one process by name; dbstat's query histogram of a real PostgreSQL.
+    @Test(.enabled(if: PostgresServer.installed, "needs postgresql-15"))
+    func syscountAndDbstatScrapedByPrometheus() throws {
+        let dir = try TempDir("prometheus-summary")
+        defer { dir.remove() }
+        // 500 getppid() calls once the file "go" exists
+        let caller = Process()
+        caller.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        caller.arguments = ["-c", "import os, time\nwhile not os.path.exists('\(dir.path)/go'): time.sleep(0.02)\n"
+                            + "for _ in range(500): os.getppid()\ntime.sleep(60)"]
+        try caller.run()
+        defer { caller.kill(); caller.waitUntilExit() }
+        let server = try PostgresServer()
+        defer { server.stop() }
+
+        let ports = [Self.freePort(), Self.freePort()]
+        let syscount = try ToolRun("syscount", ["-p", String(caller.processIdentifier), "-L", "--prometheus", "127.0.0.1:\(ports[0])"])
+        defer { _ = syscount.stop() }
+        let dbstat = try ToolRun("dbstat", ["postgres", "-p", String(server.pid), "--prometheus", "127.0.0.1:\(ports[1])"])
+        defer { _ = dbstat.stop() }
+        for tool in [syscount, dbstat] { try tool.waitForStderr("serving metrics at") }
+        let prometheus = try PrometheusServer(targets: ports.map { "127.0.0.1:\($0)" })
+        defer { prometheus.stop() }
+        _ = FileManager.default.createFile(atPath: dir.path + "/go", contents: nil)
+        try server.run((0..<5).map { "SELECT \($0)" } + ["SELECT pg_sleep(0.2)"])
+
+        #expect(try prometheus.waitFor("syscount_calls_total{syscall=\"getppid\"}", 500) == 500)
+        #expect(try prometheus.value("syscount_call_seconds_total{syscall=\"getppid\"}").map { $0 > 0 && $0 < 1 } == true)
+        #expect(try prometheus.waitFor("dbstat_query_latency_seconds_count{engine=\"postgres\"}", 6) == 6)
+        // the 0.2 s query is above the 2^17 us bucket (0.131072 s), below 2^18 us
+        #expect(try prometheus.value("dbstat_query_latency_seconds_bucket{engine=\"postgres\",le=\"0.131072\"}") == 5)
+        #expect(try prometheus.value("dbstat_query_latency_seconds_bucket{engine=\"postgres\",le=\"0.262144\"}") == 6)
+        #expect(try prometheus.value("dbstat_query_latency_seconds_sum{engine=\"postgres\"}").map { $0 >= 0.2 && $0 < 1 } == true)
+        for tool in [syscount, dbstat] { #expect(tool.stop() == 0, "\(tool.stderr)") }
+    }
+
     @Test func badAddressesAndConflicts() throws {
         for arguments in [["--prometheus", "nonsense"], ["--prometheus", ":0"], ["--prometheus", ":9435", "5"],
                           ["--prometheus", ":9435", "-D"], ["--prometheus", ":9435", "-j"]] {

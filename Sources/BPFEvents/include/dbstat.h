@@ -18,11 +18,12 @@ struct dbstat_cfg {
 /* Cumulative since the tool started; user space prints differences. */
 struct dbstat_hist {
 	__u64 slots[DBSTAT_SLOTS];
+	__u64 total_ns;       /* the latencies' sum (Prometheus' _sum) */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dbstat_cfg) == 56, "dbstat_cfg layout");
-_Static_assert(sizeof(struct dbstat_hist) == 520, "dbstat_hist layout");
+_Static_assert(sizeof(struct dbstat_hist) == 528, "dbstat_hist layout");
 #endif
 
 #endif

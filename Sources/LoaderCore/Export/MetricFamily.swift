@@ -115,3 +115,10 @@ public struct BoundedLabels: Sendable {
         return "other"
     }
 }
+
+/// A value handed to the metrics server's thread that only that thread uses after (a BPF map
+/// handle: its reads are system calls).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
