@@ -75,6 +75,8 @@ public struct OffCPUTime: BPFTool {
 
     @OptionGroup var flameGraph: FlameGraphOptions
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -98,7 +100,16 @@ public struct OffCPUTime: BPFTool {
         if stackStorageSize <= 0 || stackStorageSize > 1 << 24 {
             throw ValidationError("argument --stack-storage-size: must be positive (at most 16777216)")
         }
+        if exporting {
+            for (set, name) in [(duration != nil, "duration"), (folded, "-f/--folded"), (flameGraph.path != nil, "--flamegraph"),
+                                (common.json, "--json")] where set {
+                throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves time by name until stopped)")
+            }
+        }
     }
+
+    /// --prometheus: off-CPU time by name, served until stopped.
+    var exporting: Bool { prometheus.address != nil }
 
     /// BCC's banner, e.g. "Tracing off-CPU time (us) of all threads by user + kernel stack... Hit Ctrl-C to end."
     var banner: String {
@@ -113,8 +124,9 @@ public struct OffCPUTime: BPFTool {
         cfg.common = try common.bpfConfig()
         cfg.threads = UInt32(pids != nil ? OFFCPUTIME_TGIDS : tids != nil ? OFFCPUTIME_TIDS
                              : userThreadsOnly ? OFFCPUTIME_USER_THREADS : kernelThreadsOnly ? OFFCPUTIME_KERNEL_THREADS : OFFCPUTIME_ALL_THREADS)
-        cfg.user_stacks = kernelStacksOnly ? 0 : 1
-        cfg.kernel_stacks = userStacksOnly ? 0 : 1
+        // --prometheus adds time up by thread and name only: no stacks
+        cfg.user_stacks = kernelStacksOnly || exporting ? 0 : 1
+        cfg.kernel_stacks = userStacksOnly || exporting ? 0 : 1
         cfg.filter_state = state == nil ? 0 : 1
         cfg.state = state ?? 0
         cfg.min_block_us = minBlockTime
@@ -146,6 +158,10 @@ public struct OffCPUTime: BPFTool {
             let map = try loaded.map("targets")
             for id in targets { try map.update(id, UInt8(1)) }
         })
+        if exporting {
+            let metrics = OffCPUMetrics(counts: try bpf.map("counts"))
+            return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
+        }
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
         let report = OffCPUReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"), lost: bpf.lostCounter())
         try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {

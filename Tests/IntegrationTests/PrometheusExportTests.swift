@@ -189,6 +189,24 @@ struct PrometheusExportTests {
         for tool in [syscount, dbstat] { #expect(tool.stop() == 0, "\(tool.stderr)") }
     }
 
+    /// offcputime's time off CPU by name: four sleeps of 0.3 s by a uniquely named process.
+    @Test func offcputimeScrapedByPrometheus() throws {
+        let port = Self.freePort()
+        let tool = try ToolRun("offcputime", ["--prometheus", "127.0.0.1:\(port)"])
+        defer { _ = tool.stop() }
+        try tool.waitForStderr("serving metrics at")
+        let prometheus = try PrometheusServer(target: "127.0.0.1:\(port)")
+        defer { prometheus.stop() }
+        let dir = try TempDir("prometheus-offcpu")
+        defer { dir.remove() }
+        let sleeper = try dir.copy(of: URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path, prefix: "so")
+        _ = try runCommand(sleeper.path, ["-c", "for i in 1 2 3 4; do /bin/sleep 0.3; done"])
+        let seconds = try prometheus.waitUntil("offcputime_seconds_total{comm=\"\(sleeper.comm)\"}") { $0 >= 1.2 }
+        // the shell waits for each sleep: 1.2 s and a little more off CPU
+        #expect(seconds.map { $0 >= 1.2 && $0 < 3 } == true, "\(String(describing: seconds))")
+        #expect(tool.stop() == 0, "\(tool.stderr)")
+    }
+
     @Test func badAddressesAndConflicts() throws {
         for arguments in [["--prometheus", "nonsense"], ["--prometheus", ":0"], ["--prometheus", ":9435", "5"],
                           ["--prometheus", ":9435", "-D"], ["--prometheus", ":9435", "-j"]] {

@@ -1,0 +1,30 @@
+import BPFEvents
+import Glibc
+import LoaderCore
+
+/// offcputime's metrics for --prometheus: time spent off CPU by command name, from the
+/// kernel's per-thread totals (no stacks are recorded in this mode). Threads that have exited
+/// are folded into a running total per name and their entries deleted (nothing adds to them
+/// any more), so a long run does not fill the table with the dead.
+final class OffCPUMetrics: @unchecked Sendable {
+    private let counts: BPFMap
+    /// Microseconds of threads gone, by name; used only from the metrics server's thread.
+    private var retired: [String: UInt64] = [:]
+
+    init(counts: BPFMap) { self.counts = counts }
+
+    func families() -> [MetricFamily] {
+        var totals = retired
+        for (key, microseconds) in (try? counts.entries(offcputime_key.self, UInt64.self)) ?? [] {
+            let comm = KernelString.from(tuple: key.comm)
+            totals[comm, default: 0] &+= microseconds
+            if kill(pid_t(bitPattern: key.tgid), 0) != 0 && errno == ESRCH
+                || !pathExists("/proc/\(key.tgid)/task/\(key.pid)") {
+                if counts.delete(key) { retired[comm, default: 0] &+= microseconds }
+            }
+        }
+        let samples = totals.sorted { $0.key < $1.key }.map { MetricFamily.Sample([("comm", $0.key)], Double($0.value) / 1e6) }
+        return [MetricFamily("offcputime_seconds_total", help: "Time threads spent off CPU, by command name (offcputime's filters apply)",
+                             kind: .counter, samples: samples)]
+    }
+}
