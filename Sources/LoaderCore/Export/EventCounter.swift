@@ -39,16 +39,24 @@ public final class EventCounter: Sendable {
         }
     }
 
-    public func families() -> [MetricFamily] {
-        let (counts, aggregated) = state.withLock { ($0.counts, $0.aggregated) }
+    /// The counter's family.
+    public func family() -> MetricFamily {
+        let counts = state.withLock { $0.counts }
         let samples = counts.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { values, count in
             MetricFamily.Sample(Array(zip(labels, values)), Double(count) * scale)
         }
-        return [
-            MetricFamily(name, help: help, kind: .counter, samples: samples),
+        return MetricFamily(name, help: help, kind: .counter, samples: samples)
+    }
+
+    /// The families of `counters`, and one swift_bpf_tools_aggregated_events_total for them
+    /// all (a family may appear once in an exposition).
+    public static func families(_ counters: [EventCounter]) -> [MetricFamily] {
+        counters.map { $0.family() } + [
             MetricFamily("swift_bpf_tools_aggregated_events_total",
-                         help: "Events counted under labels \"other\": their own labels would have passed \(Self.maxSeries) series",
-                         kind: .counter, samples: [.init([("tool", tool), ("metric", name)], Double(aggregated))]),
+                         help: "Events counted under labels \"other\": their own labels would have passed \(maxSeries) series",
+                         kind: .counter, samples: counters.map { counter in
+                .init([("tool", counter.tool), ("metric", counter.name)], Double(counter.state.withLock { $0.aggregated }))
+            }),
         ]
     }
 }

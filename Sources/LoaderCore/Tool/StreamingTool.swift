@@ -120,13 +120,18 @@ extension StreamingTool {
     func export(_ loaded: borrowing LoadedBPF, _ exporter: PrometheusOptions, until: () -> Bool) throws {
         let metrics = Self.eventMetrics
         let counters = metrics.map { EventCounter(name: $0.name, help: $0.help, labels: $0.labels, tool: Self.toolName, scale: $0.scale) }
+        // every record the ring delivered, shown or not (the self-metric "events seen")
+        let seen = EventCounter(name: "swift_bpf_tools_events_total", help: "Records the tool's BPF side delivered",
+                                labels: ["tool"], tool: Self.toolName)
+        let tool = [Self.toolName]
         let context = RowContext()
         let reader = try loaded.ringBuffer { record in
+            seen.add(tool)
             guard let row = decode(record, context) else { return }
             for (metric, counter) in zip(metrics, counters) { counter.add(metric.values(row, context), by: metric.amount(row)) }
         }
         let duration = self.duration
-        try exporter.serve(tool: Self.toolName, loaded: loaded, families: { counters.flatMap { $0.families() } }) {
+        try exporter.serve(tool: Self.toolName, loaded: loaded, families: { [seen.family()] + EventCounter.families(counters) }) {
             try EventLoop.run(reader, duration: duration, until: until)
         }
     }
