@@ -45,18 +45,24 @@ final class KillsnoopTests {
     }
 
     /// -x keeps the failed call only; -s keeps the listed signals; -T the target; -p the sender.
+    /// Other suites run in this process and send signals too: the rows checked are those of
+    /// this workload's targets.
     @Test func filters() throws {
         let missing = missingPID(), me = getpid()
+        var child: Int32 = 0
         func workload() throws {
-            let child = try sleeper()
-            #expect(kill(child.processIdentifier, SIGKILL) == 0)
-            child.waitUntilExit()
+            let sleeping = try sleeper()
+            child = sleeping.processIdentifier
+            #expect(kill(child, SIGKILL) == 0)
+            sleeping.waitUntilExit()
             _ = kill(missing, SIGUSR2)
         }
         let failed = try trace(["-x", "-p", String(me)], workload).dropFirst()
-        #expect(failed.count == 1 && failed.first?.hasSuffix(" -3") == true && failed.first?.contains(" 12   \(missing) ") == true,
+        #expect(failed.allSatisfy { !$0.contains(" \(child) ") }, "-x leaves the successful kill out: \(failed)")
+        let failedMine = failed.filter { $0.contains(" \(missing) ") }
+        #expect(failedMine.count == 1 && failedMine.first?.hasSuffix(" -3") == true && failedMine.first?.contains(" 12   \(missing) ") == true,
                 "\(failed)")
-        let killed = try trace(["-s", "9,15", "-p", String(me)], workload).dropFirst()
+        let killed = try trace(["-s", "9,15", "-p", String(me)], workload).dropFirst().filter { $0.contains(" \(child) ") }
         #expect(killed.count == 1 && killed.first?.contains(" 9    ") == true && killed.first?.hasSuffix(" 0") == true, "\(killed)")
         let target = try trace(["-T", String(missing)], workload).dropFirst()
         #expect(target.count == 1 && target.first?.contains(" \(missing) ") == true, "\(target)")
@@ -64,6 +70,7 @@ final class KillsnoopTests {
         #expect(!other.contains { $0.contains(" \(missing) ") }, "\(other)")
         let json = try trace(["--json", "-p", String(me), "-x"], workload)
         let objects = json.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["target_pid"] as? Int == Int(missing) }
         #expect(objects.count == 1 && objects.first?["signal"] as? Int == Int(SIGUSR2)
                 && objects.first?["target_pid"] as? Int == Int(missing) && objects.first?["ret"] as? Int == -3, "\(json)")
     }
