@@ -60,28 +60,22 @@ public struct MetricFamily: Sendable {
         labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
     }
 
-    /// Label values: backslash, double quote and newline escaped; other control characters
-    /// (a process name may hold any) escaped as TerminalText does, so a value stays one line.
+    /// Label values: backslash and double quote escaped; control characters (a process name
+    /// may hold any, newlines included) escaped first as TerminalText does, so a value stays
+    /// one line.
     static func escapeLabel(_ value: String) -> String {
-        var out = ""
-        for c in TerminalText.escaped(value) {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            default: out.append(c)
-            }
-        }
-        return out
+        escape(TerminalText.escaped(value), ["\\": "\\\\", "\"": "\\\""])
     }
 
+    /// HELP text: backslash and newline escaped, as the format asks.
     static func escapeHelp(_ text: String) -> String {
+        escape(text, ["\\": "\\\\", "\n": "\\n"])
+    }
+
+    private static func escape(_ text: String, _ replacements: [Character: String]) -> String {
         var out = ""
         for c in text {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
+            if let replacement = replacements[c] { out += replacement } else { out.append(c) }
         }
         return out
     }
