@@ -43,8 +43,8 @@ Debian's /usr/bin/python3 (a CPU-bound script) and of a C program built with gcc
 callers in order, with --unwind auto (the default) and fp; the tool's own CPU time at 49 Hertz
 on every CPU with both CPUs busy; the samples lost at 999 Hertz on every CPU.
 
-For export (--prometheus; --only export): the exec storm with execsnoop printing rows versus
-exporting counts, each against an untraced storm (target: exporting at most 2% slower than
+For export (--prometheus, --otlp; --only export): the exec storm with execsnoop printing rows versus
+exporting counts and versus pushing a log record per exec to an OTLP endpoint in this script, each against an untraced storm (target: exporting at most 2% slower than
 printing); tcpconnect --prometheus holding 10,000 series (connects to 10,000 closed ports):
 the time a scrape of /metrics takes (target <= 50 ms) and its RSS (target <= 30 MB).
 
@@ -719,15 +719,37 @@ def busy_profile(binary, hz, seconds=10):
     return (usage.ru_utime + usage.ru_stime) / elapsed, samples, lost
 
 
-def exporting(binary, args, port):
-    """A tool started with --prometheus on 127.0.0.1:`port`, once it says it serves."""
-    p = subprocess.Popen([binary, "--prometheus", f"127.0.0.1:{port}"] + args, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
+def exporting(binary, args, port, otlp=None):
+    """A tool started with --prometheus on 127.0.0.1:`port` (or --otlp `otlp`), once it says so."""
+    option = ["--otlp", otlp] if otlp else ["--prometheus", f"127.0.0.1:{port}"]
+    p = subprocess.Popen([binary] + option + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     line = p.stderr.readline()
-    if "serving metrics" not in line:
+    if ("pushing to the OTLP collector" if otlp else "serving metrics") not in line:
         p.kill()
-        sys.exit(f"bench.py: {binary} --prometheus did not start: {line}")
+        sys.exit(f"bench.py: {binary} {option[0]} did not start: {line}")
     return p
+
+
+def otlp_sink():
+    """An OTLP/HTTP endpoint that accepts every request (200) and counts the bytes: what the
+    collector costs is not the tool's. Returns the URL and a function giving the bytes received."""
+    import http.server
+    import threading
+    received = [0]
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received[0] += len(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", lambda: received[0]
 
 
 def export_bench(bin_dir, runs):
@@ -738,7 +760,8 @@ def export_bench(bin_dir, runs):
     import urllib.request
     execsnoop, tcpconnect = os.path.join(bin_dir, "execsnoop"), os.path.join(bin_dir, "tcpconnect")
     script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
-    text_ratios, export_ratios = [], []
+    text_ratios, export_ratios, otlp_ratios = [], [], []
+    otlp_url, otlp_bytes = otlp_sink()
     for _ in range(runs):
         base = run_storm(script)[0]
         tool = Traced(execsnoop, [], lambda line: False)
@@ -747,6 +770,11 @@ def export_bench(bin_dir, runs):
         base = run_storm(script)[0]
         p = exporting(execsnoop, [], 61000 + random.randrange(4000))
         export_ratios.append(run_storm(script)[0] / base)
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=30)
+        base = run_storm(script)[0]
+        p = exporting(execsnoop, [], 0, otlp=otlp_url)
+        otlp_ratios.append(run_storm(script)[0] / base)
         p.send_signal(signal.SIGINT)
         p.wait(timeout=30)
     port = 61000 + random.randrange(4000)
@@ -773,7 +801,8 @@ def export_bench(bin_dir, runs):
     rss_mb = rss_kb(p.pid, "VmRSS") / 1024
     p.send_signal(signal.SIGINT)
     p.wait(timeout=30)
-    return statistics.median(text_ratios), statistics.median(export_ratios), series, statistics.median(times), max(times), rss_mb
+    return (statistics.median(text_ratios), statistics.median(export_ratios), statistics.median(otlp_ratios), otlp_bytes(),
+            series, statistics.median(times), max(times), rss_mb)
 
 
 def profile_bench(binary, runs):
@@ -983,9 +1012,10 @@ def main():
               f"stack walk and an update): slowdown x{med:.3f} (min x{lo:.3f}, max x{hi:.3f})")
 
     if "export" in wanted:
-        text, export, series, median_s, slowest_s, rss_mb = export_bench(args.bin, args.runs)
+        text, export, otlp, otlp_bytes, series, median_s, slowest_s, rss_mb = export_bench(args.bin, args.runs)
         print(f"export: exec storm of {EXEC_STORM}: execsnoop printing rows x{text:.3f}, exporting counts (--prometheus) "
-              f"x{export:.3f} of the untraced storm (target: at most 2% more than printing)")
+              f"x{export:.3f}, pushing log records (--otlp) x{otlp:.3f} of the untraced storm "
+              f"(target: at most 2% more than printing; {otlp_bytes / 1e6:.1f} MB of OTLP received)")
         print(f"export: tcpconnect --prometheus with {series} series: a scrape takes {median_s * 1000:.1f} ms "
               f"(slowest of 20: {slowest_s * 1000:.1f} ms; target <= 50 ms), RSS {rss_mb:.1f} MB (target <= 30 MB)")
 

@@ -22,7 +22,8 @@ build=(
 # (go tool pprof) and protobuf-compiler (protoc) read profile's pprof files; g++ compiles the
 # C++ program whose names profile must demangle; debuginfod (server and debuginfod-find) serves
 # a stripped program's debug file to profile; chromium (headless) runs the flame graph's script;
-# prometheus scrapes a tool's --prometheus endpoint, curl queries both; postgresql-15 (with
+# prometheus scrapes a tool's --prometheus endpoint, curl queries both; python3-venv holds the
+# OTLP test receiver's opentelemetry-proto (from PyPI, below); postgresql-15 (with
 # pgbench) and mariadb-server are the real servers dbslower and dbstat are tested against (the
 # tests start their own in temporary directories; a server the package would start as a service
 # is not needed).
@@ -37,8 +38,11 @@ test=(
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client
   g++
   debuginfod chromium
-  prometheus curl
+  prometheus curl python3-venv
 )
+# The OTLP receiver of the tests (scripts/otlp-receiver.py) decodes with the official bindings.
+otlp_venv=/opt/swift-bpf-tools/test-venv
+otlp_proto=opentelemetry-proto==1.45.2
 case "${1:-test}" in
 build) packages=("${build[@]}") ;;
 test) packages=("${build[@]}" "${test[@]}") ;;
@@ -51,4 +55,9 @@ done
 if ((${#missing[@]})); then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [ "${1:-test}" = test ] && ! "$otlp_venv/bin/python" -c 'import opentelemetry.proto' 2>/dev/null; then
+  rm -rf "$otlp_venv"
+  python3 -m venv "$otlp_venv"
+  "$otlp_venv/bin/pip" install -q "$otlp_proto"
 fi

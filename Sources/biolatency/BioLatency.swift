@@ -50,7 +50,7 @@ public struct BioLatency: BPFTool {
 
     @OptionGroup var every: IntervalCount
 
-    @OptionGroup var prometheus: PrometheusOptions
+    @OptionGroup var prometheus: ExportOptions
 
     @OptionGroup public var common: CommonOptions
 
@@ -61,16 +61,16 @@ public struct BioLatency: BPFTool {
     public var plan: AttachPlan { Self.plan(queued: queued, flags: flags || exporting) }
 
     /// --prometheus: histograms per disk and operation, in microseconds, served until stopped.
-    var exporting: Bool { prometheus.address != nil }
+    var exporting: Bool { prometheus.active }
 
     public func validate() throws {
         guard exporting else { return }
         if every.interval != nil || every.count != nil {
-            throw ValidationError("argument --prometheus: runs until stopped, without interval or count")
+            throw ValidationError("argument \(prometheus.optionName): runs until stopped, without interval or count")
         }
         for (set, name) in [(timestamp, "-T/--timestamp"), (milliseconds, "-m/--milliseconds"), (disks, "-D/--disks"),
                             (flags, "-F/--flags"), (extension_, "-e/--extension"), (json, "-j/--json")] where set {
-            throw ValidationError("argument \(name): not allowed with argument --prometheus (which exports per disk and operation, in seconds)")
+            throw ValidationError("argument \(name): not allowed with argument \(prometheus.optionName) (which exports per disk and operation, in seconds)")
         }
     }
     static let banner = "Tracing block device I/O... Hit Ctrl-C to end."

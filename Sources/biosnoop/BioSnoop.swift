@@ -25,8 +25,8 @@ public struct BioSnoop: StreamingTool {
     @Flag(name: [.customShort("P"), .customLong("pattern")], help: "display block I/O pattern (sequential or random)")
     var pattern = false
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

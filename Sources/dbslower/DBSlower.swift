@@ -29,8 +29,8 @@ public struct DBSlower: StreamingTool {
                                valueName: "BYTES"))
     var maxQuerySize = Int(DBSLOWER_QUERY_DEFAULT)
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

@@ -29,7 +29,7 @@ public struct DBStat: BPFTool {
     @Option(name: [.customShort("i"), .customLong("interval")], help: ArgumentHelp("print summary at this interval (seconds)", valueName: "INTERVAL"))
     var interval = IntervalCount.forever
 
-    @OptionGroup var prometheus: PrometheusOptions
+    @OptionGroup var prometheus: ExportOptions
 
     @OptionGroup public var common: CommonOptions
 
@@ -43,10 +43,10 @@ public struct DBStat: BPFTool {
 
     public func validate() throws {
         guard interval > 0 else { throw ValidationError("argument -i/--interval: must be positive") }
-        guard prometheus.address != nil else { return }
+        guard prometheus.active else { return }
         for (set, name) in [(interval != IntervalCount.forever, "-i/--interval"), (microseconds, "-u/--microseconds"),
                             (common.json, "--json")] where set {
-            throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves the histogram in seconds until stopped)")
+            throw ValidationError("argument \(name): not allowed with argument \(prometheus.optionName) (which serves the histogram in seconds until stopped)")
         }
     }
 
@@ -57,7 +57,7 @@ public struct DBStat: BPFTool {
         cfg.common = try common.bpfConfig()
         cfg.db = server.config(thresholdMs: threshold)
         // --prometheus: buckets of 2^i microseconds, in seconds
-        cfg.unit_ns = microseconds || prometheus.address != nil ? 1000 : 1_000_000
+        cfg.unit_ns = microseconds || prometheus.active ? 1000 : 1_000_000
         return cfg
     }
 
@@ -70,7 +70,7 @@ public struct DBStat: BPFTool {
             let set = try loaded.map("traced_pids")
             for pid in pidList { try set.update(pid, UInt8(1)) }
         })
-        if prometheus.address != nil {
+        if prometheus.active {
             let hist = try bpf.map("hist"), engine = server.db.rawValue
             let metrics = UncheckedSendable(hist)
             return try prometheus.serve(tool: Self.toolName, loaded: bpf) {

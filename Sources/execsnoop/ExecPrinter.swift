@@ -20,7 +20,7 @@ final class ExecDecoder {
     init(_ options: ExecSnoop) throws {
         filters = try ExecFilters(name: options.name, line: options.line)
         // --prometheus counts failed execs too, by their return value
-        (fails, quote, maxArgSize) = (options.fails || options.exportOptions.address != nil, options.quote, options.maxArgSize)
+        (fails, quote, maxArgSize) = (options.fails || options.exportOptions.active, options.quote, options.maxArgSize)
     }
 
     func decode(_ record: UnsafeRawBufferPointer) -> ExecRow? {

@@ -71,8 +71,8 @@ public struct ExecSnoop: StreamingTool {
             help: ArgumentHelp("trace this parent PID only", valueName: "PPID"))
     var ppid: Int?
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

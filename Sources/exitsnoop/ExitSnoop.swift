@@ -36,8 +36,8 @@ public struct ExitSnoop: StreamingTool {
     @Flag(name: .customLong("per-thread"), help: "trace per thread termination")
     var perThread = false
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

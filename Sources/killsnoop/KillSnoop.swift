@@ -32,8 +32,8 @@ public struct KillSnoop: StreamingTool {
             help: ArgumentHelp("trace a signal or a signal list", valueName: "SIGNAL"))
     var signals: SignalList?
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

@@ -19,8 +19,8 @@ public struct MountSnoop: StreamingTool {
     @Flag(name: [.customShort("P"), .customLong("parent_process")], help: "also snoop the parent process")
     var parentProcess = false
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

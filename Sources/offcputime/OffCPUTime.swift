@@ -75,7 +75,7 @@ public struct OffCPUTime: BPFTool {
 
     @OptionGroup var flameGraph: FlameGraphOptions
 
-    @OptionGroup var prometheus: PrometheusOptions
+    @OptionGroup var prometheus: ExportOptions
 
     @OptionGroup public var common: CommonOptions
 
@@ -103,13 +103,13 @@ public struct OffCPUTime: BPFTool {
         if exporting {
             for (set, name) in [(duration != nil, "duration"), (folded, "-f/--folded"), (flameGraph.path != nil, "--flamegraph"),
                                 (common.json, "--json")] where set {
-                throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves time by name until stopped)")
+                throw ValidationError("argument \(name): not allowed with argument \(prometheus.optionName) (which serves time by name until stopped)")
             }
         }
     }
 
     /// --prometheus: off-CPU time by name, served until stopped.
-    var exporting: Bool { prometheus.address != nil }
+    var exporting: Bool { prometheus.active }
 
     /// BCC's banner, e.g. "Tracing off-CPU time (us) of all threads by user + kernel stack... Hit Ctrl-C to end."
     var banner: String {

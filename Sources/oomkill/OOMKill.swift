@@ -13,8 +13,8 @@ public struct OOMKill: StreamingTool {
             ./oomkill --cgroup /sys/fs/cgroup/app    # only kills of tasks in this cgroup
         """)
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

@@ -78,8 +78,8 @@ public struct OpenSnoop: StreamingTool {
             help: ArgumentHelp("size of the ring buffer in pages, a power of two", valueName: "BUFFER_PAGES"))
     var bufferPages: Int = 64
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

@@ -37,7 +37,7 @@ public struct RunqLat: BPFTool {
 
     @OptionGroup var every: IntervalCount
 
-    @OptionGroup var prometheus: PrometheusOptions
+    @OptionGroup var prometheus: ExportOptions
 
     @OptionGroup public var common: CommonOptions
 
@@ -51,17 +51,17 @@ public struct RunqLat: BPFTool {
         _ = try ArgumentLimits.taskID(pid, "-p/--pid")
         guard exporting else { return }
         if every.interval != nil || every.count != nil {
-            throw ValidationError("argument --prometheus: runs until stopped, without interval or count")
+            throw ValidationError("argument \(prometheus.optionName): runs until stopped, without interval or count")
         }
         // a series per process or thread would grow without bound; namespaces are few
         for (set, name) in [(timestamp, "-T/--timestamp"), (milliseconds, "-m/--milliseconds"), (pids, "-P/--pids"),
                             (tids, "-L/--tids"), (common.json, "--json")] where set {
-            throw ValidationError("argument \(name): not allowed with argument --prometheus (which exports in seconds, per PID namespace with --pidnss)")
+            throw ValidationError("argument \(name): not allowed with argument \(prometheus.optionName) (which exports in seconds, per PID namespace with --pidnss)")
         }
     }
 
     /// --prometheus: the histogram (per PID namespace with --pidnss), in microseconds, served.
-    var exporting: Bool { prometheus.address != nil }
+    var exporting: Bool { prometheus.active }
 
     /// What the histograms are per, and the section name BCC prints: -L wins over -P, both
     /// over --pidnss, as in BCC.

@@ -59,7 +59,7 @@ public struct SysCount: BPFTool {
 
     @OptionGroup var exec: ExecCommand
 
-    @OptionGroup var prometheus: PrometheusOptions
+    @OptionGroup var prometheus: ExportOptions
 
     @OptionGroup public var common: CommonOptions
 
@@ -79,11 +79,11 @@ public struct SysCount: BPFTool {
         if top < 0 { throw ValidationError("argument -T/--top: must be 0 or more") }
         _ = try errnoValue()
         _ = try syscallNumber()
-        guard prometheus.address != nil else { return }
+        guard prometheus.active else { return }
         // a series per process would grow without bound; the report options mean nothing there
         for (set, name) in [(process, "-P/--process"), (interval != nil, "-i/--interval"), (duration != nil, "-d/--duration"),
                             (milliseconds, "-m/--milliseconds"), (!exec.command.isEmpty, "a command to run"), (common.json, "--json")] where set {
-            throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves counts per system call until stopped)")
+            throw ValidationError("argument \(name): not allowed with argument \(prometheus.optionName) (which serves counts per system call until stopped)")
         }
     }
 
@@ -151,7 +151,7 @@ public struct SysCount: BPFTool {
         let tableSize = min(max(UInt32((try? readFile("/proc/sys/kernel/pid_max"))?.trimmed ?? "") ?? 32768, 1024), 65536)
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: cfg, common: common,
                                         maxEntries: [("by_process", process ? tableSize : 1), ("start", latency ? 65536 : 1)])
-        if prometheus.address != nil {
+        if prometheus.active {
             let metrics = SyscallMetrics(map: try bpf.map("by_syscall"), latency: latency)
             return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
         }

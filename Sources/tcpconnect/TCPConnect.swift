@@ -50,8 +50,8 @@ public struct TCPConnect: StreamingTool {
     @Flag(name: [.customShort("d"), .customLong("dns")], help: "include likely DNS query associated with each connect (not supported)")
     var dns = false
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 
@@ -67,6 +67,10 @@ public struct TCPConnect: StreamingTool {
     public static let banner: String? = "Tracing connect ... Hit Ctrl-C to end"
 
     public typealias Row = (event: tcpconnect_event, flow: TCPFlow)
+
+    /// --otlp: a connect's remote end is the server it connects to, its local end the client.
+    public static let otlpAttributeNames = ["raddr": "server.address", "rport": "server.port",
+                                            "laddr": "client.address", "lport": "client.port"]
 
     /// --prometheus: connects by destination port and IP version.
     public static let eventMetrics: [EventMetric<Row>] = [

@@ -30,8 +30,8 @@ public struct TCPLife: StreamingTool {
 
     @OptionGroup var family: FamilyOptions
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 

@@ -28,8 +28,8 @@ public struct TCPRetrans: StreamingTool {
 
     @OptionGroup var family: FamilyOptions
 
-    @OptionGroup var exportOptions: PrometheusOptions
-    public var prometheus: PrometheusOptions? { exportOptions }
+    @OptionGroup var exportOptions: ExportOptions
+    public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions
 
@@ -47,8 +47,8 @@ public struct TCPRetrans: StreamingTool {
     }
 
     public func validate() throws {
-        if count && exportOptions.address != nil {
-            throw ValidationError("argument -c/--count: not allowed with argument --prometheus (which counts by state and type)")
+        if count && exportOptions.active {
+            throw ValidationError("argument -c/--count: not allowed with argument \(exportOptions.optionName) (which counts by state and type)")
         }
     }
 

@@ -132,6 +132,7 @@ let toolsUnderTest: [ToolUnderTest] = Registry.tools.map { ToolUnderTest(type: $
         case "PORT", "LOCALPORT", "REMOTEPORT": return "80,443"
         case "PIXELS": return "800"
         case "ADDR": return ":9435"
+        case "URL": return "http://localhost:4318"
         default: return "1"
         }
     }

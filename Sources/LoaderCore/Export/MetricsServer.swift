@@ -63,21 +63,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     public func start() {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        var id = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        if pthread_create(&id, &attributes, { context in
-            guard let context else { return nil }
-            let server = Unmanaged<MetricsServer>.fromOpaque(context).takeRetainedValue()
-            server.serve()
-            return nil
-        }, context) == 0 {
-            thread = id
-        } else {
-            Unmanaged<MetricsServer>.fromOpaque(context).release()
-        }
+        thread = BackgroundThread.start { [self] in serve() }
     }
 
     /// Stops serving and waits for the thread (at most one poll interval and a response).

@@ -105,11 +105,13 @@ public struct Table: Sendable {
 
     /// One JSON object with a key per column, plus `extra` keys (fields no column shows).
     public func json(_ cells: [Cell], leading: [(String, JSONValue)] = [], extra: [(String, JSONValue)] = []) -> String {
-        var members = leading
+        JSONValue.object(leading + members(cells, extra: extra)).serialized
+    }
+
+    /// The JSON object's members: a key per column, then `extra`.
+    public func members(_ cells: [Cell], extra: [(String, JSONValue)] = []) -> [(String, JSONValue)] {
         // a column with no key (one joining fields JSON keeps apart) is text only
-        members += zip(columns, cells).filter { !$0.0.jsonKey.isEmpty }.map { ($0.jsonKey, $1.json) }
-        members += extra
-        return JSONValue.object(members).serialized
+        zip(columns, cells).filter { !$0.0.jsonKey.isEmpty }.map { ($0.jsonKey, $1.json) } + extra
     }
 }
 

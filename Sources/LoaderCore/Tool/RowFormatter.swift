@@ -44,6 +44,15 @@ public struct RowFormatter<Options, Row>: Sendable {
         }
         return table.row(cells)
     }
+
+    /// The row as an OTLP log record: its text line as the body, its JSON fields as attributes
+    /// (renamed to OpenTelemetry's names where they have one), the event's time.
+    public func logRecord(_ row: Row, _ context: RowContext, eventName: String, renames: [String: String]) -> OTLPMessages.LogRecord {
+        let cells = shownColumns.map { $0.value(row, context) }
+        let members = table.members(cells, extra: jsonFields.map { ($0.key, $0.value(row, context)) })
+        return .init(timeUnixNano: context.realtimeNs(eventTimeNs(row)), observedUnixNano: Clock.realtimeNs(), eventName: eventName,
+                     body: table.row(cells), attributes: OTLPAttributes.attributes(members, renames: renames))
+    }
 }
 
 /// Where rows go: standard output in a run, a list in tests.

@@ -29,10 +29,13 @@ public protocol StreamingTool: BPFTool {
     /// When the event happened (the kernel's monotonic clock, in nanoseconds), for the JSON
     /// `timestamp`; nil: when it is printed.
     static func eventTimeNs(_ row: Row) -> UInt64?
-    /// What --prometheus counts per event (a tool that exports has the option and these).
+    /// What --prometheus and --otlp count per event (a tool that exports has the options and these).
     static var eventMetrics: [EventMetric<Row>] { get }
-    /// The tool's --prometheus, if it has the option.
-    var prometheus: PrometheusOptions? { get }
+    /// Attribute names of --otlp's log records for JSON keys the tool means more precisely
+    /// than OTLPAttributes' common names (tcpconnect's remote end is the server).
+    static var otlpAttributeNames: [String: String] { get }
+    /// The tool's --prometheus and --otlp, if it has the options.
+    var exporting: ExportOptions? { get }
 }
 
 extension StreamingTool {
@@ -46,7 +49,8 @@ extension StreamingTool {
     public var duration: Double? { nil }
     public static func eventTimeNs(_ row: Row) -> UInt64? { nil }
     public static var eventMetrics: [EventMetric<Row>] { [] }
-    public var prometheus: PrometheusOptions? { nil }
+    public static var otlpAttributeNames: [String: String] { [:] }
+    public var exporting: ExportOptions? { nil }
 
     public static var output: ToolOutput {
         .columns(columns.map(\.info), jsonExtraKeys: jsonFields.map(\.key), banner: banner,
@@ -96,8 +100,8 @@ extension StreamingTool {
     /// `each` sees every row printed (to log it elsewhere too).
     public func stream(_ loaded: borrowing LoadedBPF, banner: String? = Self.banner, until: () -> Bool = { false },
                        afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
-        if let exporter = prometheus, exporter.address != nil {
-            return try export(loaded, exporter, until: until)
+        if let options = exporting, options.active {
+            return try export(loaded, options, until: until)
         }
         let out = OutputSink.stdout
         if let banner { common.announce(banner) }
@@ -116,8 +120,9 @@ extension StreamingTool {
 }
 
 extension StreamingTool {
-    /// --prometheus: each event counted (no rows printed) and served until a signal.
-    func export(_ loaded: borrowing LoadedBPF, _ exporter: PrometheusOptions, until: () -> Bool) throws {
+    /// --prometheus, --otlp: each event counted and, with --otlp, sent as a log record (no rows
+    /// printed), until a signal or the duration's end.
+    func export(_ loaded: borrowing LoadedBPF, _ options: ExportOptions, until: () -> Bool) throws {
         let metrics = Self.eventMetrics
         let counters = metrics.map { EventCounter(name: $0.name, help: $0.help, labels: $0.labels, tool: Self.toolName, scale: $0.scale) }
         // every record the ring delivered, shown or not (the self-metric "events seen")
@@ -125,13 +130,17 @@ extension StreamingTool {
                                 labels: ["tool"], tool: Self.toolName)
         let tool = [Self.toolName]
         let context = RowContext()
+        let otlp = try options.otlpExporter(tool: Self.toolName)
+        let formatter = formatter()
+        let renames = Self.otlpAttributeNames
         let reader = try loaded.ringBuffer { record in
             seen.add(tool)
             guard let row = decode(record, context) else { return }
             for (metric, counter) in zip(metrics, counters) { counter.add(metric.values(row, context), by: metric.amount(row)) }
+            otlp?.enqueue(formatter.logRecord(row, context, eventName: Self.toolName, renames: renames))
         }
         let duration = self.duration
-        try exporter.serve(tool: Self.toolName, loaded: loaded, families: { [seen.family()] + EventCounter.families(counters) }) {
+        try options.serve(tool: Self.toolName, loaded: loaded, otlp: otlp, families: { [seen.family()] + EventCounter.families(counters) }) {
             try EventLoop.run(reader, duration: duration, until: until)
         }
     }
