@@ -212,6 +212,7 @@ static __always_inline int trace_exit(long ret)
 		.flags = p->flags,
 		.args_count = p->args_count,
 		.ts_ns = bpf_ktime_get_ns(),
+		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 	bpf_map_delete_elem(&pending, &tid);
 	e.ppid = BPF_CORE_READ(task, real_parent, tgid);

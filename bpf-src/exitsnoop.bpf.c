@@ -33,6 +33,7 @@ static __always_inline int process_exit(void)
 		.tid = tid,
 		.ppid = BPF_CORE_READ(task, real_parent, tgid),
 		.exit_code = code,
+		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 	bpf_get_current_comm(&e.comm, sizeof(e.comm));
 	emit(&e, sizeof(e));

@@ -55,6 +55,7 @@ static __always_inline int trace_exit(long ret)
 		.tpid = p->tpid,
 		.sig = p->sig,
 		.ret = ret,
+		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 	bpf_map_delete_elem(&pending, &tid);
 	if (cfg.failed_only && ret >= 0)

@@ -64,7 +64,8 @@ static __always_inline void syn_sent(const struct sock *sk)
 		return;
 	__u32 uid = (__u32)bpf_get_current_uid_gid();
 	__u64 skaddr = (__u64)sk;
-	struct tcpconnect_event e = { .ts_us = bpf_ktime_get_ns() / 1000, .pid = tgid, .uid = uid };
+	struct tcpconnect_event e = { .ts_us = bpf_ktime_get_ns() / 1000, .pid = tgid, .uid = uid,
+					.cgroup_id = bpf_get_current_cgroup_id() };
 	bpf_get_current_comm(&e.comm, sizeof(e.comm));
 	bpf_map_update_elem(&pending, &skaddr, &e, BPF_ANY);
 	bpf_map_update_elem(&connecting, &tid, &skaddr, BPF_ANY);

@@ -66,6 +66,15 @@ static inline void clibbpf_set_log_sink(clibbpf_log_fn sink)
 	libbpf_set_print(clibbpf_print);
 }
 
+/* A cgroup v2 directory opened by its ID (FILEID_KERNFS handle: the ID is the handle), from a
+ * descriptor of the cgroup2 mount; -1 with errno. Through syscall(): glibc declares
+ * open_by_handle_at only under _GNU_SOURCE. */
+static inline int clibbpf_open_cgroup_by_id(int mount_fd, unsigned long long id)
+{
+	struct { unsigned int bytes; int type; unsigned long long id; } handle = { 8, 0xfe, id };
+	return (int)syscall(SYS_open_by_handle_at, mount_fd, &handle, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+}
+
 /* Read access to BTF types for the minimal-BTF generator (static inline in libbpf). */
 static inline unsigned int clibbpf_btf_kind(const struct btf_type *t) { return btf_kind(t); }
 static inline int clibbpf_btf_kflag(const struct btf_type *t) { return btf_kflag(t); }

@@ -72,6 +72,9 @@ public struct ExecSnoop: StreamingTool {
     var ppid: Int?
 
     @OptionGroup var exportOptions: ExportOptions
+    @OptionGroup var containerOptions: ContainerOptions
+    public var containers: Bool { containerOptions.enabled }
+    public static let cgroupID: (@Sendable (Row) -> UInt64)? = { $0.exec.exit.cgroup_id }
     public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions

@@ -33,6 +33,9 @@ public struct KillSnoop: StreamingTool {
     var signals: SignalList?
 
     @OptionGroup var exportOptions: ExportOptions
+    @OptionGroup var containerOptions: ContainerOptions
+    public var containers: Bool { containerOptions.enabled }
+    public static let cgroupID: (@Sendable (Row) -> UInt64)? = { $0.cgroup_id }
     public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions

@@ -59,12 +59,13 @@ struct execsnoop_exit {
 	__u64 ts_ns;           /* CLOCK_MONOTONIC at exec return */
 	char comm[TOOLS_TASK_COMM_LEN];
 	char pcomm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;      /* the task's cgroup v2 ID (bpf_get_current_cgroup_id), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct execsnoop_cfg) == 48, "execsnoop_cfg layout");
 _Static_assert(sizeof(struct execsnoop_args_hdr) == 16, "execsnoop_args_hdr layout");
-_Static_assert(sizeof(struct execsnoop_exit) == 80, "execsnoop_exit layout");
+_Static_assert(sizeof(struct execsnoop_exit) == 88, "execsnoop_exit layout");
 #endif
 
 #endif

@@ -20,11 +20,12 @@ struct exitsnoop_event {
 	__u32 ppid;           /* the real parent's tgid */
 	__u32 exit_code;      /* the kernel's task->exit_code: status << 8 | core 0x80 | signal */
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;      /* the task's cgroup v2 ID (bpf_get_current_cgroup_id), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct exitsnoop_cfg) == 40, "exitsnoop_cfg layout");
-_Static_assert(sizeof(struct exitsnoop_event) == 48, "exitsnoop_event layout");
+_Static_assert(sizeof(struct exitsnoop_event) == 56, "exitsnoop_event layout");
 #endif
 
 #endif

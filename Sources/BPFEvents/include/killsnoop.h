@@ -22,11 +22,12 @@ struct killsnoop_event {
 	__s32 sig;
 	__s32 ret;
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;      /* the task's cgroup v2 ID (bpf_get_current_cgroup_id), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct killsnoop_cfg) == 56, "killsnoop_cfg layout");
-_Static_assert(sizeof(struct killsnoop_event) == 40, "killsnoop_event layout");
+_Static_assert(sizeof(struct killsnoop_event) == 48, "killsnoop_event layout");
 #endif
 
 #endif

@@ -39,11 +39,12 @@ struct opensnoop_event {
 	__u32 dirs_count;
 	__u32 event_flags;
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;      /* the task's cgroup v2 ID (bpf_get_current_cgroup_id), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct opensnoop_cfg) == 48, "opensnoop_cfg layout");
-_Static_assert(sizeof(struct opensnoop_event) == 64, "opensnoop_event layout");
+_Static_assert(sizeof(struct opensnoop_event) == 72, "opensnoop_event layout");
 #endif
 
 #endif

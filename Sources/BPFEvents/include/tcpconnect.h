@@ -19,11 +19,12 @@ struct tcpconnect_event {
 	__u32 uid;
 	char comm[TOOLS_TASK_COMM_LEN];
 	struct tcp_flow flow;
+	__u64 cgroup_id;      /* the task's cgroup v2 ID (bpf_get_current_cgroup_id), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct tcpconnect_cfg) == 48, "tcpconnect_cfg layout");
-_Static_assert(sizeof(struct tcpconnect_event) == 72, "tcpconnect_event layout");
+_Static_assert(sizeof(struct tcpconnect_event) == 80, "tcpconnect_event layout");
 #endif
 
 #endif

@@ -36,6 +36,10 @@ public protocol StreamingTool: BPFTool {
     static var otlpAttributeNames: [String: String] { get }
     /// The tool's --prometheus and --otlp, if it has the options.
     var exporting: ExportOptions? { get }
+    /// The cgroup v2 ID the BPF side took with the event, for a tool that has --containers.
+    static var cgroupID: (@Sendable (Row) -> UInt64)? { get }
+    /// Whether --containers was given.
+    var containers: Bool { get }
 }
 
 extension StreamingTool {
@@ -51,15 +55,17 @@ extension StreamingTool {
     public static var eventMetrics: [EventMetric<Row>] { [] }
     public static var otlpAttributeNames: [String: String] { [:] }
     public var exporting: ExportOptions? { nil }
+    public static var cgroupID: (@Sendable (Row) -> UInt64)? { nil }
+    public var containers: Bool { false }
 
     public static var output: ToolOutput {
-        .columns(columns.map(\.info), jsonExtraKeys: jsonFields.map(\.key), banner: banner,
+        .columns((columns + containerColumns).map(\.info), jsonExtraKeys: (jsonFields + containerFields).map(\.key), banner: banner,
                  defaultHeader: (try? parse(defaultArguments))?.formatter().textHeader ?? "", countMode: countMode)
     }
 
     /// The formatter for these options.
     public func formatter() -> RowFormatter<Self, Row> {
-        RowFormatter(Self.columns, jsonFields: Self.jsonFields, options: self, layout: layout, json: common.json,
+        RowFormatter(Self.columns + Self.containerColumns, jsonFields: Self.jsonFields + Self.containerFields, options: self, layout: layout, json: common.json,
                      header: Self.printsHeader, eventTimeNs: { Self.eventTimeNs($0) })
     }
 
@@ -100,6 +106,9 @@ extension StreamingTool {
     /// `each` sees every row printed (to log it elsewhere too).
     public func stream(_ loaded: borrowing LoadedBPF, banner: String? = Self.banner, until: () -> Bool = { false },
                        afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
+        if containers, CgroupResolver().mountPoint == nil {
+            throw BPFError(.preflight, "--containers: no cgroup v2 hierarchy is mounted (a cgroup v1-only host), so cgroup IDs cannot be resolved")
+        }
         if let options = exporting, options.active {
             return try export(loaded, options, until: until)
         }
@@ -124,7 +133,11 @@ extension StreamingTool {
     /// printed), until a signal or the duration's end.
     func export(_ loaded: borrowing LoadedBPF, _ options: ExportOptions, until: () -> Bool) throws {
         let metrics = Self.eventMetrics
-        let counters = metrics.map { EventCounter(name: $0.name, help: $0.help, labels: $0.labels, tool: Self.toolName, scale: $0.scale) }
+        // --containers: every counter is also split by container (its ID, or else its unit)
+        let byContainer = containers && Self.cgroupID != nil
+        let counters = metrics.map {
+            EventCounter(name: $0.name, help: $0.help, labels: $0.labels + (byContainer ? ["container"] : []), tool: Self.toolName, scale: $0.scale)
+        }
         // every record the ring delivered, shown or not (the self-metric "events seen")
         let seen = EventCounter(name: "swift_bpf_tools_events_total", help: "Records the tool's BPF side delivered",
                                 labels: ["tool"], tool: Self.toolName)
@@ -136,7 +149,8 @@ extension StreamingTool {
         let reader = try loaded.ringBuffer { record in
             seen.add(tool)
             guard let row = decode(record, context) else { return }
-            for (metric, counter) in zip(metrics, counters) { counter.add(metric.values(row, context), by: metric.amount(row)) }
+            let container = byContainer ? [Self.containerIdentity(row, context)?.display ?? "unknown"] : []
+            for (metric, counter) in zip(metrics, counters) { counter.add(metric.values(row, context) + container, by: metric.amount(row)) }
             otlp?.enqueue(formatter.logRecord(row, context, eventName: Self.toolName, renames: renames))
         }
         let duration = self.duration

@@ -20,6 +20,7 @@ public enum OTLPAttributes {
         "disk": "system.device",
         "query": "db.query.text",
         "container_id": "container.id",
+        "container_runtime": "container.runtime.name",
         "pod_uid": "k8s.pod.uid",
     ]
 

@@ -1,0 +1,54 @@
+import ArgumentParser
+
+/// --containers: each event's container (ID, runtime; under Kubernetes its pod's UID and QoS
+/// class) or else systemd unit, from the cgroup v2 ID the BPF side takes with the event.
+public struct ContainerOptions: ParsableArguments, Sendable {
+    @Flag(name: .customLong("containers"),
+          help: "add each event's container (or systemd unit) from its cgroup: a CONTAINER column last; in JSON and exports, its ID, runtime, pod UID, QoS class, unit and cgroup")
+    public var enabled = false
+
+    public init() {}
+}
+
+/// Each cgroup ID's identity, resolved once per run (the event loop's thread only).
+final class ContainerCache {
+    private let resolver = CgroupResolver()
+    private var identities: [UInt64: ContainerIdentity?] = [:]
+
+    func identity(_ id: UInt64) -> ContainerIdentity? {
+        if let known = identities[id] { return known }
+        let identity = resolver.path(id).map { ContainerIdentity(cgroup: $0) }
+        if identities.count >= CgroupResolver.cacheLimit { identities.removeAll(keepingCapacity: true) }
+        identities[id] = identity
+        return identity
+    }
+}
+
+extension StreamingTool {
+    /// The event's container identity (--containers), nil when the tool takes no cgroup ID or
+    /// the cgroup is gone.
+    static func containerIdentity(_ row: Row, _ context: RowContext) -> ContainerIdentity? {
+        guard let cgroupID = Self.cgroupID else { return nil }
+        return context.state { ContainerCache() }.identity(cgroupID(row))
+    }
+
+    /// The CONTAINER column, last, for a tool that takes cgroup IDs.
+    static var containerColumns: [EventColumn<Self, Row>] {
+        guard cgroupID != nil else { return [] }
+        return [EventColumn("CONTAINER", ColumnFormat(" %-12s", " %-12s"), json: "", shownWith: "--containers", when: { $0.containers }) { row, context in
+            .text(containerIdentity(row, context)?.display ?? "-")
+        }]
+    }
+
+    /// The JSON fields --containers adds (null when unknown).
+    static var containerFields: [JSONField<Self, Row>] {
+        guard cgroupID != nil else { return [] }
+        func field(_ key: String, _ value: @escaping @Sendable (ContainerIdentity) -> String?) -> JSONField<Self, Row> {
+            JSONField(key, when: { $0.containers }) { row, context in
+                containerIdentity(row, context).flatMap(value).map { .string($0) } ?? .null
+            }
+        }
+        return [field("container_id", \.containerID), field("container_runtime", \.runtime), field("pod_uid", \.podUID),
+                field("qos_class", \.qosClass), field("systemd_unit", \.systemdUnit), field("cgroup", \.cgroup)]
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// --containers: cgroups laid out as docker, containerd under Kubernetes, cri-o (cgroupfs),
+/// podman and systemd-nspawn lay them out are made in the cgroup v2 hierarchy (this host's
+/// hybrid `unified` one, or /sys/fs/cgroup on a pure v2 host), a workload is moved into each,
+/// and the tools must name the container, pod and QoS class, or the unit.
+@Suite(.serialized, .enabled(if: BPFTests.enabled, "needs root to load BPF (set BPF_TESTS_REQUIRED=1 to fail instead)"))
+struct ContainerTests {
+    /// The cgroup2 mount point, from /proc/self/mountinfo.
+    static let cgroup2: String? = {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.contains(" - cgroup2 ") {
+            return String(line.split(separator: " ")[4])
+        }
+        return nil
+    }()
+
+    /// Cgroup directories made under a test-owned top directory, removed deepest first.
+    final class Cgroups {
+        let root: String
+        private var made: [String] = []
+
+        init() throws {
+            guard let cgroup2 = ContainerTests.cgroup2 else { throw CocoaError(.fileNoSuchFile) }
+            root = cgroup2 + "/" + uniqueName("swift-bpf-test")
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+            made.append(root)
+        }
+
+        /// `relative` made (with its parents) below the test's top directory.
+        func make(_ relative: String) throws -> String {
+            var path = root
+            for part in relative.split(separator: "/") {
+                path += "/" + part
+                if !FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+                    made.append(path)
+                }
+            }
+            return path
+        }
+
+        /// `program` run inside cgroup `path` (a shell joins it, then execs the program).
+        func run(_ program: String, in path: String, _ arguments: [String] = []) throws {
+            _ = try runCommand("/bin/sh", ["-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", path, program] + arguments)
+        }
+
+        func remove() {
+            for dir in made.reversed() { rmdir(dir) }
+        }
+    }
+
+    static let id = "5e1f0c9b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f"
+    static let uid = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+    @Test func execsnoopNamesEachLayout() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let dir = try TempDir("containers")
+        defer { dir.remove() }
+        let layouts: [(path: String, container: String?, runtime: String?, pod: String?, qos: String?, unit: String?)] = [
+            ("system.slice/docker-\(Self.id).scope", Self.id, "docker", nil, nil, nil),
+            ("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod\(String(Self.uid.map { $0 == "-" ? "_" : $0 })).slice/cri-containerd-\(Self.id).scope",
+             Self.id, "containerd", Self.uid, "Burstable", nil),
+            ("kubepods/besteffort/pod\(Self.uid)/\(Self.id)", Self.id, nil, Self.uid, "BestEffort", nil),
+            ("machine.slice/libpod-\(Self.id).scope/container", Self.id, "podman", nil, nil, nil),
+            ("machine.slice/systemd-nspawn@web.service/payload", "web", "systemd-nspawn", nil, nil, nil),
+            ("system.slice/swift-bpf-test-unit.service", nil, nil, nil, nil, "swift-bpf-test-unit.service"),
+        ]
+        var programs: [String: (comm: String, layout: Int)] = [:]
+        let run = try ToolRun.around("execsnoop", ["--containers", "--json"], ready: .attached) {
+            for (index, layout) in layouts.enumerated() {
+                let program = try dir.copy(of: "/bin/true", prefix: "ct\(index)")
+                programs[program.path] = (program.comm, index)
+                try cgroups.run(program.path, in: try cgroups.make(layout.path))
+            }
+        }
+        for (path, (comm, index)) in programs {
+            let layout = layouts[index]
+            let line = run.lines.first { $0.contains("\"comm\": \"\(comm)\"") }
+            let json = line.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+            #expect(json["container_id"] as? String == layout.container, "\(layout.path): \(line ?? "no row for \(path)")")
+            #expect(json["container_runtime"] as? String == layout.runtime, "\(layout.path)")
+            #expect(json["pod_uid"] as? String == layout.pod, "\(layout.path)")
+            #expect(json["qos_class"] as? String == layout.qos, "\(layout.path)")
+            #expect(json["systemd_unit"] as? String == layout.unit, "\(layout.path)")
+            #expect((json["cgroup"] as? String)?.hasSuffix("/" + layout.path) == true, "\(layout.path)")
+        }
+    }
+
+    /// The CONTAINER column comes last in text output, on the other tools that take cgroup IDs too.
+    @Test func textColumnOnEveryToolWithTheOption() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let docker = try cgroups.make("system.slice/docker-\(Self.id).scope")
+        let short = String(Self.id.prefix(12))
+        let dir = try TempDir("containers-text")
+        defer { dir.remove() }
+        let program = try dir.copy(of: "/bin/cat", prefix: "cc")
+        let closed = 61000 + Int.random(in: 0..<4000)
+        let script = "kill -0 $$; cat /nonexistent-\(program.comm) 2>/dev/null; echo > /dev/tcp/127.0.0.1/\(closed); exit 3"
+        for tool in ["execsnoop", "opensnoop", "exitsnoop", "killsnoop", "tcpconnect"] {
+            let run = try ToolRun.around(tool, ["--containers"], ready: .firstLine) {
+                try cgroups.run("/bin/bash", in: docker, ["-c", script])
+                if tool == "execsnoop" { try cgroups.run(program.path, in: docker, ["/dev/null"]) }
+            }
+            // the header (tcpconnect prints its banner line first)
+            let header = run.lines.first { $0.contains("PID") }
+            #expect(header?.hasSuffix("CONTAINER   ") == true, "\(tool): \(header ?? "")")
+            let mine = run.lines.filter { $0.contains(program.comm) || $0.contains("bash") }
+            #expect(mine.contains { $0.hasSuffix(" " + short + " ") || $0.hasSuffix(" " + short) }, "\(tool): \(run.lines.suffix(8))")
+        }
+    }
+
+    @Test func optionIsOnlyOnToolsThatTakeCgroupIDs() throws {
+        let run = try ToolRun("biosnoop", ["--containers"])
+        #expect(run.waitForExit() == 2)
+    }
+}
