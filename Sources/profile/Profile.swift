@@ -2,6 +2,7 @@ import ArgumentParser
 import BPFEvents
 import Glibc
 import LoaderCore
+import Synchronization
 
 /// profile's options (BCC's names, meanings and exclusions) and its run.
 public struct Profile: BPFTool {
@@ -82,6 +83,19 @@ public struct Profile: BPFTool {
     @Option(name: .customLong("pprof"), help: ArgumentHelp("also write the samples as a gzipped pprof profile to this file", valueName: "FILE"))
     var pprof: String?
 
+    /// Its own option, not ExportOptions' group: profile has no --otlp (OTLP profiles are not
+    /// a stable signal), and an option listed must be one it takes.
+    @Option(name: .customLong("prometheus"),
+            help: ArgumentHelp("serve /debug/pprof/profile?seconds=N (as Go's net/http/pprof) and /metrics at http://ADDR (e.g. :6060) instead of printing; run until stopped",
+                               valueName: "ADDR"))
+    var prometheus: String?
+
+    /// --prometheus as the core's export options (parsed: an option group's values exist
+    /// only once parsed); nil without it.
+    var exportOptions: ExportOptions? {
+        prometheus.flatMap { try? ExportOptions.parse(["--prometheus", $0]) }
+    }
+
     @Argument(help: "duration of trace, in seconds")
     var duration: Int?
 
@@ -116,10 +130,21 @@ public struct Profile: BPFTool {
         }
         // -1 is BCC's default: every CPU
         if let cpu, cpu < -1 { throw ValidationError("argument -C/--cpu: must be a CPU number, or -1 for all") }
+        if let prometheus {
+            do { _ = try MetricsServer.parse(prometheus) } catch { throw ValidationError(error.message) }
+        }
+        if prometheus != nil {
+            for (given, name) in [(duration != nil, "duration"), (pprof != nil, "--pprof"), (flameGraph.path != nil, "--flamegraph"),
+                                  (folded, "-f/--folded"), (common.json, "--json")] where given {
+                throw ValidationError("argument \(name): not allowed with argument --prometheus (which serves /debug/pprof/profile?seconds=N until stopped)")
+            }
+        }
     }
 
     /// Whether samples' user stacks are copied to user space and unwound there with CFI.
-    var unwindsInUserSpace: Bool { unwind != .fp && !kernelStacksOnly }
+    /// --prometheus counts in the kernel by frame-pointer stacks (BCC's walk): a profile is
+    /// asked for at any time, and only the kernel's tables hold samples between requests.
+    var unwindsInUserSpace: Bool { unwind != .fp && !kernelStacksOnly && prometheus == nil }
 
     /// The ring the copied stacks go through: a fifth of a second of samples on every CPU
     /// sampled (a power of two from 1 to 64 MiB; -c's rate is unknown, taken as 1,000 a second).
@@ -173,6 +198,7 @@ public struct Profile: BPFTool {
         let bpf = try session(cfg, sampling, sizes, targets)
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
         let stacks = StackTraces(try bpf.map("stack_traces"))
+        if let exportOptions { return try serveProfiles(bpf, stacks, exportOptions) }
         guard unwindsInUserSpace else {
             let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter())
             try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
@@ -187,6 +213,34 @@ public struct Profile: BPFTool {
         let reader = try bpf.ringBuffer { report.add($0) }
         try EventLoop.run(reader, duration: duration.map(Double.init))
         try report.print()
+    }
+
+    /// --prometheus: /debug/pprof/profile?seconds=N (30 by default, as Go's net/http/pprof)
+    /// samples for N seconds from the request on and answers a gzipped pprof profile; one at a
+    /// time (another gets 409). /metrics has the tool's own metrics.
+    private func serveProfiles(_ bpf: borrowing LoadedBPF, _ stacks: StackTraces, _ exportOptions: ExportOptions) throws {
+        let report = UncheckedSendable(StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter()))
+        let busy = Mutex(false)
+        let route: MetricsServer.Route = { query in
+            let requested = query.split(separator: "&").first { $0.hasPrefix("seconds=") }.map { Int($0.dropFirst("seconds=".count)) }
+            guard let seconds = requested ?? 30, (1...3600).contains(seconds) else {
+                return .text("400 Bad Request", "seconds: a whole number from 1 to 3600\n")
+            }
+            guard busy.withLock({ inProgress in
+                defer { inProgress = true }
+                return !inProgress
+            }) else { return .text("409 Conflict", "a profile is already being taken\n") }
+            defer { busy.withLock { $0 = false } }
+            do {
+                guard let bytes = try report.value.profile(seconds: seconds) else { return .text("503 Service Unavailable", "profile is ending\n") }
+                return MetricsServer.Response(contentType: "application/octet-stream", body: bytes)
+            } catch let error as BPFError {
+                return .text("500 Internal Server Error", error.message + "\n")
+            } catch {
+                return .text("500 Internal Server Error", "\(error)\n")
+            }
+        }
+        try exportOptions.serve(tool: "profile", loaded: bpf, routes: ["/debug/pprof/profile": route], families: { [] })
     }
 
     /// Loaded and attached; a table the kernel cannot allocate names the option that sized it.

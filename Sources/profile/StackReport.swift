@@ -74,10 +74,21 @@ final class StackReport {
     /// Samples the kernel counted by frame-pointer stacks, by process (for -v).
     private var kernelCounted: [UInt32: UInt64] = [:]
 
+    /// --prometheus's /debug/pprof/profile: the kernel's tables emptied, `seconds` of samples
+    /// (unless a signal comes first: nil), and those as a gzipped pprof profile.
+    func profile(seconds: Int) throws(BPFError) -> [UInt8]? {
+        try counts.clear(keyType: profile_key.self)
+        try stacks.clear()
+        kernelCounted.removeAll()
+        guard IntervalLoop.sleep(seconds: Double(seconds), output: .stdout) else { return nil }
+        let (samples, _, _) = try read()
+        return Gzip.compress(pprof(samples, seconds: seconds).encoded())
+    }
+
     /// The samples as pprof: counts and CPU time (each sample stands for one period of the
     /// sampling clock), or counts alone with -c (a period of events).
-    private func pprof(_ samples: [StackSample]) -> PprofProfile {
-        let seconds = Int64(options.duration ?? 0)
+    private func pprof(_ samples: [StackSample], seconds: Int? = nil) -> PprofProfile {
+        let seconds = Int64(seconds ?? options.duration ?? 0)
         if let events = options.count {
             let profile = PprofProfile(sampleTypes: [("samples", "count")], periodType: ("events", "count"), period: Int64(events),
                                        durationNs: seconds * 1_000_000_000)

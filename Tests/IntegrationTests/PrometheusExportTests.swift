@@ -229,4 +229,57 @@ struct PrometheusExportTests {
         #expect(second.waitForExit() == 1)
         #expect(second.stderr.contains("cannot listen: Address already in use"), "\(second.stderr)")
     }
+
+    /// profile --prometheus: /debug/pprof/profile?seconds=N samples from the request on, as
+    /// Go's net/http/pprof; Go's pprof reads the answer. A second request meanwhile gets 409,
+    /// and /metrics still answers (each connection has its thread).
+    @Test func profileServesPprofOverHTTP() throws {
+        let port = Self.freePort()
+        let tool = try ToolRun("profile", ["--prometheus", "127.0.0.1:\(port)"])
+        defer { _ = tool.stop() }
+        try tool.waitForStderr("serving metrics at")
+        let dir = try TempDir("pprof-http")
+        defer { dir.remove() }
+        let spinner = try dir.copy(of: "/bin/dash", prefix: "pp")
+        let spin = Process()
+        spin.executableURL = URL(fileURLWithPath: spinner.path)
+        spin.arguments = ["-c", "while :; do :; done"]
+        try spin.run()
+        defer { spin.terminate(); kill(spin.processIdentifier, SIGKILL); spin.waitUntilExit() }
+
+        let base = "http://127.0.0.1:\(port)"
+        let path = dir.path + "/cpu.pb.gz"
+        let profile = Process()
+        profile.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        profile.arguments = ["-s", "-o", path, "-w", "%{http_code}", base + "/debug/pprof/profile?seconds=3"]
+        let status = Pipe()
+        profile.standardOutput = status
+        try profile.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        let second = try commandOutput("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/debug/pprof/profile?seconds=1"])
+        #expect(second == "409")
+        let started = Date()
+        let metrics = try commandOutput("/usr/bin/curl", ["-s", "--max-time", "2", base + "/metrics"])
+        #expect(metrics.contains("swift_bpf_tools_lost_events_total{tool=\"profile\"}") && Date().timeIntervalSince(started) < 1)
+        profile.waitUntilExit()
+        #expect(String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
+
+        let pprof = Process()
+        pprof.executableURL = URL(fileURLWithPath: "/usr/bin/go")
+        pprof.arguments = ["tool", "pprof", "-tags", path]
+        pprof.environment = ["HOME": dir.path, "PATH": "/usr/bin:/bin", "GOCACHE": dir.path + "/gocache"]
+        let out = Pipe()
+        pprof.standardOutput = out
+        pprof.standardError = out
+        try pprof.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        pprof.waitUntilExit()
+        // "   2.9s (65.46%): ppXXXX": the spinner's CPU time over the 3 s asked for (49 Hz)
+        let line = text.split(separator: "\n").first { $0.hasSuffix(": " + spinner.comm) }
+        let seconds = line.flatMap { Double($0.trimmingCharacters(in: .whitespaces).prefix { $0 != "s" && $0 != " " }) }
+        #expect(seconds.map { $0 >= 1.5 && $0 <= 3.5 } == true, "\(text)")
+        let bad = try commandOutput("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/debug/pprof/profile?seconds=x"])
+        #expect(bad == "400")
+        #expect(tool.stop() == 0, "\(tool.stderr)")
+    }
 }

@@ -44,7 +44,7 @@ public struct ExportOptions: ParsableArguments, Sendable {
     /// runs: a streaming tool's event loop); the banner says where, on stderr. `otlp`: the
     /// exporter a streaming tool already hands its rows to.
     public func serve(tool: String, loaded: borrowing LoadedBPF, otlp: OTLPExporter? = nil,
-                      families: @escaping @Sendable () -> [MetricFamily],
+                      routes: [String: MetricsServer.Route] = [:], families: @escaping @Sendable () -> [MetricFamily],
                       loop: () throws -> Void = ExportOptions.untilStopped) throws {
         guard active else { return }
         let own = SelfMetrics(tool: tool, loaded: loaded)
@@ -52,7 +52,7 @@ public struct ExportOptions: ParsableArguments, Sendable {
         let all: @Sendable () -> [MetricFamily] = { families() + own.families() }
         var server: MetricsServer?
         if let address {
-            server = try MetricsServer(address: address) {
+            server = try MetricsServer(address: address, routes: routes) {
                 (all() + (exporter?.families() ?? [])).map(\.text).joined()
             }
             server?.start()

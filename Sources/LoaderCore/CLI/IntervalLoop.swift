@@ -28,7 +28,7 @@ public enum IntervalLoop {
 
     /// Sleeps `seconds`; false if a stop was requested (or the reader of stdout went away)
     /// meanwhile. A signal interrupts the sleep at once (no SA_RESTART, see Signals).
-    static func sleep(seconds: Double, output: OutputSink, until: () -> Bool = { false }) -> Bool {
+    public static func sleep(seconds: Double, output: OutputSink, until: () -> Bool = { false }) -> Bool {
         let deadline = Clock.monotonicNs() &+ Clock.nanoseconds(seconds)
         while !Signals.stopRequested {
             if output.readerIsGone || until() { return false }

@@ -1,15 +1,39 @@
 import Glibc
 import Synchronization
 
-/// Serves `GET /metrics` over HTTP/1.1 on a thread of its own while the tool runs: each scrape
-/// calls `render` on that thread for the current text. One connection at a time, closed after
-/// each response; a client gets 2 s to send its request. Anything but GET /metrics gets a 404
-/// (405 for another method). A few dozen lines of sockets instead of swift-nio: the tools start
+/// Serves `GET /metrics` over HTTP/1.1 while the tool runs: each scrape calls `render` for the
+/// current text; `routes` serve other paths (profile's /debug/pprof/profile). A thread accepts,
+/// and each connection gets a thread of its own (at most `maxConnections` at once: past that a
+/// connection is answered 503), so a client that sends nothing, or a profile that takes 30 s,
+/// does not hold up a scrape; a client gets 2 s to send its request, and the connection is closed
+/// after the response. An unknown path gets a 404 (405 for a method other than GET or HEAD). A few dozen lines of sockets instead of swift-nio: the tools start
 /// in ~10 ms and are static binaries; NIO's event loops add start-up and megabytes for a
 /// server that answers a scrape every few seconds.
 public final class MetricsServer: @unchecked Sendable {
     private let listener: Int32
     private let render: @Sendable () -> String
+    private let routes: [String: Route]
+    private let connections = Atomic<Int>(0)
+    static let maxConnections = 8
+
+    /// What a route answers.
+    public struct Response: Sendable {
+        public let status: String
+        public let contentType: String
+        public let body: [UInt8]
+
+        public init(status: String = "200 OK", contentType: String, body: [UInt8]) {
+            (self.status, self.contentType, self.body) = (status, contentType, body)
+        }
+
+        public static func text(_ status: String, _ body: String) -> Response {
+            Response(status: status, contentType: "text/plain; charset=utf-8", body: Array(body.utf8))
+        }
+    }
+
+    /// A path's handler, given the query string (after "?", "" without one); it runs on the
+    /// connection's thread and may take its time.
+    public typealias Route = @Sendable (_ query: String) -> Response
     private var thread: pthread_t?
     /// Set by stop(); read by the server thread between polls.
     private let stopping = Atomic<Bool>(false)
@@ -17,7 +41,7 @@ public final class MetricsServer: @unchecked Sendable {
 
     /// Binds and listens on `address` (":9435", "127.0.0.1:9435", "[::1]:9435") at once: a port
     /// in use is an error (status 1) before the tool says it serves.
-    public init(address: String, render: @escaping @Sendable () -> String) throws(BPFError) {
+    public init(address: String, routes: [String: Route] = [:], render: @escaping @Sendable () -> String) throws(BPFError) {
         let (host, port) = try Self.parse(address)
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -44,6 +68,7 @@ public final class MetricsServer: @unchecked Sendable {
         }
         listener = fd
         self.render = render
+        self.routes = routes
         self.address = address
     }
 
@@ -53,7 +78,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// "HOST:PORT", ":PORT" (every address), "[V6]:PORT".
-    static func parse(_ address: String) throws(BPFError) -> (host: String?, port: UInt16) {
+    public static func parse(_ address: String) throws(BPFError) -> (host: String?, port: UInt16) {
         guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]), port > 0 else {
             throw BPFError(.invalidArgument, "--prometheus \(address): expected [HOST]:PORT, e.g. :9435")
         }
@@ -72,6 +97,13 @@ public final class MetricsServer: @unchecked Sendable {
         stopping.store(true, ordering: .relaxed)
         pthread_join(thread, nil)
         self.thread = nil
+        // the connections' threads read the tool's maps: let them end before those close (a
+        // route that waits checks Signals.stopRequested)
+        let deadline = Clock.monotonicNs() &+ 3_000_000_000
+        while connections.load(ordering: .relaxed) > 0 && Clock.monotonicNs() < deadline {
+            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+            nanosleep(&pause, nil)
+        }
     }
 
     private func serve() {
@@ -81,8 +113,18 @@ public final class MetricsServer: @unchecked Sendable {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            respond(client)
-            close(client)
+            guard connections.add(1, ordering: .relaxed).newValue <= Self.maxConnections,
+                  let thread = BackgroundThread.start({ [self] in
+                      respond(client)
+                      close(client)
+                      connections.subtract(1, ordering: .relaxed)
+                  }) else {
+                send(client, .text("503 Service Unavailable", "too many connections\n"), head: false)
+                close(client)
+                connections.subtract(1, ordering: .relaxed)
+                continue
+            }
+            pthread_detach(thread)
         }
     }
 
@@ -99,26 +141,35 @@ public final class MetricsServer: @unchecked Sendable {
             if request[max(request.count - n - 3, 0)...].containsSubsequence([13, 10, 13, 10]) { break }  // the headers' end
         }
         let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
-        let (status, body): (String, String)
+        let response: Response
         if line.count < 2 {
-            (status, body) = ("400 Bad Request", "bad request\n")
+            response = .text("400 Bad Request", "bad request\n")
         } else if line[0] != "GET" && line[0] != "HEAD" {
-            (status, body) = ("405 Method Not Allowed", "only GET\n")
-        } else if line[1] == "/metrics" || line[1].hasPrefix("/metrics?") {
-            (status, body) = ("200 OK", render())
+            response = .text("405 Method Not Allowed", "only GET\n")
         } else {
-            (status, body) = ("404 Not Found", "metrics are at /metrics\n")
+            let target = line[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            let path = String(target[0]), query = target.count > 1 ? String(target[1]) : ""
+            if path == "/metrics" {
+                response = Response(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(render().utf8))
+            } else if let route = routes[path] {
+                response = route(query)
+            } else {
+                response = .text("404 Not Found", "metrics are at /metrics\n")
+            }
         }
-        let payload = Array(body.utf8)
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-            + "Content-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
-        var response = Array(head.utf8)
-        if line.first != "HEAD" { response += payload }
+        send(client, response, head: line.first == "HEAD")
+    }
+
+    private func send(_ client: Int32, _ response: Response, head: Bool) {
+        let header = "HTTP/1.1 \(response.status)\r\nContent-Type: \(response.contentType)\r\n"
+            + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        var bytes = Array(header.utf8)
+        if !head { bytes += response.body }
         var sent = 0
-        while sent < response.count {
-            let n = response.withUnsafeBytes { bytes -> Int in
-                guard let base = bytes.baseAddress else { return -1 }
-                return send(client, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return -1 }
+                return Glibc.send(client, base + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
             }
             if n <= 0 { break }
             sent += n

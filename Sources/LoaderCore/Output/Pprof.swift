@@ -118,28 +118,28 @@ public final class PprofProfile {
     }
 }
 
-/// Protocol buffers' wire format, the parts a pprof profile uses.
+/// Protocol buffers' fields as byte arrays, the form the profile's messages are built in
+/// (written by ProtobufWriter, the one wire-format writer).
 enum Proto {
-    static func raw(_ value: UInt64) -> [UInt8] {
-        var v = value, out: [UInt8] = []
-        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
-        out.append(UInt8(v))
-        return out
-    }
-
     /// A varint field (wire type 0).
-    static func varint(_ field: UInt64, _ value: UInt64) -> [UInt8] { raw(field << 3) + raw(value) }
+    static func varint(_ field: UInt64, _ value: UInt64) -> [UInt8] { write { $0.uint(field, value) } }
 
     /// A length-delimited field (wire type 2): bytes, a string, a message.
-    static func bytes(_ field: UInt64, _ payload: [UInt8]) -> [UInt8] { raw(field << 3 | 2) + raw(UInt64(payload.count)) + payload }
+    static func bytes(_ field: UInt64, _ payload: [UInt8]) -> [UInt8] { write { $0.bytes(field, payload) } }
 
     /// A packed repeated varint field.
-    static func packed(_ field: UInt64, _ values: [UInt64]) -> [UInt8] { bytes(field, values.flatMap(raw)) }
+    static func packed(_ field: UInt64, _ values: [UInt64]) -> [UInt8] { write { $0.packedVarint(field, values) } }
+
+    private static func write(_ body: (inout ProtobufWriter) -> Void) -> [UInt8] {
+        var writer = ProtobufWriter()
+        body(&writer)
+        return writer.bytes
+    }
 }
 
 /// gzip (RFC 1952) through zlib.
-enum Gzip {
-    static func compress(_ input: [UInt8]) -> [UInt8]? {
+public enum Gzip {
+    public static func compress(_ input: [UInt8]) -> [UInt8]? {
         var stream = z_stream()
         // 15 + 16: a gzip header and trailer around the deflate stream
         guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,

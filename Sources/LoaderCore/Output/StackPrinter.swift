@@ -200,6 +200,12 @@ public final class StackTraces {
 
     public init(_ map: BPFMap) { self.map = map }
 
+    /// Empties the kernel's table (and what was read of it): a new profile starts.
+    public func clear() throws(BPFError) {
+        try map.clear(keyType: UInt32.self)
+        cache.removeAll()
+    }
+
     /// BCC's stack_id_err: a failure other than "no stack of this kind" (-EFAULT).
     public static func isError(_ id: Int32) -> Bool { id < 0 && id != -EFAULT }
 

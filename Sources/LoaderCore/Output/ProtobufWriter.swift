@@ -1,4 +1,4 @@
-/// Protocol Buffers' wire format, written (never read): what OTLP/HTTP's binary requests are.
+/// Protocol Buffers' wire format, written (never read): OTLP/HTTP's requests and pprof profiles.
 /// Fields go out in the order they are written; an embedded message is written into its own
 /// writer and added as bytes (its length is needed first).
 ///
@@ -65,6 +65,13 @@ public struct ProtobufWriter: Sendable {
         guard !values.isEmpty else { return }
         var inner = ProtobufWriter()
         values.forEach { inner.fixed64Bits($0) }
+        bytes(field, inner.bytes)
+    }
+
+    /// A packed repeated varint field (pprof's location and value lists), written even when empty.
+    public mutating func packedVarint(_ field: UInt64, _ values: [UInt64]) {
+        var inner = ProtobufWriter()
+        values.forEach { inner.varint($0) }
         bytes(field, inner.bytes)
     }
 
