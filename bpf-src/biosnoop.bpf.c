@@ -28,6 +28,7 @@ struct submitter {
 	__u32 pid;
 	__u32 excluded;       /* the submitter is the tool, or outside --cgroup */
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;
 };
 
 struct issued {
@@ -86,7 +87,8 @@ static __always_inline void submitted(__u32 dev, __u64 sector)
 	if (!wanted(dev, sector))
 		return;
 	struct req_key key = { .dev = dev, .sector = sector };
-	struct submitter who = { .ts = bpf_ktime_get_ns(), .pid = bpf_get_current_pid_tgid() >> 32 };
+	struct submitter who = { .ts = bpf_ktime_get_ns(), .pid = bpf_get_current_pid_tgid() >> 32,
+				  .cgroup_id = bpf_get_current_cgroup_id() };
 	/* the filters apply here, where the submitter is the task on the CPU */
 	who.excluded = !common_filters_pass(&cfg.common);
 	bpf_get_current_comm(&who.comm, sizeof(who.comm));
@@ -150,6 +152,7 @@ int tp_rq_complete(struct block_dev_sector_ctx *ctx)
 	bool excluded = who ? who->excluded : cfg.common.filter_cgroup;  /* unknown: not known to be in it */
 	if (who) {
 		e.pid = who->pid;
+		e.cgroup_id = who->cgroup_id;
 		__builtin_memcpy(e.comm, who->comm, sizeof(e.comm));
 		if (cfg.queued && issue->ts > who->ts)
 			e.qdelta_ns = issue->ts - who->ts;

@@ -78,6 +78,7 @@ int usdt_query_done(struct pt_regs *ctx)
 	e->start_ns = begun;
 	e->duration_ns = delta;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->flags = 0;
 	e->full_len = 0;
 	long query = 0;
@@ -118,6 +119,7 @@ static __always_inline int dispatch_start(struct dispatched *d)
 	}
 	e->query_len = len;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->duration_ns = 0;
 	e->start_ns = bpf_ktime_get_ns();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();

@@ -74,6 +74,7 @@ static __always_inline int trace_exit(long ret)
 	r->e.tid = tid;
 	r->e.ppid = BPF_CORE_READ(parent, tgid);
 	r->e.mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	r->e.cgroup_id = bpf_get_current_cgroup_id();
 	r->e.ret = ret;
 	bpf_get_current_comm(&r->e.comm, sizeof(r->e.comm));
 	bpf_probe_read_kernel_str(&r->e.pcomm, sizeof(r->e.pcomm), &parent->comm);

@@ -34,10 +34,12 @@ static __always_inline int report(void *ctx, struct task_struct *victim, __u32 v
 	if (victim) {
 		e->tpid = BPF_CORE_READ(victim, tgid);
 		e->victim = OOMKILL_VICTIM_TASK;
+		e->cgroup_id = BPF_CORE_READ(victim, cgroups, dfl_cgrp, kn, id);
 		bpf_probe_read_kernel_str(e->tcomm, sizeof(e->tcomm), &victim->comm);
 	} else {
 		e->tpid = victim_tid;
 		e->victim = OOMKILL_VICTIM_TID;
+		e->cgroup_id = 0;
 	}
 	bpf_get_current_comm(e->fcomm, sizeof(e->fcomm));
 	e->stack_size = bpf_get_stack(ctx, e->user_stack, sizeof(e->user_stack), BPF_F_USER_STACK);

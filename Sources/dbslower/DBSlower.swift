@@ -30,6 +30,9 @@ public struct DBSlower: StreamingTool {
     var maxQuerySize = Int(DBSLOWER_QUERY_DEFAULT)
 
     @OptionGroup var exportOptions: ExportOptions
+    @OptionGroup var containerOptions: ContainerOptions
+    public var containers: Bool { containerOptions.enabled }
+    public static let cgroupID: (@Sendable (Row) -> UInt64)? = { $0.event.cgroup_id }
     public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions

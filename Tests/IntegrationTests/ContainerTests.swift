@@ -100,21 +100,32 @@ struct ContainerTests {
         let program = try dir.copy(of: "/bin/cat", prefix: "cc")
         let closed = 61000 + Int.random(in: 0..<4000)
         let script = "kill -0 $$; cat /nonexistent-\(program.comm) 2>/dev/null; echo > /dev/tcp/127.0.0.1/\(closed); exit 3"
-        for tool in ["execsnoop", "opensnoop", "exitsnoop", "killsnoop", "tcpconnect"] {
+        let disk = try LoopDevice()
+        defer { disk.remove() }
+        let mountPoint = try TempDir("containers-mount")
+        defer { mountPoint.remove() }
+        for tool in ["execsnoop", "opensnoop", "exitsnoop", "killsnoop", "tcpconnect", "mountsnoop", "biosnoop"] {
             let run = try ToolRun.around(tool, ["--containers"], ready: .firstLine) {
                 try cgroups.run("/bin/bash", in: docker, ["-c", script])
-                if tool == "execsnoop" { try cgroups.run(program.path, in: docker, ["/dev/null"]) }
+                switch tool {
+                case "execsnoop": try cgroups.run(program.path, in: docker, ["/dev/null"])
+                case "mountsnoop":
+                    try cgroups.run("/bin/bash", in: docker, ["-c", "mount -t tmpfs none \(mountPoint.path) && umount \(mountPoint.path)"])
+                case "biosnoop":
+                    try cgroups.run("/bin/dd", in: docker, ["if=\(disk.path)", "of=/dev/null", "bs=4096", "count=4", "iflag=direct", "status=none"])
+                default: break
+                }
             }
             // the header (tcpconnect prints its banner line first)
-            let header = run.lines.first { $0.contains("PID") }
+            let header = run.lines.first { $0.contains("PID") || $0.contains("COMM") }
             #expect(header?.hasSuffix("CONTAINER   ") == true, "\(tool): \(header ?? "")")
-            let mine = run.lines.filter { $0.contains(program.comm) || $0.contains("bash") }
+            let mine = run.lines.filter { $0.contains(program.comm) || $0.contains("bash") || $0.contains("mount") || $0.contains("dd ") }
             #expect(mine.contains { $0.hasSuffix(" " + short + " ") || $0.hasSuffix(" " + short) }, "\(tool): \(run.lines.suffix(8))")
         }
     }
 
     @Test func optionIsOnlyOnToolsThatTakeCgroupIDs() throws {
-        let run = try ToolRun("biosnoop", ["--containers"])
+        let run = try ToolRun("tcpretrans", ["--containers"])
         #expect(run.waitForExit() == 2)
     }
 }

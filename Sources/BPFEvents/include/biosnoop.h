@@ -31,11 +31,12 @@ struct biosnoop_event {
 	__u32 rwflag;         /* 1: a write */
 	__u32 pattern;        /* BIOSNOOP_PATTERN_* with -P */
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;      /* the submitter's cgroup v2 ID, for --containers; 0 when not seen */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct biosnoop_cfg) == 64, "biosnoop_cfg layout");
-_Static_assert(sizeof(struct biosnoop_event) == 72, "biosnoop_event layout");
+_Static_assert(sizeof(struct biosnoop_event) == 80, "biosnoop_event layout");
 #endif
 
 #endif

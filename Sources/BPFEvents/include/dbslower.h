@@ -32,11 +32,12 @@ struct dbslower_event {
 	__u32 query_len;      /* bytes of text that follow */
 	__u32 flags;          /* DBSLOWER_F_* */
 	__u32 full_len;       /* the query's length when the probe gives it (dispatch_command), else 0 */
+	__u64 cgroup_id;      /* the server's cgroup v2 ID, for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct dbslower_cfg) == 56, "dbslower_cfg layout");
-_Static_assert(sizeof(struct dbslower_event) == 32, "dbslower_event layout");
+_Static_assert(sizeof(struct dbslower_event) == 40, "dbslower_event layout");
 #endif
 
 #endif

@@ -47,11 +47,12 @@ struct mountsnoop_event {
 	__u32 str_len[MOUNTSNOOP_STRS];
 	char comm[TOOLS_TASK_COMM_LEN];
 	char pcomm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;      /* the task's cgroup v2 ID (bpf_get_current_cgroup_id), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct mountsnoop_cfg) == 32, "mountsnoop_cfg layout");
-_Static_assert(sizeof(struct mountsnoop_event) == 104, "mountsnoop_event layout");
+_Static_assert(sizeof(struct mountsnoop_event) == 112, "mountsnoop_event layout");
 #endif
 
 #endif

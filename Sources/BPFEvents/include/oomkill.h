@@ -27,12 +27,13 @@ struct oomkill_event {
 	__u32 _pad;
 	char fcomm[TOOLS_TASK_COMM_LEN];
 	char tcomm[TOOLS_TASK_COMM_LEN];  /* empty with OOMKILL_VICTIM_TID */
+	__u64 cgroup_id;       /* the victim's cgroup v2 ID, for --containers; 0 with OOMKILL_VICTIM_TID */
 	__u64 user_stack[TOOLS_MAX_STACK_DEPTH];
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct oomkill_cfg) == 32, "oomkill_cfg layout");
-_Static_assert(sizeof(struct oomkill_event) == 1088, "oomkill_event layout");
+_Static_assert(sizeof(struct oomkill_event) == 1096, "oomkill_event layout");
 #endif
 
 #endif
