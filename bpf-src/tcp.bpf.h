@@ -12,6 +12,19 @@
 
 /* The ports of `sk`, host order. inet_sport, not skc_num: a closing socket is unhashed
  * (skc_num cleared) before its state changes to CLOSE. */
+/* The cgroup v2 ID of the socket's owner (the cgroup the socket was made in; an accepted
+ * socket's is its listener's), for --containers: the events of these tools come in softirq
+ * or timer context, where the task on the CPU owns nothing. sk_cgrp_data's first eight bytes
+ * are the cgroup pointer (5.15+: its `cgroup` field; before: `val`, which holds the pointer
+ * unless its low bit says it holds classid data instead). 0 when unknown. */
+static __always_inline __u64 sock_cgroup_id(const struct sock *sk)
+{
+	__u64 val = 0;
+	if (bpf_core_read(&val, sizeof(val), &sk->sk_cgrp_data) || !val || (val & 1))
+		return 0;
+	return BPF_CORE_READ((struct cgroup *)val, kn, id);
+}
+
 static __always_inline void read_ports(const struct sock *sk, struct tcp_flow *flow)
 {
 	flow->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));

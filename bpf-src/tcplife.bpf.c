@@ -92,6 +92,7 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 	if (!ids_pass(&cfg.common, e.pid, 0, TOOLS_INVALID_UID))
 		return;
 	read_flow(sk, &e.flow);
+	e.cgroup_id = sock_cgroup_id(sk);
 	if (cfg.targ_family && cfg.targ_family != e.flow.family)
 		return;
 	if (!current_in_cgroup(&cfg.common))

@@ -20,7 +20,7 @@ struct {
 
 static __always_inline void report(const struct sock *sk, const struct sk_buff *skb, __u32 type)
 {
-	struct tcpretrans_event e = { .type = type };
+	struct tcpretrans_event e = { .type = type, .cgroup_id = sock_cgroup_id(sk) };
 	read_flow(sk, &e.flow);
 	if (cfg.targ_family && e.flow.family != cfg.targ_family)
 		return;

@@ -44,6 +44,7 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 	read_flow(sk, &e.flow);
 	if ((!cfg.targ_family || cfg.targ_family == e.flow.family) && common_filters_pass(&cfg.common)) {
 		bpf_get_current_comm(&e.comm, sizeof(e.comm));
+		e.cgroup_id = sock_cgroup_id(sk);
 		emit(&e, sizeof(e));
 	}
 	if (newstate == TCP_CLOSE)

@@ -31,6 +31,9 @@ public struct TCPLife: StreamingTool {
     @OptionGroup var family: FamilyOptions
 
     @OptionGroup var exportOptions: ExportOptions
+    @OptionGroup var containerOptions: ContainerOptions
+    public var containers: Bool { containerOptions.enabled }
+    public static let cgroupID: (@Sendable (Row) -> UInt64)? = { $0.event.cgroup_id }
     public var exporting: ExportOptions? { exportOptions }
 
     @OptionGroup public var common: CommonOptions

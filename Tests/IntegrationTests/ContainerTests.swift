@@ -104,7 +104,13 @@ struct ContainerTests {
         defer { disk.remove() }
         let mountPoint = try TempDir("containers-mount")
         defer { mountPoint.remove() }
-        for tool in ["execsnoop", "opensnoop", "exitsnoop", "killsnoop", "tcpconnect", "mountsnoop", "biosnoop"] {
+        let netns = try DroppingNamespace()
+        defer { netns.remove() }
+        // one TCP session, both ends made in the container (their sockets carry its cgroup)
+        let session = "import socket; l=socket.socket(); l.bind(('127.0.0.1',0)); l.listen(); c=socket.create_connection(l.getsockname()); "
+            + "a,_=l.accept(); c.send(b'x'); a.recv(1); c.close(); a.close(); l.close()"
+        for tool in ["execsnoop", "opensnoop", "exitsnoop", "killsnoop", "tcpconnect", "mountsnoop", "biosnoop",
+                     "tcplife", "tcpstates", "tcpretrans"] {
             let run = try ToolRun.around(tool, ["--containers"], ready: .firstLine) {
                 try cgroups.run("/bin/bash", in: docker, ["-c", script])
                 switch tool {
@@ -113,19 +119,26 @@ struct ContainerTests {
                     try cgroups.run("/bin/bash", in: docker, ["-c", "mount -t tmpfs none \(mountPoint.path) && umount \(mountPoint.path)"])
                 case "biosnoop":
                     try cgroups.run("/bin/dd", in: docker, ["if=\(disk.path)", "of=/dev/null", "bs=4096", "count=4", "iflag=direct", "status=none"])
+                case "tcplife", "tcpstates": try cgroups.run("/usr/bin/python3", in: docker, ["-c", session])
+                case "tcpretrans":
+                    // SYNs dropped in the namespace: the first retransmit comes after 1 s
+                    try cgroups.run("/usr/sbin/ip", in: docker, ["netns", "exec", netns.name, "/usr/bin/python3", "-c", droppedConnectScript, "4", "1.6"])
                 default: break
                 }
             }
             // the header (tcpconnect prints its banner line first)
             let header = run.lines.first { $0.contains("PID") || $0.contains("COMM") }
             #expect(header?.hasSuffix("CONTAINER   ") == true, "\(tool): \(header ?? "")")
-            let mine = run.lines.filter { $0.contains(program.comm) || $0.contains("bash") || $0.contains("mount") || $0.contains("dd ") }
+            let mine = run.lines.filter {
+                $0.contains(program.comm) || $0.contains("bash") || $0.contains("mount") || $0.contains("dd ") || $0.contains("python")
+                    || (tool == "tcpretrans" && $0.contains("SYN_SENT"))
+            }
             #expect(mine.contains { $0.hasSuffix(" " + short + " ") || $0.hasSuffix(" " + short) }, "\(tool): \(run.lines.suffix(8))")
         }
     }
 
-    @Test func optionIsOnlyOnToolsThatTakeCgroupIDs() throws {
-        let run = try ToolRun("tcpretrans", ["--containers"])
+    @Test func summaryToolsDoNotTakeTheOptionYet() throws {
+        let run = try ToolRun("biolatency", ["--containers"])
         #expect(run.waitForExit() == 2)
     }
 }

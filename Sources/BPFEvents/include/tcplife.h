@@ -23,11 +23,12 @@ struct tcplife_event {
 	__u32 _pad;
 	char comm[TOOLS_TASK_COMM_LEN];
 	struct tcp_flow flow;
+	__u64 cgroup_id;       /* the socket's cgroup v2 ID (its owner's), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct tcplife_cfg) == 48, "tcplife_cfg layout");
-_Static_assert(sizeof(struct tcplife_event) == 96, "tcplife_event layout");
+_Static_assert(sizeof(struct tcplife_event) == 104, "tcplife_event layout");
 #endif
 
 #endif

@@ -20,11 +20,12 @@ struct tcpretrans_event {
 	__u32 state;           /* the socket's TCP state */
 	__u32 type;            /* TCPRETRANS_RETRANSMIT or TCPRETRANS_LOSS_PROBE */
 	struct tcp_flow flow;
+	__u64 cgroup_id;       /* the socket's cgroup v2 ID (its owner's), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct tcpretrans_cfg) == 40, "tcpretrans_cfg layout");
-_Static_assert(sizeof(struct tcpretrans_event) == 56, "tcpretrans_event layout");
+_Static_assert(sizeof(struct tcpretrans_event) == 64, "tcpretrans_event layout");
 #endif
 
 #endif

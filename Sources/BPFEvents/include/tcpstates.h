@@ -24,11 +24,12 @@ struct tcpstates_event {
 	__u32 _pad;
 	char comm[TOOLS_TASK_COMM_LEN];
 	struct tcp_flow flow;
+	__u64 cgroup_id;       /* the socket's cgroup v2 ID (its owner's), for --containers */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct tcpstates_cfg) == 48, "tcpstates_cfg layout");
-_Static_assert(sizeof(struct tcpstates_event) == 96, "tcpstates_event layout");
+_Static_assert(sizeof(struct tcpstates_event) == 104, "tcpstates_event layout");
 #endif
 
 #endif
