@@ -168,12 +168,14 @@ struct PrometheusExportTests {
         let server = try PostgresServer()
         defer { server.stop() }
 
-        let ports = [Self.freePort(), Self.freePort()]
+        let ports = [Self.freePort(), Self.freePort(), Self.freePort()]
         let syscount = try ToolRun("syscount", ["-p", String(caller.processIdentifier), "-L", "--prometheus", "127.0.0.1:\(ports[0])"])
         defer { _ = syscount.stop() }
         let dbstat = try ToolRun("dbstat", ["postgres", "-p", String(server.pid), "--prometheus", "127.0.0.1:\(ports[1])"])
         defer { _ = dbstat.stop() }
-        for tool in [syscount, dbstat] { try tool.waitForStderr("serving metrics at") }
+        let dbslower = try ToolRun("dbslower", ["postgres", "-p", String(server.pid), "-m", "100", "--prometheus", "127.0.0.1:\(ports[2])"])
+        defer { _ = dbslower.stop() }
+        for tool in [syscount, dbstat, dbslower] { try tool.waitForStderr("serving metrics at") }
         let prometheus = try PrometheusServer(targets: ports.map { "127.0.0.1:\($0)" })
         defer { prometheus.stop() }
         _ = FileManager.default.createFile(atPath: dir.path + "/go", contents: nil)
@@ -186,7 +188,10 @@ struct PrometheusExportTests {
         #expect(try prometheus.value("dbstat_query_latency_seconds_bucket{engine=\"postgres\",le=\"0.131072\"}") == 5)
         #expect(try prometheus.value("dbstat_query_latency_seconds_bucket{engine=\"postgres\",le=\"0.262144\"}") == 6)
         #expect(try prometheus.value("dbstat_query_latency_seconds_sum{engine=\"postgres\"}").map { $0 >= 0.2 && $0 < 1 } == true)
-        for tool in [syscount, dbstat] { #expect(tool.stop() == 0, "\(tool.stderr)") }
+        // dbslower: only the 0.2 s query is slower than 100 ms
+        #expect(try prometheus.waitFor("dbslower_slow_queries_total", 1) == 1)
+        #expect(try prometheus.value("dbslower_slow_query_seconds_total").map { $0 >= 0.2 && $0 < 1 } == true)
+        for tool in [syscount, dbstat, dbslower] { #expect(tool.stop() == 0, "\(tool.stderr)") }
     }
 
     /// offcputime's time off CPU by name: four sleeps of 0.3 s by a uniquely named process.
@@ -228,6 +233,25 @@ struct PrometheusExportTests {
         let second = try ToolRun("biolatency", ["--prometheus", "127.0.0.1:\(port)"])
         #expect(second.waitForExit() == 1)
         #expect(second.stderr.contains("cannot listen: Address already in use"), "\(second.stderr)")
+    }
+
+    /// oomkill's kills by the victim's name: dd killed in a 64 MiB memory cgroup.
+    @Test func oomkillScrapedByPrometheus() throws {
+        let port = Self.freePort()
+        let tool = try ToolRun("oomkill", ["--prometheus", "127.0.0.1:\(port)"])
+        defer { _ = tool.stop() }
+        try tool.waitForStderr("serving metrics at")
+        let prometheus = try PrometheusServer(target: "127.0.0.1:\(port)")
+        defer { prometheus.stop() }
+        let group = try MemoryCgroup(limitMB: 64)
+        defer { group.remove() }
+        let dir = try TempDir("prometheus-oom")
+        defer { dir.remove() }
+        let dd = try dir.copy(of: "/bin/dd", prefix: "om")
+        let result = try runCommand("/bin/sh", ["-c", "echo $$ > \(group.procs) && exec \(dd.path) if=/dev/zero of=/dev/null bs=512M count=1"])
+        #expect(result.status != 0, "dd was not killed")
+        #expect(try prometheus.waitFor("oomkill_kills_total{comm=\"\(dd.comm)\"}", 1) == 1)
+        #expect(tool.stop() == 0, "\(tool.stderr)")
     }
 
     /// profile --prometheus: /debug/pprof/profile?seconds=N samples from the request on, as
