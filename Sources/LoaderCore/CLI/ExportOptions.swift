@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 
 /// --prometheus ADDR and --otlp URL: a tool's fleet mode. Either (or both) replaces printing:
 /// the tool runs until stopped (or its duration ends), serving its metrics at
@@ -49,7 +50,10 @@ public struct ExportOptions: ParsableArguments, Sendable {
         guard active else { return }
         let own = SelfMetrics(tool: tool, loaded: loaded)
         let exporter = try otlp ?? otlpExporter(tool: tool)
-        let all: @Sendable () -> [MetricFamily] = { families() + own.families() }
+        // one render at a time: scrapes on two connections and the OTLP push may ask together,
+        // and the tools' metrics keep state between renders (offcputime folds exited threads)
+        let rendering = Mutex(())
+        let all: @Sendable () -> [MetricFamily] = { rendering.withLock { _ in families() + own.families() } }
         var server: MetricsServer?
         if let address {
             server = try MetricsServer(address: address, routes: routes) {

@@ -2,7 +2,8 @@ import Glibc
 import Synchronization
 
 /// Serves `GET /metrics` over HTTP/1.1 while the tool runs: each scrape calls `render` for the
-/// current text; `routes` serve other paths (profile's /debug/pprof/profile). A thread accepts,
+/// current text, on its connection's thread (two scrapes may render at once: `render` must be
+/// safe for that); `routes` serve other paths (profile's /debug/pprof/profile). A thread accepts,
 /// and each connection gets a thread of its own (at most `maxConnections` at once: past that a
 /// connection is answered 503), so a client that sends nothing, or a profile that takes 30 s,
 /// does not hold up a scrape; a client gets 2 s to send its request, and the connection is closed
