@@ -150,17 +150,8 @@ final class ProfileTests {
         let (lines, run, _) = try folded("cpu", ["--pprof", path])
         let total = lines.reduce(0) { $0 + $1.count }
         #expect(total > 0, "\(run.lines) \(run.stderr)")
-        let pprof = Process()
-        pprof.executableURL = URL(fileURLWithPath: "/usr/bin/go")
-        pprof.arguments = ["tool", "pprof", "-top", "-sample_index=samples", path]
-        pprof.environment = ["HOME": programs.dir.path, "PATH": "/usr/bin:/bin", "GOCACHE": programs.dir.path + "/gocache"]
-        let out = Pipe()
-        pprof.standardOutput = out
-        pprof.standardError = out
-        try pprof.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        pprof.waitUntilExit()
-        #expect(pprof.terminationStatus == 0, "\(text)")
+        let (status, text) = try goToolPprof(["-top", "-sample_index=samples", path], home: programs.dir.path)
+        #expect(status == 0, "\(text)")
         #expect(text.contains("Total samples = \(total)"), "folded total \(total): \(text)")
         // the first row under the header: the function with the most samples of its own
         let rows = text.split(separator: "\n").drop { !$0.contains("flat%") }.dropFirst()
@@ -358,4 +349,19 @@ final class ProfileTests {
         #expect(offline.waitForExit() == 1)
         #expect(offline.stderr.hasPrefix("profile: CPU 4096 is not online"), "\(offline.stderr)")
     }
+}
+
+/// `go tool pprof ARGUMENTS` with its caches in `home`: its exit status and its output.
+func goToolPprof(_ arguments: [String], home: String) throws -> (status: Int32, text: String) {
+    let pprof = Process()
+    pprof.executableURL = URL(fileURLWithPath: "/usr/bin/go")
+    pprof.arguments = ["tool", "pprof"] + arguments
+    pprof.environment = ["HOME": home, "PATH": "/usr/bin:/bin", "GOCACHE": home + "/gocache"]
+    let out = Pipe()
+    pprof.standardOutput = out
+    pprof.standardError = out
+    try pprof.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    pprof.waitUntilExit()
+    return (pprof.terminationStatus, text)
 }

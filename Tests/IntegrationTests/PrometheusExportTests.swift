@@ -288,16 +288,7 @@ struct PrometheusExportTests {
         profile.waitUntilExit()
         #expect(String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
 
-        let pprof = Process()
-        pprof.executableURL = URL(fileURLWithPath: "/usr/bin/go")
-        pprof.arguments = ["tool", "pprof", "-tags", path]
-        pprof.environment = ["HOME": dir.path, "PATH": "/usr/bin:/bin", "GOCACHE": dir.path + "/gocache"]
-        let out = Pipe()
-        pprof.standardOutput = out
-        pprof.standardError = out
-        try pprof.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        pprof.waitUntilExit()
+        let (_, text) = try goToolPprof(["-tags", path], home: dir.path)
         // "   2.9s (65.46%): ppXXXX": the spinner's CPU time over the 3 s asked for (49 Hz)
         let line = text.split(separator: "\n").first { $0.hasSuffix(": " + spinner.comm) }
         let seconds = line.flatMap { Double($0.trimmingCharacters(in: .whitespaces).prefix { $0 != "s" && $0 != " " }) }
