@@ -22,13 +22,13 @@ struct {
 	__type(value, __u64);
 } start SEC(".maps");
 
-/* Histograms by PID, TID or PID namespace (key 0 without sections); entries are allocated as
- * they are first used, so a table sized for every PID costs only what it holds. */
+/* Histograms by PID, TID, PID namespace or cgroup (key 0 without sections); entries are
+ * allocated as they are first used, so a table sized for every PID costs only what it holds. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);  /* sized from user space */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
+	__type(key, __u64);
 	__type(value, struct runqlat_hist);
 } hists SEC(".maps");
 
@@ -74,8 +74,10 @@ static __always_inline void switch_in(struct task_struct *task)
 	bpf_map_delete_elem(&start, &pid);
 	delta /= cfg.targ_ms ? 1000000 : 1000;
 
-	__u32 key = 0;
-	if (cfg.key_by == RUNQLAT_BY_PID)
+	__u64 key = 0;
+	if (cfg.key_by == RUNQLAT_BY_CGROUP)
+		key = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	else if (cfg.key_by == RUNQLAT_BY_PID)
 		key = tgid;
 	else if (cfg.key_by == RUNQLAT_BY_TID)
 		key = pid;

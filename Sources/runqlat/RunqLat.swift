@@ -39,16 +39,25 @@ public struct RunqLat: BPFTool {
 
     @OptionGroup var prometheus: ExportOptions
 
+    @OptionGroup var containerOptions: ContainerOptions
+    var containers: Bool { containerOptions.enabled }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
 
     public static let object = EmbeddedObject(name: "runqlat", base64: embeddedBPFObjectBase64)
     static let banner = "Tracing run queue latency... Hit Ctrl-C to end."
-    public static let output = ToolOutput.summary(banner: banner, jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count", "pid", "tid", "pidns"])
+    public static let output = ToolOutput.summary(banner: banner, jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count", "pid", "tid", "pidns"]
+                                                         + ContainerIdentity.jsonKeys.map(\.key))
 
     public func validate() throws {
         _ = try ArgumentLimits.taskID(pid, "-p/--pid")
+        if containers {
+            for (set, name) in [(pids, "-P/--pids"), (tids, "-L/--tids"), (pidnss, "--pidnss")] where set {
+                throw ValidationError("argument \(name): not allowed with argument --containers (a histogram per container)")
+            }
+        }
         guard exporting else { return }
         if every.interval != nil || every.count != nil {
             throw ValidationError("argument \(prometheus.optionName): runs until stopped, without interval or count")
@@ -66,7 +75,8 @@ public struct RunqLat: BPFTool {
     /// What the histograms are per, and the section name BCC prints: -L wins over -P, both
     /// over --pidnss, as in BCC.
     var keyBy: (mode: Int32, section: String?) {
-        tids ? (RUNQLAT_BY_TID, "tid") : pids ? (RUNQLAT_BY_PID, "pid") : pidnss ? (RUNQLAT_BY_PIDNS, "pidns") : (RUNQLAT_BY_NONE, nil)
+        containers ? (RUNQLAT_BY_CGROUP, "container") : tids ? (RUNQLAT_BY_TID, "tid") : pids ? (RUNQLAT_BY_PID, "pid")
+            : pidnss ? (RUNQLAT_BY_PIDNS, "pidns") : (RUNQLAT_BY_NONE, nil)
     }
 
     var unit: String { milliseconds ? "msecs" : "usecs" }
@@ -93,7 +103,7 @@ public struct RunqLat: BPFTool {
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: try bpfConfig(), common: common,
                                         maxEntries: [("hists", Self.tableSize(keyBy.mode))])
         if exporting {
-            let metrics = RunqlatMetrics(hists: try bpf.map("hists"), perNamespace: pidnss)
+            let metrics = RunqlatMetrics(hists: try bpf.map("hists"), label: pidnss ? "pidns" : containers ? "container" : nil)
             try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
             return
         }
@@ -114,6 +124,7 @@ public struct RunqLat: BPFTool {
         switch mode {
         case RUNQLAT_BY_PID, RUNQLAT_BY_TID: return min(sysctl("/proc/sys/kernel/pid_max", default: 32768), 4_194_304)
         case RUNQLAT_BY_PIDNS: return min(max(sysctl("/proc/sys/user/max_pid_namespaces", default: 1024), 1), 65536)
+        case RUNQLAT_BY_CGROUP: return 16384
         default: return 1
         }
     }

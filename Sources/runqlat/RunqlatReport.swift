@@ -5,7 +5,8 @@ import LoaderCore
 final class RunqlatReport {
     private let hists: BPFMap
     private let lost: LostCounter
-    private let deltas = HistogramDeltas<UInt32>()
+    private let deltas = HistogramDeltas<UInt64>()
+    private let names = ContainerNames()
     private let unit: String
     private let section: String?
     private let timestamp, json: Bool
@@ -17,7 +18,7 @@ final class RunqlatReport {
     }
 
     func print() throws(BPFError) {
-        let current = try hists.entries(UInt32.self, runqlat_hist.self).map { key, value in
+        let current = try hists.entries(UInt64.self, runqlat_hist.self).map { key, value in
             var raw = value
             return (key, withUnsafeBytes(of: &raw.slots) { Array($0.bindMemory(to: UInt64.self)) })
         }
@@ -27,18 +28,26 @@ final class RunqlatReport {
         if json {
             let ts = Clock.localTime("%Y-%m-%d %H:%M:%S"), now = Clock.timestamp()
             // without sections BCC prints a histogram every interval, even an empty one
-            let shown = histograms.isEmpty && section == nil ? [(key: UInt32(0), slots: [UInt64]())] : histograms
+            let shown = histograms.isEmpty && section == nil ? [(key: UInt64(0), slots: [UInt64]())] : histograms
             for (key, slots) in shown {
                 var members: [(String, JSONValue)] = [("timestamp", .string(now)), ("ts", .string(ts)), ("val_type", .string(unit)),
                                                       ("data", Log2Histogram(slots: slots).jsonBuckets())]
-                if let section { members.append((section, .int(Int64(key)))) }
+                if section == "container" {
+                    members += ContainerIdentity.jsonMembers(names.identity(key))
+                } else if let section {
+                    members.append((section, .int(Int64(truncatingIfNeeded: key))))
+                }
                 out.writeLine(JSONValue.object(members).serialized)
             }
         } else {
             out.writeLine("")
             if timestamp { out.writeLine(PyFormat("%-8s")(.text(Clock.localTime()))) }
             for (key, slots) in histograms {
-                if let section { out.writeLine("\n\(section) = \(key)") }
+                if section == "container" {
+                    out.writeLine("\ncontainer = \(TerminalText.escaped(names.identity(key)?.display ?? "unknown"))")
+                } else if let section {
+                    out.writeLine("\n\(section) = \(key)")
+                }
                 for line in Log2Histogram(slots: slots).lines(unit: unit) { out.writeLine(line) }
             }
         }

@@ -137,6 +137,31 @@ struct ContainerTests {
         }
     }
 
+    /// runqlat --containers: a histogram per container; JSON carries the container's fields.
+    @Test func runqlatHistogramPerContainer() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let pod = try cgroups.make("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod\(String(Self.uid.map { $0 == "-" ? "_" : $0 })).slice/cri-containerd-\(Self.id).scope")
+        let sleeps = "for i in $(seq 20); do sleep 0.01; done"
+        let text = try ToolRun.around("runqlat", ["--containers", "1", "1"], ready: .header(RunqlatTests.banner)) {
+            try cgroups.run("/bin/sh", in: pod, ["-c", sleeps])
+        }
+        let section = text.lines.firstIndex { $0 == "container = \(Self.id.prefix(12))" }
+        #expect(section != nil, "\(text.lines)")
+        // the histogram under it counts the woken sleeps (each sleep and each fork's child: at least 20)
+        let counts = text.lines.dropFirst((section ?? text.lines.count) + 2).prefix { $0.contains("->") }
+            .compactMap { Int($0.split(separator: ":")[1].split(separator: "|")[0].trimmingCharacters(in: .whitespaces)) }
+        #expect(counts.reduce(0, +) >= 20, "\(text.lines)")
+
+        let json = try ToolRun.around("runqlat", ["--containers", "--json", "1", "1"], ready: .stderr(RunqlatTests.banner)) {
+            try cgroups.run("/bin/sh", in: pod, ["-c", sleeps])
+        }
+        let record = json.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["container_id"] as? String == Self.id }
+        #expect(record?["pod_uid"] as? String == Self.uid && record?["qos_class"] as? String == "BestEffort", "\(json.lines)")
+        #expect(record?["container_runtime"] as? String == "containerd")
+    }
+
     @Test func summaryToolsDoNotTakeTheOptionYet() throws {
         let run = try ToolRun("biolatency", ["--containers"])
         #expect(run.waitForExit() == 2)

@@ -13,6 +13,7 @@
 #define RUNQLAT_BY_PID   1   /* -P: the process (thread group) */
 #define RUNQLAT_BY_TID   2   /* -L: the thread */
 #define RUNQLAT_BY_PIDNS 3   /* --pidnss: the PID namespace (its inode number) */
+#define RUNQLAT_BY_CGROUP 4  /* --containers: the task's cgroup v2 ID */
 
 struct runqlat_cfg {
 	struct tools_common_cfg common;

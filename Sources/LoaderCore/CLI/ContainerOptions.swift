@@ -10,12 +10,14 @@ public struct ContainerOptions: ParsableArguments, Sendable {
     public init() {}
 }
 
-/// Each cgroup ID's identity, resolved once per run (the event loop's thread only).
-final class ContainerCache {
+/// Each cgroup ID's identity, resolved once per run (one thread at a time).
+public final class ContainerNames {
     private let resolver = CgroupResolver()
     private var identities: [UInt64: ContainerIdentity?] = [:]
 
-    func identity(_ id: UInt64) -> ContainerIdentity? {
+    public init() {}
+
+    public func identity(_ id: UInt64) -> ContainerIdentity? {
         if let known = identities[id] { return known }
         let identity = resolver.path(id).map { ContainerIdentity(cgroup: $0) }
         if identities.count >= CgroupResolver.cacheLimit { identities.removeAll(keepingCapacity: true) }
@@ -29,7 +31,7 @@ extension StreamingTool {
     /// the cgroup is gone.
     static func containerIdentity(_ row: Row, _ context: RowContext) -> ContainerIdentity? {
         guard let cgroupID = Self.cgroupID else { return nil }
-        return context.state { ContainerCache() }.identity(cgroupID(row))
+        return context.state { ContainerNames() }.identity(cgroupID(row))
     }
 
     /// The CONTAINER column, last, for a tool that takes cgroup IDs.
@@ -43,12 +45,10 @@ extension StreamingTool {
     /// The JSON fields --containers adds (null when unknown).
     static var containerFields: [JSONField<Self, Row>] {
         guard cgroupID != nil else { return [] }
-        func field(_ key: String, _ value: @escaping @Sendable (ContainerIdentity) -> String?) -> JSONField<Self, Row> {
+        return ContainerIdentity.jsonKeys.map { key, value in
             JSONField(key, when: { $0.containers }) { row, context in
                 containerIdentity(row, context).flatMap(value).map { .string($0) } ?? .null
             }
         }
-        return [field("container_id", \.containerID), field("container_runtime", \.runtime), field("pod_uid", \.podUID),
-                field("qos_class", \.qosClass), field("systemd_unit", \.systemdUnit), field("cgroup", \.cgroup)]
     }
 }

@@ -37,6 +37,17 @@ public struct ContainerIdentity: Sendable, Equatable {
         }
     }
 
+    /// The JSON keys --containers adds, and what each holds.
+    public static let jsonKeys: [(key: String, value: @Sendable (ContainerIdentity) -> String?)] = [
+        ("container_id", \.containerID), ("container_runtime", \.runtime), ("pod_uid", \.podUID),
+        ("qos_class", \.qosClass), ("systemd_unit", \.systemdUnit), ("cgroup", \.cgroup),
+    ]
+
+    /// The JSON members of `identity` (nulls when it is unknown): a report's per-container record.
+    public static func jsonMembers(_ identity: ContainerIdentity?) -> [(String, JSONValue)] {
+        jsonKeys.map { key, value in (key, identity.flatMap(value).map { .string($0) } ?? .null) }
+    }
+
     /// What the CONTAINER column shows: the short container ID (12 characters, as `docker ps`),
     /// the machine's name, else the systemd unit, else the cgroup path.
     public var display: String {
