@@ -14,12 +14,16 @@ const volatile struct dbstat_cfg cfg = {
 	.unit_ns = 1000000,
 };
 
+/* One histogram (key 0), or one per server cgroup with --containers; allocated as used. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);  /* sized from user space */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
 	__type(value, struct dbstat_hist);
 } hist SEC(".maps");
+
+static const struct dbstat_hist zero_hist = {};
 
 static __always_inline int query_start(void)
 {
@@ -36,10 +40,16 @@ static __always_inline int query_done(void)
 	__u64 delta = bpf_ktime_get_ns() - begun;
 	if (delta < cfg.db.threshold_ns)
 		return 0;
-	__u32 zero = 0;
-	struct dbstat_hist *h = bpf_map_lookup_elem(&hist, &zero);
-	if (!h)
-		return 0;
+	__u64 key = cfg.by_cgroup ? bpf_get_current_cgroup_id() : 0;
+	struct dbstat_hist *h = bpf_map_lookup_elem(&hist, &key);
+	if (!h) {
+		bpf_map_update_elem(&hist, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hist, &key);
+		if (!h) {
+			count_lost();  /* more server cgroups than the table holds */
+			return 0;
+		}
+	}
 	__u64 slot = log2l_slot(delta / cfg.unit_ns);
 	if (slot >= DBSTAT_SLOTS)
 		slot = DBSTAT_SLOTS - 1;

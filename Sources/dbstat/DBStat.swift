@@ -31,6 +31,9 @@ public struct DBStat: BPFTool {
 
     @OptionGroup var prometheus: ExportOptions
 
+    @OptionGroup var containerOptions: ContainerOptions
+    var containers: Bool { containerOptions.enabled }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -39,7 +42,8 @@ public struct DBStat: BPFTool {
     public static let planOptions = ["mysql"]
     public static let object = EmbeddedObject(name: "dbstat", base64: embeddedBPFObjectBase64)
     public static let output = ToolOutput.summary(banner: "Tracing database queries for pids PID, ... slower than N ms...",
-                                                  jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count"])
+                                                  jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count"]
+                                                      + ContainerIdentity.jsonKeys.map(\.key))
 
     public func validate() throws {
         guard interval > 0 else { throw ValidationError("argument -i/--interval: must be positive") }
@@ -58,6 +62,7 @@ public struct DBStat: BPFTool {
         cfg.db = server.config(thresholdMs: threshold)
         // --prometheus: buckets of 2^i microseconds, in seconds
         cfg.unit_ns = microseconds || prometheus.active ? 1000 : 1_000_000
+        cfg.by_cgroup = containers ? 1 : 0
         return cfg
     }
 
@@ -65,25 +70,18 @@ public struct DBStat: BPFTool {
         let targets = try server.targets(tool: Self.toolName, verbose: common.verbose)
         let pidList = server.pids.map { UInt32($0) }
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: targets.plan, config: try bpfConfig(), common: common,
-                                        maxEntries: pidList.isEmpty ? [] : [("traced_pids", UInt32(clamping: pidList.count))],
+                                        maxEntries: [("hist", containers ? 4096 : 1)]
+                                            + (pidList.isEmpty ? [] : [("traced_pids", UInt32(clamping: pidList.count))]),
                                         beforeAttach: { loaded throws(BPFError) in
             let set = try loaded.map("traced_pids")
             for pid in pidList { try set.update(pid, UInt8(1)) }
         })
         if prometheus.active {
-            let hist = try bpf.map("hist"), engine = server.db.rawValue
-            let metrics = UncheckedSendable(hist)
-            return try prometheus.serve(tool: Self.toolName, loaded: bpf) {
-                guard let value = try? metrics.value.lookup(UInt32(0), as: dbstat_hist.self) else { return [] }
-                var raw = value
-                let slots = withUnsafeBytes(of: &raw.slots) { Array($0.bindMemory(to: UInt64.self)) }
-                return [MetricFamily("dbstat_query_latency_seconds", help: "Query latency histogram (dbstat; queries slower than -m)",
-                                     kind: .histogram, histograms: [.init(labels: [("engine", engine)],
-                                                                          buckets: Log2Buckets.buckets(slots: slots, unitSeconds: 1e-6),
-                                                                          count: slots.reduce(0, &+), sum: Double(value.total_ns) / 1e9)])]
-            }
+            let metrics = DBStatMetrics(hist: try bpf.map("hist"), engine: server.db.rawValue, containers: containers)
+            return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
         }
-        let report = DBStatReport(hist: try bpf.map("hist"), lost: bpf.lostCounter(), unit: microseconds ? "us" : "ms", json: common.json)
+        let report = DBStatReport(hist: try bpf.map("hist"), lost: bpf.lostCounter(), unit: microseconds ? "us" : "ms", json: common.json,
+                                  containers: containers)
         common.announce(targets.banner(thresholdMs: threshold))
         try IntervalLoop.run(interval: Double(interval), count: nil, loaded: bpf) {
             try report.print()

@@ -162,6 +162,26 @@ struct ContainerTests {
         #expect(record?["container_runtime"] as? String == "containerd")
     }
 
+    /// dbstat --containers: a PostgreSQL server moved into a docker-layout cgroup (its backends,
+    /// forked per connection, are born there): its queries counted under that container.
+    @Test(.enabled(if: PostgresServer.installed, "needs postgresql-15"))
+    func dbstatHistogramPerContainer() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let docker = try cgroups.make("system.slice/docker-\(Self.id).scope")
+        let server = try PostgresServer()
+        defer { server.stop() }
+        try String(server.pid).write(toFile: docker + "/cgroup.procs", atomically: false, encoding: .utf8)
+        let run = try ToolRun.around("dbstat", ["postgres", "-p", String(server.pid), "--containers"],
+                                     ready: .header("Tracing database queries for pids \(server.pid) slower than 0 ms...")) {
+            try server.run((0..<7).map { "SELECT \($0)" })
+        }
+        let section = run.lines.firstIndex { $0 == "container = \(Self.id.prefix(12))" }
+        #expect(section != nil, "\(run.lines)")
+        let histogram = run.lines.dropFirst((section ?? run.lines.count) + 1).prefix { !$0.isEmpty }
+        #expect(DBStatTests.buckets(Array(histogram)).values.reduce(0, +) == 7, "\(run.lines)")
+    }
+
     @Test func summaryToolsDoNotTakeTheOptionYet() throws {
         let run = try ToolRun("biolatency", ["--containers"])
         #expect(run.waitForExit() == 2)

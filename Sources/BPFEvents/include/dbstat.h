@@ -13,6 +13,8 @@ struct dbstat_cfg {
 	struct tools_common_cfg common;
 	struct dbquery_cfg db;
 	__u64 unit_ns;        /* the histogram's unit: 1000 (-u) or 1000000 */
+	__u32 by_cgroup;      /* --containers: a histogram per server cgroup v2 ID, else one (key 0) */
+	__u32 _pad;
 };
 
 /* Cumulative since the tool started; user space prints differences. */
@@ -22,7 +24,7 @@ struct dbstat_hist {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct dbstat_cfg) == 56, "dbstat_cfg layout");
+_Static_assert(sizeof(struct dbstat_cfg) == 64, "dbstat_cfg layout");
 _Static_assert(sizeof(struct dbstat_hist) == 528, "dbstat_hist layout");
 #endif
 
