@@ -35,6 +35,14 @@ struct {
 	__type(value, struct syscount_value);
 } by_process SEC(".maps");
 
+/* --containers: by the task's cgroup v2 ID. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1);  /* sized from user space */
+	__type(key, __u64);
+	__type(value, struct syscount_value);
+} by_cgroup SEC(".maps");
+
 /* -L: when each thread's current call began. LRU: a thread that dies inside a call (killed,
  * or in execve of a process whose other thread exits) leaves no entry to fill the table. */
 struct {
@@ -103,7 +111,19 @@ static __always_inline int on_exit(long nr, long ret)
 	}
 
 	struct syscount_value *value;
-	if (cfg.by_process) {
+	if (cfg.key_by == SYSCOUNT_BY_CGROUP) {
+		__u64 cgroup = bpf_get_current_cgroup_id();
+		value = bpf_map_lookup_elem(&by_cgroup, &cgroup);
+		if (!value) {
+			struct syscount_value zero = {};
+			long err = bpf_map_update_elem(&by_cgroup, &cgroup, &zero, BPF_NOEXIST);
+			if (err && err != -EEXIST) {
+				count_lost();  /* the table is full */
+				return 0;
+			}
+			value = bpf_map_lookup_elem(&by_cgroup, &cgroup);
+		}
+	} else if (cfg.key_by == SYSCOUNT_BY_PROCESS) {
 		__u32 tgid = pid_tgid >> 32;
 		value = bpf_map_lookup_elem(&by_process, &tgid);
 		if (!value) {

@@ -57,6 +57,9 @@ public struct SysCount: BPFTool {
     @Option(name: .customLong("syscall"), help: ArgumentHelp("trace this syscall only (use option -l to get all recognized syscalls)", valueName: "SYSCALL"))
     var syscall: String?
 
+    @OptionGroup var containerOptions: ContainerOptions
+    var containers: Bool { containerOptions.enabled }
+
     @OptionGroup var exec: ExecCommand
 
     @OptionGroup var prometheus: ExportOptions
@@ -68,7 +71,7 @@ public struct SysCount: BPFTool {
     public static let object = EmbeddedObject(name: "syscount", base64: embeddedBPFObjectBase64)
     public static let output = ToolOutput.summary(
         banner: "Tracing syscalls, printing top 10... Ctrl+C to quit.",
-        jsonKeys: ["timestamp", "time", "syscall", "pid", "comm", "count", "total_ms"])
+        jsonKeys: ["timestamp", "time", "syscall", "pid", "comm", "count", "total_ms"] + ContainerIdentity.jsonKeys.map(\.key))
 
     public func validate() throws {
         _ = try ArgumentLimits.taskID(pid, "-p/--pid")
@@ -79,6 +82,10 @@ public struct SysCount: BPFTool {
         if top < 0 { throw ValidationError("argument -T/--top: must be 0 or more") }
         _ = try errnoValue()
         _ = try syscallNumber()
+        if containers && process { throw ValidationError("argument -P/--process: not allowed with argument --containers (which counts by container)") }
+        if containers && prometheus.active {
+            throw ValidationError("argument --containers: not allowed with argument \(prometheus.optionName) (which counts by system call)")
+        }
         guard prometheus.active else { return }
         // a series per process would grow without bound; the report options mean nothing there
         for (set, name) in [(process, "-P/--process"), (interval != nil, "-i/--interval"), (duration != nil, "-d/--duration"),
@@ -116,7 +123,7 @@ public struct SysCount: BPFTool {
         cfg.failed_only = failures ? 1 : 0
         cfg.targ_errno = try errnoValue()
         cfg.latency = latency ? 1 : 0
-        cfg.by_process = process ? 1 : 0
+        cfg.key_by = UInt32(containers ? SYSCOUNT_BY_CGROUP : process ? SYSCOUNT_BY_PROCESS : SYSCOUNT_BY_SYSCALL)
         cfg.exit_nr = Int32(SyscallNames.shared.number("exit") ?? -1)
         cfg.exit_group_nr = Int32(SyscallNames.shared.number("exit_group") ?? -1)
         return cfg
@@ -150,12 +157,14 @@ public struct SysCount: BPFTool {
         if let child { (cfg.common.targ_tgid, cfg.common.targ_tid, cfg.targ_ppid) = (UInt32(bitPattern: child.pid), 0, 0) }
         let tableSize = min(max(UInt32((try? readFile("/proc/sys/kernel/pid_max"))?.trimmed ?? "") ?? 32768, 1024), 65536)
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: cfg, common: common,
-                                        maxEntries: [("by_process", process ? tableSize : 1), ("start", latency ? 65536 : 1)])
+                                        maxEntries: [("by_process", process ? tableSize : 1), ("by_cgroup", containers ? 4096 : 1),
+                                                     ("start", latency ? 65536 : 1)])
         if prometheus.active {
             let metrics = SyscallMetrics(map: try bpf.map("by_syscall"), latency: latency)
             return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
         }
-        let report = SyscallReport(map: try bpf.map(process ? "by_process" : "by_syscall"), lost: bpf.lostCounter(), options: self)
+        let report = SyscallReport(map: try bpf.map(containers ? "by_cgroup" : process ? "by_process" : "by_syscall"), lost: bpf.lostCounter(),
+                                   options: self)
         common.announce(banner)
         try exec.release(child)
         // BCC: without -i, one report at the end (-d's, or Ctrl-C's); with -i, one per interval

@@ -1,35 +1,42 @@
 import BPFEvents
 import LoaderCore
 
-/// One report: what each system call (or process) added since the previous one, BCC's way.
+/// One report: what each system call (or process, or container) added since the previous one,
+/// BCC's way.
 final class SyscallReport {
     private let map: BPFMap
     private let lost: LostCounter
-    private let deltas = HistogramDeltas<UInt32>()
+    private let deltas = HistogramDeltas<UInt64>()
     private let byProcess, latency, milliseconds, json: Bool
     private let top: Int
+    /// --containers: counts by cgroup v2 ID, shown by container.
+    private let names: ContainerNames?
 
     init(map: BPFMap, lost: LostCounter, options: SysCount) {
         (self.map, self.lost) = (map, lost)
         (byProcess, latency, milliseconds, json, top) = (options.process, options.latency, options.milliseconds, options.common.json, options.top)
+        names = options.containers ? ContainerNames() : nil
     }
 
     /// Every key's count and total time, summed over the CPUs.
-    private func totals() throws(BPFError) -> [(UInt32, [UInt64])] {
-        let keys = byProcess ? try map.keys(as: UInt32.self) : Array(0..<UInt32(SYSCOUNT_MAX_SYSCALLS))
-        var result: [(UInt32, [UInt64])] = []
+    private func totals() throws(BPFError) -> [(UInt64, [UInt64])] {
+        let keys: [UInt64] = names != nil ? try map.keys(as: UInt64.self)
+            : byProcess ? try map.keys(as: UInt32.self).map(UInt64.init) : Array(0..<UInt64(SYSCOUNT_MAX_SYSCALLS))
+        var result: [(UInt64, [UInt64])] = []
         for key in keys {
-            let perCPU = try map.lookupPerCPU(key, as: syscount_value.self)
+            let perCPU = names != nil ? try map.lookupPerCPU(key, as: syscount_value.self)
+                : try map.lookupPerCPU(UInt32(truncatingIfNeeded: key), as: syscount_value.self)
             let count = perCPU.reduce(UInt64(0)) { $0 &+ $1.count }
             if count > 0 { result.append((key, [count, perCPU.reduce(UInt64(0)) { $0 &+ $1.total_ns }])) }
         }
         return result
     }
 
-    /// BCC's agg_colval: the call's name, or "PID    COMM" for -P.
-    private func label(_ key: UInt32) -> String {
+    /// BCC's agg_colval: the call's name, or "PID    COMM" for -P; the container with --containers.
+    private func label(_ key: UInt64) -> String {
+        if let names { return TerminalText.escaped(names.identity(key)?.display ?? "unknown") }
         guard byProcess else { return SyscallNames.shared.name(Int(key)) }
-        return PyFormat("%-6d %-15s")(.int(Int64(key)), .terminalText(Self.comm(key)))
+        return PyFormat("%-6d %-15s")(.int(Int64(key)), .terminalText(Self.comm(UInt32(truncatingIfNeeded: key))))
     }
 
     /// /proc/PID/comm, read at report time as BCC does; "[unknown]" once the process is gone.
@@ -39,19 +46,21 @@ final class SyscallReport {
 
     func print() throws(BPFError) {
         // processes that made no call since the last report leave the table
-        let changed = deltas.next(try totals(), map: byProcess ? map : nil)
+        let changed = deltas.next(try totals(), map: byProcess || names != nil ? map : nil)
         let rows = changed.sorted { a, b in
             let (x, y) = latency ? (a.slots[1], b.slots[1]) : (a.slots[0], b.slots[0])
             return x != y ? x > y : a.key < b.key
-        }.prefix(top).filter { $0.key != UInt32.max }  // BCC skips that key after taking the top
+        }.prefix(top).filter { names != nil || $0.key != UInt64(UInt32.max) }  // BCC skips that key after taking the top
         let out = OutputSink.stdout
         let time = Clock.localTime()
         if json {
             let now = Clock.timestamp()
             for row in rows {
                 var members: [(String, JSONValue)] = [("timestamp", .string(now)), ("time", .string(time))]
-                if byProcess {
-                    members += [("pid", .int(Int64(row.key))), ("comm", .string(Self.comm(row.key)))]
+                if let names {
+                    members += ContainerIdentity.jsonMembers(names.identity(row.key))
+                } else if byProcess {
+                    members += [("pid", .int(Int64(row.key))), ("comm", .string(Self.comm(UInt32(truncatingIfNeeded: row.key))))]
                 } else {
                     members.append(("syscall", .string(SyscallNames.shared.name(Int(row.key)))))
                 }
@@ -61,7 +70,7 @@ final class SyscallReport {
             }
         } else {
             out.writeLine("[\(time)]")
-            let column = byProcess ? "PID    COMM" : "SYSCALL"
+            let column = names != nil ? "CONTAINER" : byProcess ? "PID    COMM" : "SYSCALL"
             if latency {
                 out.writeLine(PyFormat("%-22s %8s %16s")(.text(column), .text("COUNT"), .text(milliseconds ? "TIME (ms)" : "TIME (us)")))
                 let format = PyFormat(milliseconds ? "%-22s %8d %16.6f" : "%-22s %8d %16.3f")
@@ -76,7 +85,7 @@ final class SyscallReport {
         }
         let missed = lost.newlyLost()
         if missed > 0 {
-            Diagnostics.line("syscount: \(missed) system calls were not counted (" + (byProcess ? "more processes than the table holds)" : "numbers beyond the table)"))
+            Diagnostics.line("syscount: \(missed) system calls were not counted (" + (names != nil ? "more cgroups than the table holds)" : byProcess ? "more processes than the table holds)" : "numbers beyond the table)"))
         }
     }
 

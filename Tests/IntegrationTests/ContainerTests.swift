@@ -182,6 +182,20 @@ struct ContainerTests {
         #expect(DBStatTests.buckets(Array(histogram)).values.reduce(0, +) == 7, "\(run.lines)")
     }
 
+    /// syscount --containers: counts by container; 300 getppid() calls made inside one.
+    @Test func syscountByContainer() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let podman = try cgroups.make("machine.slice/libpod-\(Self.id).scope")
+        let run = try ToolRun.around("syscount", ["--containers", "--syscall", "getppid", "--json"], ready: .stderr("Tracing syscall 'getppid'")) {
+            try cgroups.run("/usr/bin/python3", in: podman, ["-c", "import os\nfor _ in range(300): os.getppid()"])
+        }
+        let record = run.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["container_id"] as? String == Self.id }
+        #expect(record?["count"] as? Int == 300, "\(run.lines)")
+        #expect(record?["container_runtime"] as? String == "podman")
+    }
+
     @Test func summaryToolsDoNotTakeTheOptionYet() throws {
         let run = try ToolRun("biolatency", ["--containers"])
         #expect(run.waitForExit() == 2)

@@ -9,6 +9,10 @@
 #define SYSCOUNT_MAX_SYSCALLS 1024
 #define SYSCOUNT_NO_SYSCALL (-1)
 
+#define SYSCOUNT_BY_SYSCALL 0   /* the call's number (by_syscall) */
+#define SYSCOUNT_BY_PROCESS 1   /* -P: the process (by_process) */
+#define SYSCOUNT_BY_CGROUP  2   /* --containers: the task's cgroup v2 ID (by_cgroup) */
+
 struct syscount_cfg {
 	struct tools_common_cfg common;  /* -p, -t, --cgroup */
 	__u32 targ_ppid;       /* -c: only children of this process; 0: any */
@@ -16,7 +20,7 @@ struct syscount_cfg {
 	__u32 failed_only;     /* -x */
 	__u32 targ_errno;      /* -e: only calls returning -targ_errno; 0: any */
 	__u32 latency;         /* -L: time each call (an entry program too) */
-	__u32 by_process;      /* -P: count by process, not by call */
+	__u32 key_by;          /* SYSCOUNT_BY_*: what the counts are per */
 	__s32 exit_nr;         /* exit() and exit_group(): they never return, so no start */
 	__s32 exit_group_nr;   /* time is kept for them */
 };
