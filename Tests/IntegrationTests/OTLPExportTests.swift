@@ -109,6 +109,37 @@ struct OTLPExportTests {
         #expect(tool.stop() == 0, "\(tool.stderr)")
     }
 
+    /// --containers with --otlp: the container's attributes under OpenTelemetry's names, and
+    /// the counters split by container.
+    @Test func containerAttributes() throws {
+        let cgroups = try ContainerTests.Cgroups()
+        defer { cgroups.remove() }
+        let id = ContainerTests.id, uid = ContainerTests.uid
+        let pod = try cgroups.make("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod\(String(uid.map { $0 == "-" ? "_" : $0 })).slice/cri-containerd-\(id).scope")
+        let receiver = try OTLPReceiver(port: Self.freePort())
+        defer { receiver.stop() }
+        let tool = try ToolRun("execsnoop", ["--otlp", receiver.url, "--containers"],
+                               environment: Self.environment(["OTEL_BLRP_SCHEDULE_DELAY": "200", "OTEL_METRIC_EXPORT_INTERVAL": "500"]))
+        defer { _ = tool.stop() }
+        try tool.waitForStderr("pushing to the OTLP collector")
+        let dir = try TempDir("otlp-containers")
+        defer { dir.remove() }
+        let program = try dir.copy(of: "/bin/true", prefix: "oc")
+        try cgroups.run(program.path, in: pod)
+        let mine: ([String: Any]) -> Bool = { $0["process.executable.name"] as? String == program.comm }
+        #expect(receiver.waitUntil { receiver.logs(mine).count == 1 }, "\(tool.stderr)")
+        let attributes = receiver.logs(mine).first?["attributes"] as? [String: Any] ?? [:]
+        #expect(attributes["container.id"] as? String == id)
+        #expect(attributes["container.runtime.name"] as? String == "containerd")
+        #expect(attributes["k8s.pod.uid"] as? String == uid)
+        #expect(attributes["qos_class"] as? String == "Burstable")
+        #expect((attributes["cgroup"] as? String)?.hasSuffix("cri-containerd-\(id).scope") == true)
+        #expect(receiver.waitUntil {
+            receiver.latestPoint("execsnoop_execs_total", ["comm": program.comm, "container": String(id.prefix(12))])?["value"] as? Double == 1
+        })
+        #expect(tool.stop() == 0, "\(tool.stderr)")
+    }
+
     /// A collector that is down: the tool keeps running, says so once, drops past its queue and
     /// counts it; once the collector is up, sending resumes and the drop count is said and pushed.
     @Test func collectorDownThenUp() throws {
