@@ -87,7 +87,8 @@ static __always_inline int on_switch(void *ctx, __u32 next_tid)
 	if (traced(prev, tgid, tid)) {
 		struct departure d = {
 			.ts = now,
-			.key = { .pid = tid, .tgid = tgid, .user_stack_id = -1, .kernel_stack_id = -1 },
+			.key = { .pid = tid, .tgid = tgid, .user_stack_id = -1, .kernel_stack_id = -1,
+				 .cgroup_id = cfg.by_cgroup ? bpf_get_current_cgroup_id() : 0 },
 		};
 		bpf_get_current_comm(&d.key.comm, sizeof(d.key.comm));
 		if (cfg.user_stacks)

@@ -124,6 +124,7 @@ static __always_inline bool send_sample(struct bpf_perf_event_data *ctx, struct 
 	rec->user_stack_id = key->user_stack_id;
 	rec->kernel_stack_id = key->kernel_stack_id;
 	rec->kernel_ip = key->kernel_ip;
+	rec->cgroup_id = key->cgroup_id;
 	__builtin_memcpy(rec->comm, key->comm, sizeof(rec->comm));
 	__u64 sp = rec->regs[PROFILE_REG_SP];
 	__u32 bytes = readable_stack(sp);
@@ -153,7 +154,8 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool regs_hel
 	if (!common_filters_pass(&cfg.common))
 		return 0;
 
-	struct profile_key key = { .pid = tgid, .user_stack_id = -1, .kernel_stack_id = -1 };
+	struct profile_key key = { .pid = tgid, .user_stack_id = -1, .kernel_stack_id = -1,
+				   .cgroup_id = cfg.by_cgroup ? bpf_get_current_cgroup_id() : 0 };
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (cfg.user_stacks)
 		key.user_stack_id = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);

@@ -8,22 +8,30 @@ import LoaderCore
 /// any more), so a long run does not fill the table with the dead.
 final class OffCPUMetrics: @unchecked Sendable {
     private let counts: BPFMap
-    /// Microseconds of threads gone, by name; used only from the metrics server's thread.
-    private var retired: [String: UInt64] = [:]
+    /// Microseconds of threads gone, by labels; used by one render at a time.
+    private var retired: [[String]: UInt64] = [:]
+    /// --containers: a label container too.
+    private let names: ContainerNames?
 
-    init(counts: BPFMap) { self.counts = counts }
+    init(counts: BPFMap, containers: Bool) {
+        self.counts = counts
+        names = containers ? ContainerNames() : nil
+    }
 
     func families() -> [MetricFamily] {
         var totals = retired
         for (key, microseconds) in (try? counts.entries(offcputime_key.self, UInt64.self)) ?? [] {
-            let comm = KernelString.from(tuple: key.comm)
-            totals[comm, default: 0] &+= microseconds
+            let labels = [KernelString.from(tuple: key.comm)] + (names.map { [$0.identity(key.cgroup_id)?.display ?? "unknown"] } ?? [])
+            totals[labels, default: 0] &+= microseconds
             if kill(pid_t(bitPattern: key.tgid), 0) != 0 && errno == ESRCH
                 || !pathExists("/proc/\(key.tgid)/task/\(key.pid)") {
-                if counts.delete(key) { retired[comm, default: 0] &+= microseconds }
+                if counts.delete(key) { retired[labels, default: 0] &+= microseconds }
             }
         }
-        let samples = totals.sorted { $0.key < $1.key }.map { MetricFamily.Sample([("comm", $0.key)], Double($0.value) / 1e6) }
+        let names = ["comm"] + (self.names == nil ? [] : ["container"])
+        let samples = totals.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+            MetricFamily.Sample(Array(zip(names, $0.key)), Double($0.value) / 1e6)
+        }
         return [MetricFamily("offcputime_seconds_total", help: "Time threads spent off CPU, by command name (offcputime's filters apply)",
                              kind: .counter, samples: samples)]
     }

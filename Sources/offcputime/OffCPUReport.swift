@@ -15,10 +15,13 @@ final class OffCPUReport {
         var layout = StackLayout()
         (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
         layout.frameText = options.offset ? .offset : .bare
+        layout.containers = options.containers
         // stacks taken at sched_switch: from __schedule, as BCC's (from finish_task_switch) are
         layout.kernelStackFrom = "__schedule"
         printer = StackPrinter(layout, tool: "offcputime", verbose: options.common.verbose)
     }
+
+    private let names = ContainerNames()
 
     func print() throws(BPFError) {
         var missing = 0, tableFull = false
@@ -27,7 +30,8 @@ final class OffCPUReport {
             let kernel = options.userStacksOnly ? [] : try stacks.stack(key.kernel_stack_id, missing: &missing, tableFull: &tableFull)
             let user = options.kernelStacksOnly ? [] : try stacks.stack(key.user_stack_id, missing: &missing, tableFull: &tableFull)
             samples.append(printer.trimmed(StackSample(pid: key.tgid, shownID: key.pid, comm: KernelString.from(tuple: key.comm),
-                                                       count: total, kernel: kernel, user: user)))
+                                                       count: total, kernel: kernel, user: user,
+                                                       container: options.containers ? names.identity(key.cgroup_id) : nil)))
         }
         // least time first (BCC's order); ties in a stable order so that runs compare
         samples.sort { ($0.count, $0.shownID, $0.comm) < ($1.count, $1.shownID, $1.comm) }

@@ -77,6 +77,9 @@ public struct OffCPUTime: BPFTool {
 
     @OptionGroup var prometheus: ExportOptions
 
+    @OptionGroup var containerOptions: ContainerOptions
+    var containers: Bool { containerOptions.enabled }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -84,7 +87,8 @@ public struct OffCPUTime: BPFTool {
     public static let object = EmbeddedObject(name: "offcputime", base64: embeddedBPFObjectBase64)
     public static let output = ToolOutput.summary(
         banner: (try? OffCPUTime.parse([]))?.banner ?? "",
-        jsonKeys: ["timestamp", "pid", "tid", "comm", "total_us", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"])
+        jsonKeys: ["timestamp", "pid", "tid", "comm", "total_us", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"]
+            + ContainerIdentity.jsonKeys.map(\.key))
 
     public func validate() throws {
         // BCC's two mutually exclusive groups, in argparse's words
@@ -131,6 +135,7 @@ public struct OffCPUTime: BPFTool {
         cfg.state = state ?? 0
         cfg.min_block_us = minBlockTime
         cfg.max_block_us = maxBlockTime
+        cfg.by_cgroup = containers ? 1 : 0
         return cfg
     }
 
@@ -159,7 +164,7 @@ public struct OffCPUTime: BPFTool {
             for id in targets { try map.update(id, UInt8(1)) }
         })
         if exporting {
-            let metrics = OffCPUMetrics(counts: try bpf.map("counts"))
+            let metrics = OffCPUMetrics(counts: try bpf.map("counts"), containers: containers)
             return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
         }
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }

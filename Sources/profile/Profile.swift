@@ -83,6 +83,9 @@ public struct Profile: BPFTool {
     @Option(name: .customLong("pprof"), help: ArgumentHelp("also write the samples as a gzipped pprof profile to this file", valueName: "FILE"))
     var pprof: String?
 
+    @OptionGroup var containerOptions: ContainerOptions
+    var containers: Bool { containerOptions.enabled }
+
     /// Its own option, not ExportOptions' group: profile has no --otlp (OTLP profiles are not
     /// a stable signal), and an option listed must be one it takes.
     @Option(name: .customLong("prometheus"),
@@ -107,7 +110,8 @@ public struct Profile: BPFTool {
     public var plan: AttachPlan { Self.plan }
     public static let output = ToolOutput.summary(
         banner: (try? Profile.parse([]))?.banner ?? "",
-        jsonKeys: ["timestamp", "pid", "comm", "count", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"])
+        jsonKeys: ["timestamp", "pid", "comm", "count", "kernel_stack", "user_stack", "address", "symbol", "offset", "module"]
+            + ContainerIdentity.jsonKeys.map(\.key))
 
     public func validate() throws {
         if pids != nil && tids != nil { throw ValidationError("argument -L/--tid: not allowed with argument -p/--pid") }
@@ -177,6 +181,7 @@ public struct Profile: BPFTool {
         cfg.user_stacks = kernelStacksOnly ? 0 : 1
         cfg.kernel_stacks = userStacksOnly ? 0 : 1
         cfg.unwind = unwindsInUserSpace ? unwind.bpfValue : UInt32(PROFILE_UNWIND_FP)
+        cfg.by_cgroup = containers ? 1 : 0
         return cfg
     }
 

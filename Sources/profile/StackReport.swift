@@ -22,6 +22,7 @@ final class StackReport {
         var layout = StackLayout()
         (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
         (layout.annotate, layout.addresses) = (options.annotations, options.addresses)
+        layout.containers = options.containers
         layout.demangle = !options.noDemangle
         let printer = StackPrinter(layout, tool: "profile", verbose: options.common.verbose)
         self.printer = printer
@@ -71,6 +72,12 @@ final class StackReport {
         }
     }
 
+    /// --containers: a cgroup's container identity (nil without the option).
+    private let names = ContainerNames()
+    private func container(_ cgroupID: UInt64) -> ContainerIdentity? {
+        options.containers ? names.identity(cgroupID) : nil
+    }
+
     /// Samples the kernel counted by frame-pointer stacks, by process (for -v).
     private var kernelCounted: [UInt32: UInt64] = [:]
 
@@ -107,9 +114,17 @@ final class StackReport {
     /// the same stack once.
     private func merged(_ counted: [StackSample], _ unwound: UnwoundSamples,
                         missing: inout Int, tableFull: inout Bool) throws(BPFError) -> [StackSample] {
-        struct Stacks: Hashable { let pid: UInt32; let comm: String; let kernel: [UInt64]?; let user: [UInt64]? }
+        struct Stacks: Hashable {
+            let pid: UInt32
+            let comm: String
+            let container: ContainerIdentity?
+            let kernel: [UInt64]?
+            let user: [UInt64]?
+        }
         var totals: [Stacks: UInt64] = [:]
-        for s in counted { totals[Stacks(pid: s.pid, comm: s.comm, kernel: s.kernel, user: s.user), default: 0] &+= s.count }
+        for s in counted {
+            totals[Stacks(pid: s.pid, comm: s.comm, container: s.container, kernel: s.kernel, user: s.user), default: 0] &+= s.count
+        }
         for (key, count) in unwound.counts {
             var kernelFrames: [UInt64]? = []
             if !options.userStacksOnly {
@@ -117,10 +132,11 @@ final class StackReport {
                 if key.kernelIP != 0, key.kernelStackID >= 0, let frames = kernelFrames { kernelFrames = [key.kernelIP] + frames }
             }
             if key.user == nil { missing += 1 }
-            totals[Stacks(pid: key.pid, comm: key.comm, kernel: kernelFrames, user: key.user), default: 0] &+= count
+            totals[Stacks(pid: key.pid, comm: key.comm, container: container(key.cgroupID), kernel: kernelFrames, user: key.user),
+                   default: 0] &+= count
         }
         return totals.map { StackSample(pid: $0.key.pid, shownID: $0.key.pid, comm: $0.key.comm, count: $0.value,
-                                        kernel: $0.key.kernel, user: $0.key.user) }
+                                        kernel: $0.key.kernel, user: $0.key.user, container: $0.key.container) }
     }
 
     /// The counts, least frequent first, with the number of stacks that could not be shown
@@ -140,7 +156,7 @@ final class StackReport {
                 userFrames = try stacks.stack(key.user_stack_id, missing: &missing, tableFull: &tableFull)
             }
             samples.append(StackSample(pid: key.pid, shownID: key.pid, comm: KernelString.from(tuple: key.comm), count: count,
-                                       kernel: kernelFrames, user: userFrames))
+                                       kernel: kernelFrames, user: userFrames, container: container(key.cgroup_id)))
             if key.user_stack_id >= 0 { kernelCounted[key.pid, default: 0] &+= count }
         }
         if let unwound { samples = try merged(samples, unwound, missing: &missing, tableFull: &tableFull) }

@@ -16,6 +16,7 @@ final class UnwoundSamples {
         let comm: String
         let kernelStackID: Int32
         let kernelIP: UInt64
+        let cgroupID: UInt64
         /// innermost first; nil: "[Missed User Stack]"
         let user: [UInt64]?
     }
@@ -62,7 +63,8 @@ final class UnwoundSamples {
             record.loadUnaligned(fromByteOffset: MemoryLayout<profile_sample>.offset(of: path) ?? 0, as: T.self)
         }
         let header = (pid: field(\.pid), tid: field(\.tid), userStackID: field(\.user_stack_id),
-                      kernelStackID: field(\.kernel_stack_id), kernelIP: field(\.kernel_ip), comm: field(\.comm))
+                      kernelStackID: field(\.kernel_stack_id), kernelIP: field(\.kernel_ip), comm: field(\.comm),
+                      cgroupID: field(\.cgroup_id))
         let copied = min(Int(field(\.stack_bytes)), record.count - Self.stackOffset)
         var registers = [UInt64](repeating: 0, count: Int(PROFILE_REGS))
         for i in registers.indices {
@@ -88,7 +90,7 @@ final class UnwoundSamples {
         }
         walks[header.pid] = walk
         let key = Key(pid: header.pid, comm: KernelString.from(tuple: header.comm), kernelStackID: header.kernelStackID,
-                      kernelIP: header.kernelIP, user: user)
+                      kernelIP: header.kernelIP, cgroupID: header.cgroupID, user: user)
         counts[key, default: 0] &+= 1
     }
 

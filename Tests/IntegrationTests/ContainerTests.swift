@@ -196,6 +196,33 @@ struct ContainerTests {
         #expect(record?["container_runtime"] as? String == "podman")
     }
 
+    /// offcputime and profile --containers: the container is each folded stack's root frame
+    /// (so a flame graph splits by container first), and a JSON field.
+    @Test func stacksUnderTheirContainer() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let nspawn = try cgroups.make("machine.slice/systemd-nspawn@build.service/payload")
+        let dir = try TempDir("containers-stacks")
+        defer { dir.remove() }
+        let shell = try dir.copy(of: URL(fileURLWithPath: "/bin/sh").resolvingSymlinksInPath().path, prefix: "cs")
+        let offcpu = try ToolRun.around("offcputime", ["--containers", "-f"], ready: .attached) {
+            try cgroups.run(shell.path, in: nspawn, ["-c", "/bin/sleep 0.2; /bin/sleep 0.2"])
+        }
+        #expect(offcpu.lines.contains { $0.hasPrefix("build;\(shell.comm);") }, "\(offcpu.lines.filter { $0.contains(shell.comm) })")
+        let profile = try ToolRun.around("profile", ["--containers", "-f", "-F", "99"], ready: .attached) {
+            // SIGKILL: this test process's children have SIGTERM blocked
+            try cgroups.run("/usr/bin/timeout", in: nspawn, ["-s", "KILL", "1", shell.path, "-c", "while :; do :; done"])
+        }
+        let mine = profile.lines.filter { $0.hasPrefix("build;\(shell.comm);") }
+        #expect(mine.reduce(0) { $0 + (Int($1.split(separator: " ").last ?? "") ?? 0) } >= 30, "\(profile.lines.suffix(5))")
+        let json = try ToolRun.around("offcputime", ["--containers", "--json"], ready: .attached) {
+            try cgroups.run(shell.path, in: nspawn, ["-c", "/bin/sleep 0.2"])
+        }
+        let record = json.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["comm"] as? String == shell.comm }
+        #expect(record?["container_id"] as? String == "build" && record?["container_runtime"] as? String == "systemd-nspawn", "\(String(describing: record))")
+    }
+
     @Test func summaryToolsDoNotTakeTheOptionYet() throws {
         let run = try ToolRun("biolatency", ["--containers"])
         #expect(run.waitForExit() == 2)

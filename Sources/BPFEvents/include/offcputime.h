@@ -21,6 +21,8 @@ struct offcputime_cfg {
 	__u64 state;           /* --state: 0, a task switched out running (preempted); else a bitmask */
 	__u64 min_block_us;    /* -m */
 	__u64 max_block_us;    /* -M */
+	__u32 by_cgroup;       /* --containers: the key has the thread's cgroup */
+	__u32 _pad;
 };
 
 /* What off-CPU time is added up by: the thread, its name and its stacks when it left. */
@@ -30,11 +32,12 @@ struct offcputime_key {
 	__s32 user_stack_id;   /* -1: not collected; another negative errno: not recorded */
 	__s32 kernel_stack_id;
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;       /* --containers: the thread's cgroup v2 ID; 0 without */
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct offcputime_cfg) == 72, "offcputime_cfg layout");
-_Static_assert(sizeof(struct offcputime_key) == 32, "offcputime_key layout");
+_Static_assert(sizeof(struct offcputime_cfg) == 80, "offcputime_cfg layout");
+_Static_assert(sizeof(struct offcputime_key) == 40, "offcputime_key layout");
 #endif
 
 #endif

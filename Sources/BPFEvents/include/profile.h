@@ -31,7 +31,7 @@ struct profile_cfg {
 	__u32 user_stacks;     /* record user stacks (not -K) */
 	__u32 kernel_stacks;   /* record kernel stacks (not -U) */
 	__u32 unwind;          /* PROFILE_UNWIND_* */
-	__u32 _pad;
+	__u32 by_cgroup;       /* --containers: keys and samples carry the task's cgroup v2 ID */
 };
 
 /* What samples are counted by: BCC's key. A stack id < 0 is the negative errno of
@@ -43,6 +43,7 @@ struct profile_key {
 	__u32 _pad;
 	__u64 kernel_ip;       /* the sampled kernel address, the stack's missing first frame */
 	char comm[TOOLS_TASK_COMM_LEN];
+	__u64 cgroup_id;       /* --containers: the task's cgroup v2 ID; 0 without */
 };
 
 /* A sample whose user stack user space unwinds (PROFILE_UNWIND_DWARF and _AUTO), one ring
@@ -53,6 +54,7 @@ struct profile_sample {
 	__s32 user_stack_id;   /* the frame-pointer walk: auto's comparison, and the fallback */
 	__s32 kernel_stack_id;
 	__u64 kernel_ip;       /* as in profile_key */
+	__u64 cgroup_id;       /* as in profile_key */
 	char comm[TOOLS_TASK_COMM_LEN];
 	__u64 regs[PROFILE_REGS];  /* the user registers, DWARF numbering */
 	__u32 stack_bytes;     /* how much of `stack` was copied (the rest is not) */
@@ -62,8 +64,8 @@ struct profile_sample {
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct profile_cfg) == 56, "profile_cfg layout");
-_Static_assert(sizeof(struct profile_sample) == 184 + PROFILE_STACK_BYTES, "profile_sample layout");
-_Static_assert(sizeof(struct profile_key) == 40, "profile_key layout");
+_Static_assert(sizeof(struct profile_sample) == 192 + PROFILE_STACK_BYTES, "profile_sample layout");
+_Static_assert(sizeof(struct profile_key) == 48, "profile_key layout");
 #endif
 
 #endif

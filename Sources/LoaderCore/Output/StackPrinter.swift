@@ -13,9 +13,13 @@ public struct StackSample: Sendable {
     /// none of its kind (a kernel thread's user stack).
     public let kernel: [UInt64]?
     public let user: [UInt64]?
+    /// --containers: the container (or unit) the task ran in; nil when unknown or not asked.
+    public let container: ContainerIdentity?
 
-    public init(pid: UInt32, shownID: UInt32, comm: String, count: UInt64, kernel: [UInt64]?, user: [UInt64]?) {
+    public init(pid: UInt32, shownID: UInt32, comm: String, count: UInt64, kernel: [UInt64]?, user: [UInt64]?,
+                container: ContainerIdentity? = nil) {
         (self.pid, self.shownID, self.comm, self.count, self.kernel, self.user) = (pid, shownID, comm, count, kernel, user)
+        self.container = container
     }
 }
 
@@ -32,6 +36,8 @@ public struct StackLayout: Sendable {
     public var annotate = false
     /// -A: each frame's address first.
     public var addresses = false
+    /// --containers: each stack's container, in every form (a root frame when folded).
+    public var containers = false
     public var frameText = FrameText.detailed
     /// Kernel stacks start at the innermost frame of this function, the frames of the probe
     /// itself (the BPF program, the tracepoint's glue) left out: "__schedule" for a stack
@@ -62,7 +68,8 @@ public final class StackPrinter {
     public func trimmed(_ s: StackSample) -> StackSample {
         guard let from = layout.kernelStackFrom, let kernel = s.kernel,
               let start = kernel.firstIndex(where: { kernelSymbols.frame($0).name == from }), start > 0 else { return s }
-        return StackSample(pid: s.pid, shownID: s.shownID, comm: s.comm, count: s.count, kernel: Array(kernel[start...]), user: s.user)
+        return StackSample(pid: s.pid, shownID: s.shownID, comm: s.comm, count: s.count, kernel: Array(kernel[start...]), user: s.user,
+                           container: s.container)
     }
 
     private var needDelimiter: Bool { layout.delimited && !layout.userOnly && !layout.kernelOnly }
@@ -96,15 +103,22 @@ public final class StackPrinter {
                 lines.append("    [Missed User Stack]")
             }
         }
-        lines.append(PyFormat("    %-16s %s (%d)")(.text("-"), .text(TerminalText.escaped(s.comm)), .int(Int64(s.shownID))))
+        let container = layout.containers ? " [\(containerName(s))]" : ""
+        lines.append(PyFormat("    %-16s %s (%d)")(.text("-"), .text(TerminalText.escaped(s.comm)), .int(Int64(s.shownID))) + container)
         lines.append("        \(s.count)")
         lines.append("")
         return lines
     }
 
-    /// comm, user frames root first, "-", kernel frames root first (BCC's folded order).
+    /// --containers: the container's short ID (or unit), escaped; "unknown" when the cgroup is gone.
+    private func containerName(_ s: StackSample) -> String {
+        TerminalText.escaped(s.container?.display ?? "unknown")
+    }
+
+    /// (the container, with --containers,) comm, user frames root first, "-", kernel frames root
+    /// first (BCC's folded order).
     public func foldedFrames(_ s: StackSample, annotate: Bool) -> [String] {
-        var parts = [TerminalText.escaped(s.comm)]
+        var parts = (layout.containers ? [containerName(s)] : []) + [TerminalText.escaped(s.comm)]
         if !layout.kernelOnly {
             if let user = s.user {
                 parts += user.reversed().map { userSymbols.frame($0, pid: s.pid).bare }
@@ -137,6 +151,7 @@ public final class StackPrinter {
         var members: [(String, JSONValue)] = [("timestamp", .string(Clock.timestamp()))] + leading
         if !layout.userOnly { members.append(("kernel_stack", frames(s.kernel) { self.kernelSymbols.frame($0) })) }
         if !layout.kernelOnly { members.append(("user_stack", frames(s.user) { self.userSymbols.frame($0, pid: s.pid) })) }
+        if layout.containers { members += ContainerIdentity.jsonMembers(s.container) }
         return .object(members)
     }
 
@@ -178,7 +193,8 @@ public final class StackPrinter {
                     .init(address: ip, function: userSymbols.frame(ip, pid: s.pid).name, file: userSymbols.mapping(of: ip, pid: s.pid), pid: s.pid)
                 }
             }
-            profile.add(frames, values: values(s), labels: [("comm", s.comm)], numericLabels: [("pid", Int64(s.pid))])
+            let container = layout.containers ? [("container", s.container?.display ?? "unknown")] : []
+            profile.add(frames, values: values(s), labels: [("comm", s.comm)] + container, numericLabels: [("pid", Int64(s.pid))])
         }
     }
 

@@ -11,7 +11,7 @@
 ///
 /// The deepest container wins (a container inside a container is named by the inner one); a
 /// runtime's monitor scope (`crio-conmon-`, `libpod-conmon-`) is not the container.
-public struct ContainerIdentity: Sendable, Equatable {
+public struct ContainerIdentity: Sendable, Hashable {
     public var containerID: String?
     public var runtime: String?
     public var podUID: String?
