@@ -67,6 +67,7 @@ public struct DBStat: BPFTool {
     }
 
     public func run() throws {
+        try ContainerOptions.requireHierarchy(if: containers)
         let targets = try server.targets(tool: Self.toolName, verbose: common.verbose)
         let pidList = server.pids.map { UInt32($0) }
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: targets.plan, config: try bpfConfig(), common: common,

@@ -149,6 +149,7 @@ public struct OffCPUTime: BPFTool {
     }
 
     public func run() throws {
+        try ContainerOptions.requireHierarchy(if: containers)
         // BCC's checks after parsing, in its words (status 2, as every conflict of options)
         if folded && offset { throw ToolFailure("ERROR: can only use -f or -s. Exiting.", status: 2) }
         if kernelThreadsOnly && userStacksOnly {

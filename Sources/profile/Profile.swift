@@ -186,6 +186,7 @@ public struct Profile: BPFTool {
     }
 
     public func run() throws {
+        try ContainerOptions.requireHierarchy(if: containers)
         let cfg = try bpfConfig()
 
         let online = PerfSampling.onlineCPUs()

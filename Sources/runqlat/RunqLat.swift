@@ -100,6 +100,7 @@ public struct RunqLat: BPFTool {
     }
 
     public func run() throws {
+        try ContainerOptions.requireHierarchy(if: containers)
         let bpf = try ToolSession.start(tool: Self.toolName, object: Self.object, plan: plan, config: try bpfConfig(), common: common,
                                         maxEntries: [("hists", Self.tableSize(keyBy.mode))])
         if exporting {

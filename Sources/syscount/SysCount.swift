@@ -151,6 +151,7 @@ public struct SysCount: BPFTool {
     }
 
     public func run() throws {
+        try ContainerOptions.requireHierarchy(if: containers)
         if list { return SyscallReport.printList() }
         var cfg = try bpfConfig()
         let child = try exec.start(pidGiven: pid != nil)

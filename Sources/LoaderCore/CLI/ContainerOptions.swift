@@ -4,10 +4,18 @@ import ArgumentParser
 /// class) or else systemd unit, from the cgroup v2 ID the BPF side takes with the event.
 public struct ContainerOptions: ParsableArguments, Sendable {
     @Flag(name: .customLong("containers"),
-          help: "add each event's container (or systemd unit) from its cgroup: a CONTAINER column last; in JSON and exports, its ID, runtime, pod UID, QoS class, unit and cgroup")
+          help: "name each event's (histogram's, stack's) container or systemd unit, from the task's cgroup: a CONTAINER column last in rows; in JSON and exports its ID, runtime, pod UID, QoS class, unit and cgroup")
     public var enabled = false
 
     public init() {}
+
+    /// With --containers (`enabled`), a cgroup v2 hierarchy to resolve IDs in (runtime error 1
+    /// without).
+    public static func requireHierarchy(if enabled: Bool) throws(BPFError) {
+        if enabled, CgroupResolver().mountPoint == nil {
+            throw BPFError(.preflight, "--containers: no cgroup v2 hierarchy is mounted (a cgroup v1-only host), so cgroup IDs cannot be resolved")
+        }
+    }
 }
 
 /// Each cgroup ID's identity, resolved once per run (one thread at a time).

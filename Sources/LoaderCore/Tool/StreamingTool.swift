@@ -106,9 +106,7 @@ extension StreamingTool {
     /// `each` sees every row printed (to log it elsewhere too).
     public func stream(_ loaded: borrowing LoadedBPF, banner: String? = Self.banner, until: () -> Bool = { false },
                        afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
-        if containers, CgroupResolver().mountPoint == nil {
-            throw BPFError(.preflight, "--containers: no cgroup v2 hierarchy is mounted (a cgroup v1-only host), so cgroup IDs cannot be resolved")
-        }
+        try ContainerOptions.requireHierarchy(if: containers)
         if let options = exporting, options.active {
             return try export(loaded, options, until: until)
         }
