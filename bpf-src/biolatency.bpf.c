@@ -33,6 +33,13 @@ struct start_slot {
 	__u64 id;      /* 0: free */
 	__u64 sector;
 	__u64 ts;
+	__u64 cgroup;  /* --containers: the task that first started the request (queued or issued it) */
+};
+
+/* A start_nocas entry. */
+struct start_value {
+	__u64 ts;
+	__u64 cgroup;
 };
 
 struct {
@@ -49,7 +56,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct start_key);
-	__type(value, __u64);
+	__type(value, struct start_value);
 } start_nocas SEC(".maps");
 
 static __always_inline __u32 start_hash(struct start_key *key, __u32 probe)
@@ -179,8 +186,16 @@ static __always_inline void record_start(struct start_key *key, bool issue, bool
 {
 	__u64 ts = bpf_ktime_get_ns();
 	if (!cas) {
-		/* With -Q an issue keeps the time the request was queued. */
-		if (bpf_map_update_elem(&start_nocas, key, &ts, issue && cfg.queued ? BPF_NOEXIST : BPF_ANY) == -E2BIG)
+		/* With -Q an issue keeps the time the request was queued; the first starter's cgroup
+		 * stays in any case (an I/O scheduler's worker may issue what a task queued). */
+		struct start_value *known = bpf_map_lookup_elem(&start_nocas, key);
+		if (known) {
+			if (!(issue && cfg.queued))
+				known->ts = ts;
+			return;
+		}
+		struct start_value value = { .ts = ts, .cgroup = cfg.by_cgroup ? bpf_get_current_cgroup_id() : 0 };
+		if (bpf_map_update_elem(&start_nocas, key, &value, BPF_NOEXIST) == -E2BIG)
 			count_lost();
 		return;
 	}
@@ -201,6 +216,7 @@ static __always_inline void record_start(struct start_key *key, bool issue, bool
 		if (slot && slot->id == 0 && __sync_val_compare_and_swap(&slot->id, 0, key->id) == 0) {
 			slot->sector = key->sector;
 			slot->ts = ts;
+			slot->cgroup = cfg.by_cgroup ? bpf_get_current_cgroup_id() : 0;
 			return;
 		}
 	}
@@ -219,27 +235,29 @@ static __always_inline void rq_start(struct request *rq, bool issue, bool cas)
 
 static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags)
 {
-	__u64 start_ts = 0;
+	__u64 start_ts = 0, cgroup = 0;
 	for (__u32 probe = 0; probe < START_PROBES; probe++) {
 		struct start_slot *slot = start_slot(skey, probe);
 		if (slot && slot->id == skey->id && slot->sector == skey->sector) {
 			start_ts = slot->ts;
+			cgroup = slot->cgroup;
 			slot->id = 0;
 			break;
 		}
 	}
 	if (!start_ts) {
-		__u64 *tsp = bpf_map_lookup_elem(&start_nocas, skey);
-		if (!tsp)
+		struct start_value *started = bpf_map_lookup_elem(&start_nocas, skey);
+		if (!started)
 			return;  /* started before the tool, or not wanted (-d, --cgroup) */
-		start_ts = *tsp;
+		start_ts = started->ts;
+		cgroup = started->cgroup;
 		bpf_map_delete_elem(&start_nocas, skey);
 	}
 	__u64 now = bpf_ktime_get_ns();
 	__u64 delta = now > start_ts ? now - start_ts : 0;
 	delta /= cfg.targ_ms ? 1000000 : 1000;
 
-	struct biolatency_key key = { .dev = dev, .flags = flags };
+	struct biolatency_key key = { .dev = dev, .flags = flags, .cgroup_id = cgroup };
 	struct biolatency_hist *hist = bpf_map_lookup_elem(&hists, &key);
 	if (!hist) {
 		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);

@@ -52,6 +52,9 @@ public struct BioLatency: BPFTool {
 
     @OptionGroup var prometheus: ExportOptions
 
+    @OptionGroup var containerOptions: ContainerOptions
+    var containers: Bool { containerOptions.enabled }
+
     @OptionGroup public var common: CommonOptions
 
     public init() {}
@@ -64,6 +67,11 @@ public struct BioLatency: BPFTool {
     var exporting: Bool { prometheus.active }
 
     public func validate() throws {
+        if containers {
+            for (set, name) in [(disks, "-D/--disks"), (flags, "-F/--flags")] where set {
+                throw ValidationError("argument \(name): not allowed with argument --containers (a histogram per container)")
+            }
+        }
         guard exporting else { return }
         if every.interval != nil || every.count != nil {
             throw ValidationError("argument \(prometheus.optionName): runs until stopped, without interval or count")
@@ -76,7 +84,8 @@ public struct BioLatency: BPFTool {
     static let banner = "Tracing block device I/O... Hit Ctrl-C to end."
     public static let output = ToolOutput.summary(
         banner: banner,
-        jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count", "disk", "flags"])
+        jsonKeys: ["timestamp", "ts", "val_type", "data", "interval_start", "interval_end", "count", "disk", "flags"]
+            + ContainerIdentity.jsonKeys.map(\.key))
 
     var json: Bool { jsonShort || common.json }
 
@@ -86,12 +95,13 @@ public struct BioLatency: BPFTool {
     public func run() throws {
         // BCC's words; status 2 like every other conflict of options (BCC's exit() gives 0)
         if disks && flags { throw ToolFailure("ERROR: can only use -D or -F. Exiting.", status: 2) }
+        try ContainerOptions.requireHierarchy(if: containers)
         let bpf = try ToolSession.start(tool: "biolatency",
                                         object: Self.object,
                                         plan: plan, config: try bpfConfig(), common: common)
         try Self.checkConsistent(bpf.resolutions)
         if exporting {
-            let metrics = LatencyMetrics(hists: try bpf.map("hists"))
+            let metrics = LatencyMetrics(hists: try bpf.map("hists"), containers: containers)
             try prometheus.serve(tool: "biolatency", loaded: bpf) { metrics.families() }
             return
         }
@@ -111,6 +121,7 @@ public struct BioLatency: BPFTool {
         cfg.per_disk = disks || exporting ? 1 : 0
         cfg.per_flag = flags || exporting ? 1 : 0
         cfg.queued = queued ? 1 : 0
+        cfg.by_cgroup = containers ? 1 : 0
         cfg.sector_end = UInt64.max
         if let disk {
             guard let device = BlockDevices.find(disk) else { throw BPFError(.invalidArgument, "no such disk '\(disk)'") }

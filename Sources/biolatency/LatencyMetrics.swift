@@ -10,7 +10,13 @@ final class LatencyMetrics: @unchecked Sendable {
     /// Used only from the metrics server's thread.
     private let devices = BlockDevices()
 
-    init(hists: BPFMap) { self.hists = hists }
+    /// --containers: a label container too.
+    private let names: ContainerNames?
+
+    init(hists: BPFMap, containers: Bool) {
+        self.hists = hists
+        names = containers ? ContainerNames() : nil
+    }
 
     static let operations: [UInt32: String] = [
         UInt32(BIOLATENCY_OP_READ): "read", UInt32(BIOLATENCY_OP_WRITE): "write",
@@ -20,16 +26,20 @@ final class LatencyMetrics: @unchecked Sendable {
     ]
 
     func families() -> [MetricFamily] {
-        struct Series: Hashable { let device: String; let operation: String }
+        struct Series: Hashable { let device: String; let operation: String; let container: String? }
         var slots: [Series: [UInt64]] = [:], totals: [Series: UInt64] = [:]
         for (key, value) in (try? hists.entries(biolatency_key.self, biolatency_hist.self)) ?? [] {
-            let series = Series(device: devices.name(ofKernelDev: key.dev), operation: Self.operations[key.flags & 0xff] ?? "other")
+            let series = Series(device: devices.name(ofKernelDev: key.dev), operation: Self.operations[key.flags & 0xff] ?? "other",
+                                container: names.map { $0.identity(key.cgroup_id)?.display ?? "unknown" })
             let hist = LatencyReport.Histogram(value)
             slots[series] = zip(slots[series] ?? Array(repeating: 0, count: hist.slots.count), hist.slots).map { $0 &+ $1 }
             totals[series, default: 0] &+= hist.total
         }
-        let histograms = slots.sorted { ($0.key.device, $0.key.operation) < ($1.key.device, $1.key.operation) }.map { series, slots in
-            MetricFamily.HistogramSample(labels: [("device", series.device), ("operation", series.operation)],
+        let histograms = slots.sorted {
+            ($0.key.device, $0.key.operation, $0.key.container ?? "") < ($1.key.device, $1.key.operation, $1.key.container ?? "")
+        }.map { series, slots in
+            MetricFamily.HistogramSample(labels: [("device", series.device), ("operation", series.operation)]
+                                            + (series.container.map { [("container", $0)] } ?? []),
                                          buckets: Log2Buckets.buckets(slots: slots, unitSeconds: 1e-6),
                                          count: slots.reduce(0, &+), sum: Double(totals[series] ?? 0) / 1e6)
         }

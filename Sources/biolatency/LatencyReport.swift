@@ -16,7 +16,9 @@ final class LatencyReport {
     private struct Key: Hashable {
         let dev: UInt32
         let flags: UInt32
+        let cgroup: UInt64
     }
+    private let names = ContainerNames()
 
     struct Histogram {
         var slots: [UInt64]
@@ -49,17 +51,20 @@ final class LatencyReport {
         self.options = options
     }
 
-    /// This interval's histograms with a section name (disk or flags) if -D or -F, in name order.
-    private func interval() throws(BPFError) -> [(section: String?, hist: Histogram)] {
+    /// This interval's histograms with a section name (disk, flags or container) if -D, -F or
+    /// --containers, in name order; `container` with --containers.
+    private func interval() throws(BPFError) -> [(section: String?, hist: Histogram, container: ContainerIdentity?)] {
         let current = try hists.entries(biolatency_key.self, biolatency_hist.self).map { key, value in
-            (Key(dev: key.dev, flags: key.flags), Histogram(value).counters)
+            (Key(dev: key.dev, flags: key.flags, cgroup: key.cgroup_id), Histogram(value).counters)
         }
-        return deltas.next(current).compactMap { key, counters -> (String?, Histogram)? in
+        return deltas.next(current).compactMap { key, counters -> (String?, Histogram, ContainerIdentity?)? in
             let delta = Histogram(counters: counters)
             guard delta.count > 0 else { return nil }
+            let container = options.containers ? names.identity(key.cgroup) : nil
             let section = options.disks ? devices.name(ofKernelDev: key.dev)
-                : options.flags ? RequestFlags.describe(key.flags) : nil
-            return (section, delta)
+                : options.flags ? RequestFlags.describe(key.flags)
+                : options.containers ? TerminalText.escaped(container?.display ?? "unknown") : nil
+            return (section, delta, container)
         }.sorted { ($0.0 ?? "") < ($1.0 ?? "") }
     }
 
@@ -75,11 +80,11 @@ final class LatencyReport {
         if missed > 0 { Diagnostics.line("biolatency: \(missed) I/Os were not counted (too many requests in flight for the tool's maps)") }
     }
 
-    private func printText(_ histograms: [(section: String?, hist: Histogram)], _ out: OutputSink) {
+    private func printText(_ histograms: [(section: String?, hist: Histogram, container: ContainerIdentity?)], _ out: OutputSink) {
         out.writeLine("")
         if options.timestamp { out.writeLine(PyFormat("%-8s")(.text(Clock.localTime()))) }
-        let sectionName = options.disks ? "disk" : "flags"
-        for (section, hist) in histograms {
+        let sectionName = options.disks ? "disk" : options.flags ? "flags" : "container"
+        for (section, hist, _) in histograms {
             if let section { out.writeLine("\n\(sectionName) = \(section)") }
             for line in Log2Histogram(slots: hist.slots).lines(unit: options.unit) { out.writeLine(line) }
         }
@@ -92,16 +97,20 @@ final class LatencyReport {
 
     /// One JSON object per histogram and nothing else, so the output is JSON Lines (BCC prints
     /// Python dict reprs between blank lines and -T times).
-    private func printJSON(_ histograms: [(section: String?, hist: Histogram)], _ out: OutputSink) {
+    private func printJSON(_ histograms: [(section: String?, hist: Histogram, container: ContainerIdentity?)], _ out: OutputSink) {
         let ts = Clock.localTime("%Y-%m-%d %H:%M:%S"), now = Clock.timestamp()
         let sectionKey = options.disks ? "disk" : "flags"
         // Without sections BCC prints a histogram every interval, even an empty one.
-        let shown = histograms.isEmpty && !options.disks && !options.flags
-            ? [(section: String?.none, hist: Histogram(slots: [], total: 0))] : histograms
-        for (section, hist) in shown {
+        let shown = histograms.isEmpty && !options.disks && !options.flags && !options.containers
+            ? [(section: String?.none, hist: Histogram(slots: [], total: 0), container: ContainerIdentity?.none)] : histograms
+        for (section, hist, container) in shown {
             var members: [(String, JSONValue)] = [("timestamp", .string(now)), ("ts", .string(ts)), ("val_type", .string(options.unit)),
                                                   ("data", Log2Histogram(slots: hist.slots).jsonBuckets())]
-            if let section { members.append((sectionKey, .string(section))) }
+            if options.containers {
+                members += ContainerIdentity.jsonMembers(container)
+            } else if let section {
+                members.append((sectionKey, .string(section)))
+            }
             out.writeLine(JSONValue.object(members).serialized)
         }
     }

@@ -223,8 +223,24 @@ struct ContainerTests {
         #expect(record?["container_id"] as? String == "build" && record?["container_runtime"] as? String == "systemd-nspawn", "\(String(describing: record))")
     }
 
-    @Test func summaryToolsDoNotTakeTheOptionYet() throws {
-        let run = try ToolRun("biolatency", ["--containers"])
-        #expect(run.waitForExit() == 2)
+    /// biolatency --containers: a histogram per container of the task that started the I/O;
+    /// 20 direct reads made in a cri-o-layout pod's container. Not with -D or -F.
+    @Test func biolatencyHistogramPerContainer() throws {
+        let cgroups = try Cgroups()
+        defer { cgroups.remove() }
+        let pod = try cgroups.make("kubepods/besteffort/pod\(Self.uid)/crio-\(Self.id).scope")
+        let disk = try LoopDevice()
+        defer { disk.remove() }
+        let run = try ToolRun.around("biolatency", ["--containers", "--json"], ready: .stderr("Tracing block device I/O")) {
+            try cgroups.run("/bin/dd", in: pod, ["if=\(disk.path)", "of=/dev/null", "bs=4096", "count=20", "iflag=direct", "status=none"])
+        }
+        let record = run.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { $0["container_id"] as? String == Self.id }
+        let counts = (record?["data"] as? [[String: Any]] ?? []).compactMap { $0["count"] as? Int }
+        #expect(counts.reduce(0, +) == 20, "\(run.lines)")
+        #expect(record?["container_runtime"] as? String == "cri-o" && record?["pod_uid"] as? String == Self.uid
+                && record?["qos_class"] as? String == "BestEffort", "\(String(describing: record))")
+        let conflict = try ToolRun("biolatency", ["--containers", "-D"])
+        #expect(conflict.waitForExit() == 2)
     }
 }

@@ -40,11 +40,14 @@ struct biolatency_cfg {
 	__u32 targ_dev;
 	__u64 sector_start;   /* -d PARTITION: only requests whose first sector is in */
 	__u64 sector_end;     /* [sector_start, sector_end) of the whole disk */
+	__u32 by_cgroup;      /* --containers: key by the starter's cgroup v2 ID */
+	__u32 _pad;
 };
 
 struct biolatency_key {
 	__u32 dev;            /* whole disk's dev_t with -D, else 0 */
 	__u32 flags;          /* BCC-encoded operation and flags with -F, else 0 */
+	__u64 cgroup_id;      /* --containers: the cgroup v2 ID of the request's first starter, else 0 */
 };
 
 /* Cumulative since the tool started: user space prints the difference between two reads, so
@@ -55,8 +58,8 @@ struct biolatency_hist {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct biolatency_cfg) == 72, "biolatency_cfg layout");
-_Static_assert(sizeof(struct biolatency_key) == 8, "biolatency_key layout");
+_Static_assert(sizeof(struct biolatency_cfg) == 80, "biolatency_cfg layout");
+_Static_assert(sizeof(struct biolatency_key) == 16, "biolatency_key layout");
 _Static_assert(sizeof(struct biolatency_hist) == 528, "biolatency_hist layout");
 #endif
 
