@@ -52,6 +52,22 @@ struct {
 	__type(value, __u64);
 } start SEC(".maps");
 
+/* The counters of `key` in a per-CPU hash (-P's processes, --containers' cgroups), made on
+ * first use; NULL, counted as lost, when the table is full. */
+static __always_inline struct syscount_value *counters_of(void *map, const void *key)
+{
+	struct syscount_value *value = bpf_map_lookup_elem(map, key);
+	if (value)
+		return value;
+	struct syscount_value zero = {};
+	long err = bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count_lost();
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* The -p/-t/-c/--cgroup filters, and not the tracer itself. */
 static __always_inline bool task_passes(__u64 pid_tgid)
 {
@@ -113,28 +129,10 @@ static __always_inline int on_exit(long nr, long ret)
 	struct syscount_value *value;
 	if (cfg.key_by == SYSCOUNT_BY_CGROUP) {
 		__u64 cgroup = bpf_get_current_cgroup_id();
-		value = bpf_map_lookup_elem(&by_cgroup, &cgroup);
-		if (!value) {
-			struct syscount_value zero = {};
-			long err = bpf_map_update_elem(&by_cgroup, &cgroup, &zero, BPF_NOEXIST);
-			if (err && err != -EEXIST) {
-				count_lost();  /* the table is full */
-				return 0;
-			}
-			value = bpf_map_lookup_elem(&by_cgroup, &cgroup);
-		}
+		value = counters_of(&by_cgroup, &cgroup);
 	} else if (cfg.key_by == SYSCOUNT_BY_PROCESS) {
 		__u32 tgid = pid_tgid >> 32;
-		value = bpf_map_lookup_elem(&by_process, &tgid);
-		if (!value) {
-			struct syscount_value zero = {};
-			long err = bpf_map_update_elem(&by_process, &tgid, &zero, BPF_NOEXIST);
-			if (err && err != -EEXIST) {
-				count_lost();  /* the table is full */
-				return 0;
-			}
-			value = bpf_map_lookup_elem(&by_process, &tgid);
-		}
+		value = counters_of(&by_process, &tgid);
 	} else {
 		__u32 key = nr;
 		value = bpf_map_lookup_elem(&by_syscall, &key);

@@ -30,7 +30,7 @@ final class LatencyMetrics: @unchecked Sendable {
         var slots: [Series: [UInt64]] = [:], totals: [Series: UInt64] = [:]
         for (key, value) in (try? hists.entries(biolatency_key.self, biolatency_hist.self)) ?? [] {
             let series = Series(device: devices.name(ofKernelDev: key.dev), operation: Self.operations[key.flags & 0xff] ?? "other",
-                                container: names.map { $0.identity(key.cgroup_id)?.display ?? "unknown" })
+                                container: names.map { $0.name(key.cgroup_id) })
             let hist = LatencyReport.Histogram(value)
             slots[series] = zip(slots[series] ?? Array(repeating: 0, count: hist.slots.count), hist.slots).map { $0 &+ $1 }
             totals[series, default: 0] &+= hist.total

@@ -63,7 +63,7 @@ final class LatencyReport {
             let container = options.containers ? names.identity(key.cgroup) : nil
             let section = options.disks ? devices.name(ofKernelDev: key.dev)
                 : options.flags ? RequestFlags.describe(key.flags)
-                : options.containers ? TerminalText.escaped(container?.display ?? "unknown") : nil
+                : options.containers ? TerminalText.escaped(ContainerIdentity.name(container)) : nil
             return (section, delta, container)
         }.sorted { ($0.0 ?? "") < ($1.0 ?? "") }
     }

@@ -17,7 +17,7 @@ final class DBStatMetrics: @unchecked Sendable {
         let histograms = entries.map { key, value in
             var raw = value
             let slots = withUnsafeBytes(of: &raw.slots) { Array($0.bindMemory(to: UInt64.self)) }
-            let container = names.map { [("container", $0.identity(key)?.display ?? "unknown")] } ?? []
+            let container = names.map { [("container", $0.name(key))] } ?? []
             return MetricFamily.HistogramSample(labels: [("engine", engine)] + container,
                                                 buckets: Log2Buckets.buckets(slots: slots, unitSeconds: 1e-6),
                                                 count: slots.reduce(0, &+), sum: Double(value.total_ns) / 1e9)

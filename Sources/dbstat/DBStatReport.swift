@@ -38,7 +38,7 @@ final class DBStatReport {
         } else {
             out.writeLine("[\(Clock.localTime())]")
             for (key, slots) in histograms {
-                if let names { out.writeLine("container = \(TerminalText.escaped(names.identity(key)?.display ?? "unknown"))") }
+                if let names { out.writeLine("container = \(TerminalText.escaped(names.name(key)))") }
                 for line in Log2Histogram(slots: slots).lines(unit: "query latency (\(unit))") { out.writeLine(line) }
                 out.writeLine("")
             }

@@ -21,7 +21,7 @@ final class OffCPUMetrics: @unchecked Sendable {
     func families() -> [MetricFamily] {
         var totals = retired
         for (key, microseconds) in (try? counts.entries(offcputime_key.self, UInt64.self)) ?? [] {
-            let labels = [KernelString.from(tuple: key.comm)] + (names.map { [$0.identity(key.cgroup_id)?.display ?? "unknown"] } ?? [])
+            let labels = [KernelString.from(tuple: key.comm)] + (names.map { [$0.name(key.cgroup_id)] } ?? [])
             totals[labels, default: 0] &+= microseconds
             if kill(pid_t(bitPattern: key.tgid), 0) != 0 && errno == ESRCH
                 || !pathExists("/proc/\(key.tgid)/task/\(key.pid)") {

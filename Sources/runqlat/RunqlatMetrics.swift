@@ -16,7 +16,7 @@ final class RunqlatMetrics: @unchecked Sendable {
     }
 
     private func labelValue(_ key: UInt64) -> String {
-        label == "container" ? names.identity(key)?.display ?? "unknown" : String(key)
+        label == "container" ? names.name(key) : String(key)
     }
 
     func families() -> [MetricFamily] {

@@ -44,7 +44,7 @@ final class RunqlatReport {
             if timestamp { out.writeLine(PyFormat("%-8s")(.text(Clock.localTime()))) }
             for (key, slots) in histograms {
                 if section == "container" {
-                    out.writeLine("\ncontainer = \(TerminalText.escaped(names.identity(key)?.display ?? "unknown"))")
+                    out.writeLine("\ncontainer = \(TerminalText.escaped(names.name(key)))")
                 } else if let section {
                     out.writeLine("\n\(section) = \(key)")
                 }

@@ -34,7 +34,7 @@ final class SyscallReport {
 
     /// BCC's agg_colval: the call's name, or "PID    COMM" for -P; the container with --containers.
     private func label(_ key: UInt64) -> String {
-        if let names { return TerminalText.escaped(names.identity(key)?.display ?? "unknown") }
+        if let names { return TerminalText.escaped(names.name(key)) }
         guard byProcess else { return SyscallNames.shared.name(Int(key)) }
         return PyFormat("%-6d %-15s")(.int(Int64(key)), .terminalText(Self.comm(UInt32(truncatingIfNeeded: key))))
     }

@@ -32,6 +32,9 @@ public final class ContainerNames {
         identities[id] = identity
         return identity
     }
+
+    /// The cgroup's container name (ContainerIdentity.name).
+    public func name(_ id: UInt64) -> String { ContainerIdentity.name(identity(id)) }
 }
 
 extension StreamingTool {

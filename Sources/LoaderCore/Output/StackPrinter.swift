@@ -112,7 +112,7 @@ public final class StackPrinter {
 
     /// --containers: the container's short ID (or unit), escaped; "unknown" when the cgroup is gone.
     private func containerName(_ s: StackSample) -> String {
-        TerminalText.escaped(s.container?.display ?? "unknown")
+        TerminalText.escaped(ContainerIdentity.name(s.container))
     }
 
     /// (the container, with --containers,) comm, user frames root first, "-", kernel frames root
@@ -193,7 +193,7 @@ public final class StackPrinter {
                     .init(address: ip, function: userSymbols.frame(ip, pid: s.pid).name, file: userSymbols.mapping(of: ip, pid: s.pid), pid: s.pid)
                 }
             }
-            let container = layout.containers ? [("container", s.container?.display ?? "unknown")] : []
+            let container = layout.containers ? [("container", ContainerIdentity.name(s.container))] : []
             profile.add(frames, values: values(s), labels: [("comm", s.comm)] + container, numericLabels: [("pid", Int64(s.pid))])
         }
     }

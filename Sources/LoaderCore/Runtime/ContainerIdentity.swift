@@ -55,6 +55,10 @@ public struct ContainerIdentity: Sendable, Hashable {
         return systemdUnit ?? cgroup
     }
 
+    /// A container's name where one must be given (a section, a label, a root frame): its
+    /// display, or "unknown" when the cgroup was gone before its first lookup.
+    public static func name(_ identity: ContainerIdentity?) -> String { identity?.display ?? "unknown" }
+
     static func isHexID(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }

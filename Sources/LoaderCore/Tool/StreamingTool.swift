@@ -147,7 +147,7 @@ extension StreamingTool {
         let reader = try loaded.ringBuffer { record in
             seen.add(tool)
             guard let row = decode(record, context) else { return }
-            let container = byContainer ? [Self.containerIdentity(row, context)?.display ?? "unknown"] : []
+            let container = byContainer ? [ContainerIdentity.name(Self.containerIdentity(row, context))] : []
             for (metric, counter) in zip(metrics, counters) { counter.add(metric.values(row, context) + container, by: metric.amount(row)) }
             otlp?.enqueue(formatter.logRecord(row, context, eventName: Self.toolName, renames: renames))
         }
