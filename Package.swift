@@ -30,6 +30,21 @@ let unwinding: Set<String> = ["profile"]
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
+/// Each function in a section of its own, so that the linker can place it (swiftc puts a file's
+/// functions in one .text section unless told).
+let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-sections"])]
+
+/// The tools' binaries are linked by lld with the code a running tool executes first and
+/// together (scripts/hot-symbols.order, made by scripts/hot-symbols.sh): once start-up's pages
+/// are dropped (MemoryTrim), that code faults back in as a few 64 KiB windows instead of one
+/// per function spread over 10 MB of text. A symbol the order names but the binary lacks is
+/// skipped without a word.
+let hotCodeFirst: [LinkerSetting] = [.unsafeFlags([
+    "-use-ld=lld",
+    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/scripts/hot-symbols.order",
+    "-Xlinker", "--no-warn-symbol-ordering",
+])]
+
 let package = Package(
     name: "swift-bpf-tools",
     // Each tool, and every tool in one multi-call binary (what scripts/install.sh installs).
@@ -46,13 +61,13 @@ let package = Package(
         .systemLibrary(name: "CLibdw", providers: [.apt(["libdw-dev", "libelf-dev", "zlib1g-dev", "liblzma-dev", "libbz2-dev"])]),
         // User stacks unwound in user space with the binaries' CFI (profile's --unwind), apart
         // from LoaderCore so that only the tools that unwind link libdw.
-        .target(name: "StackUnwind", dependencies: ["CLibdw", "LoaderCore"]),
+        .target(name: "StackUnwind", dependencies: ["CLibdw", "LoaderCore"], swiftSettings: functionSections),
         // Event and config structs shared by the BPF programs and Swift (one header per tool).
         .target(name: "BPFEvents", path: "Sources/BPFEvents"),
         // The loader core every tool uses: the tool protocol and its default run, object, config,
         // attach plans, ring buffers, maps, signals, preflight checks, column output, JSON.
         .target(name: "LoaderCore", dependencies: ["CLibbpf", "BPFEvents", argumentParser],
-                plugins: ["BuildInfoPlugin", "SyscallTablePlugin"]),
+                swiftSettings: functionSections, plugins: ["BuildInfoPlugin", "SyscallTablePlugin"]),
         // Writes the git commit into LoaderCore for --version.
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // Writes the system call names of the build machine's architecture into LoaderCore.
@@ -61,9 +76,10 @@ let package = Package(
         .executableTarget(name: "bpf-embed", path: "Sources/bpf-embed"),
         .plugin(name: "BPFEmbedPlugin", capability: .buildTool(), dependencies: ["bpf-embed"]),
         // Every tool as a value: what tools.json, the tests and the scripts are generated from.
-        .target(name: "ToolRegistry", dependencies: ["LoaderCore"] + tools.map { .target(name: $0) }),
+        .target(name: "ToolRegistry", dependencies: ["LoaderCore"] + tools.map { .target(name: $0) },
+                swiftSettings: functionSections),
         // Every tool in one binary, chosen by argv[0] or the first argument.
-        .executableTarget(name: "swift-bpf-tools", dependencies: ["ToolRegistry"]),
+        .executableTarget(name: "swift-bpf-tools", dependencies: ["ToolRegistry"], linkerSettings: hotCodeFirst),
         // Writes tools.json from the registry (swift run tools-manifest > tools.json).
         .executableTarget(name: "tools-manifest", dependencies: ["ToolRegistry", "LoaderCore"]),
         .testTarget(name: "LoaderCoreTests", dependencies: ["LoaderCore", "BPFEvents"]),
@@ -75,9 +91,9 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: tools.map { .target(name: "\($0)-main") } + ["swift-bpf-tools"]),
     ] + tools.flatMap { tool -> [Target] in [
         .target(name: tool, dependencies: ["LoaderCore", "BPFEvents", argumentParser] + (unwinding.contains(tool) ? ["StackUnwind"] : []),
-                path: "Sources/\(tool)", exclude: ["main", "matrix"], plugins: ["BPFEmbedPlugin"]),
+                path: "Sources/\(tool)", exclude: ["main", "matrix"], swiftSettings: functionSections, plugins: ["BPFEmbedPlugin"]),
         .executableTarget(name: "\(tool)-main", dependencies: ["LoaderCore", .target(name: tool)],
-                          path: "Sources/\(tool)/main"),
+                          path: "Sources/\(tool)/main", linkerSettings: hotCodeFirst),
     ] },
     swiftLanguageModes: [.v6]
 )

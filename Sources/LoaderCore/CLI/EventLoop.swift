@@ -25,6 +25,7 @@ public enum EventLoop {
         var nextLostCheck = start
         var idle = false, quiet = 0
         var lastArmed: UInt64 = 0
+        var sawRecords = false, warmedUp = false
         output.flush()  // the header, at once: it tells scripts the probes are attached
         reader.runAfterStart()
         MemoryTrim.afterStartup()
@@ -39,7 +40,7 @@ public enum EventLoop {
             let handled = try reader.poll(timeoutMs: timeout)
             output.flush()
             if handled > 0 {
-                (idle, quiet) = (false, 0)
+                (idle, quiet, sawRecords) = (false, 0, true)
                 let now = Clock.monotonicNs()
                 if handled < sparseBatch && now &- lastArmed >= UInt64(pollInterval) * 1_000_000 {
                     reader.setIdle(true)
@@ -52,6 +53,14 @@ public enum EventLoop {
                     // woke nobody, one sent after it wakes us
                     reader.setIdle(true)
                     if reader.drain() > 0 { output.flush(); quiet = 0 } else { idle = true }
+                    // The first rows look up type metadata and protocol conformances once (the
+                    // runtime scans its tables, faulting in ~1 MB of them) and run code start-up
+                    // did not: what that brought in is not needed again, so the first quiet spell
+                    // after rows trims once more.
+                    if idle && sawRecords && !warmedUp {
+                        MemoryTrim.afterStartup()
+                        warmedUp = true
+                    }
                 }
             }
             let now = Clock.monotonicNs()
