@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* execsnoop: trace execve() and execveat().
  *
- * Arguments are read at syscall entry (afterwards the old address space is gone) and streamed
- * to user space as ARGS records; the EXIT record, sent when the syscall returns, carries the
- * result and the new process's identity. User space joins them by thread id, so an exec is
- * printed once its outcome is known, in the order the execs returned.
+ * Where the kernel has bpf_task_pt_regs() and bpf_loop() (5.17+), one program does the work of
+ * an exec: a successful one is sent from sched:sched_process_exec, when the new program is set
+ * up: its command line is one block of NUL-separated strings in its own memory
+ * (mm->arg_start..arg_end, just written by the kernel, so never paged out), copied whole in one
+ * call after the file name, with the result, identity and names, as one record; user space
+ * applies --max-args and --max-arg-size. A failed exec returns to the old program, whose
+ * arguments are still where the caller's saved registers point: the syscall's return program
+ * reads them there. No program runs at syscall entry, and no map is written.
+ *
+ * Before that, arguments are read at syscall entry (afterwards the old address space is gone)
+ * and streamed to user space as ARGS records; the EXIT record, sent when the syscall returns,
+ * carries the result and the new process's identity. User space joins them by thread id, so an
+ * exec is printed once its outcome is known, in the order the execs returned.
  */
 #include "vmlinux.h"
 #include "execsnoop.h"
@@ -46,10 +55,17 @@ struct copy_state {
 	struct pending p;
 };
 
-/* Per-CPU scratch: the copy state, then the ARGS record (header and data) sent from it. */
+/* Per-CPU scratch: the copy state, then a record and its text. ARGS records are sent from hdr
+ * on, whole-exec records from e on: both headers end where data begins. */
 struct args_buf {
 	struct copy_state st;
-	struct execsnoop_args_hdr hdr;
+	union {
+		struct {
+			char _room[sizeof(struct execsnoop_exit) - sizeof(struct execsnoop_args_hdr)];
+			struct execsnoop_args_hdr hdr;
+		};
+		struct execsnoop_exit e;
+	};
 	char data[2 * EXECSNOOP_CHUNK];
 };
 
@@ -156,22 +172,25 @@ static __always_inline void copy_args(struct args_buf *b, bool loop)
 	}
 }
 
-static __always_inline int trace_enter(const char *filename, const char *const *argv, bool loop)
+/* Sends the arguments of an exec being entered (or that failed) by the current thread as ARGS
+ * records; the copy state, whose `p` says what was sent, or NULL when the filters leave the
+ * exec out. */
+static __always_inline struct args_buf *send_args(const char *filename, const char *const *argv, bool loop)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 zero = 0;
 
 	if (!common_filters_pass(&cfg.common))
-		return 0;
+		return NULL;
 	if (cfg.targ_ppid) {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		if ((__u32)BPF_CORE_READ(task, real_parent, tgid) != cfg.targ_ppid)
-			return 0;
+			return NULL;
 	}
 
 	struct args_buf *b = bpf_map_lookup_elem(&args_scratch, &zero);
 	if (!b)
-		return 0;
+		return NULL;
 	b->hdr.type = EXECSNOOP_REC_ARGS;
 	b->hdr.tid = tid;
 	b->hdr.flags = 0;
@@ -189,18 +208,21 @@ static __always_inline int trace_enter(const char *filename, const char *const *
 	copy_args(b, loop);
 	if (s->off)
 		flush(b, s->off);
-	bpf_map_update_elem(&pending, &tid, &s->p, BPF_ANY);
+	return b;
+}
+
+static __always_inline int trace_enter(const char *filename, const char *const *argv, bool loop)
+{
+	struct args_buf *b = send_args(filename, argv, loop);
+	if (b)
+		bpf_map_update_elem(&pending, &b->st.p.tid, &b->st.p, BPF_ANY);
 	return 0;
 }
 
-static __always_inline int trace_exit(long ret)
+/* The EXIT record of the exec `p` describes, which returned `ret`. */
+static __always_inline void send_exit(long ret, const struct pending *p)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
-	if (!p)
-		return 0;
-
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct execsnoop_exit e = {
 		.type = EXECSNOOP_REC_EXIT,
@@ -212,13 +234,38 @@ static __always_inline int trace_exit(long ret)
 		.flags = p->flags,
 		.args_count = p->args_count,
 		.ts_ns = bpf_ktime_get_ns(),
-		.cgroup_id = bpf_get_current_cgroup_id(),
+		.cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0,
 	};
-	bpf_map_delete_elem(&pending, &tid);
 	e.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	bpf_get_current_comm(e.comm, sizeof(e.comm));
 	BPF_CORE_READ_STR_INTO(&e.pcomm, task, real_parent, comm);
 	emit(&e, sizeof(e));
+}
+
+static __always_inline int trace_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
+		return 0;
+	struct pending copy = *p;
+	bpf_map_delete_elem(&pending, &tid);
+	send_exit(ret, &copy);
+	return 0;
+}
+
+/* With the arguments at exec (tp_sched_exec_args): only a failed exec is sent from here, its
+ * arguments read where the saved registers point (the caller's memory, unchanged). */
+static __always_inline int trace_exit_regs(long ret, bool at)
+{
+	if (ret >= 0)
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	const char *filename = (const char *)(at ? PT_REGS_PARM2_SYSCALL(regs) : PT_REGS_PARM1_SYSCALL(regs));
+	const char *const *argv = (const char *const *)(at ? PT_REGS_PARM3_SYSCALL(regs) : PT_REGS_PARM2_SYSCALL(regs));
+	struct args_buf *b = send_args(filename, argv, true);
+	if (b)
+		send_exit(ret, &b->st.p);
 	return 0;
 }
 
@@ -256,6 +303,18 @@ SEC("tracepoint/syscalls/sys_exit_execveat")
 int tp_exit_execveat(struct syscall_exit_ctx *ctx)
 {
 	return trace_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exit_execve_regs(struct syscall_exit_ctx *ctx)
+{
+	return trace_exit_regs(ctx->ret, false);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_exit_execveat_regs(struct syscall_exit_ctx *ctx)
+{
+	return trace_exit_regs(ctx->ret, true);
 }
 
 /* sched:sched_process_exec's record; stable since Linux 3.4 (see the syscall contexts). */
@@ -296,24 +355,22 @@ int tp_sched_exec_noloop(struct sched_process_exec_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/sched/sched_process_exec")
-int tp_sched_exec(struct sched_process_exec_ctx *ctx)
+/* Sends the new program's arguments, from its stack (argc, then argv[]), piece by piece as ARGS
+ * records under `tid`, the file name first, from this tracepoint's record: the copy state, whose
+ * `p` says what was sent, or NULL. */
+static __always_inline struct args_buf *send_args_from_new_stack(struct sched_process_exec_ctx *ctx, __u32 tid, __u32 flags)
 {
-	__u32 new_tid = ctx->pid, zero = 0;
-	struct pending copy;
-	if (!rekey(ctx, &copy) || !(copy.flags & EXECSNOOP_F_FAULT))
-		return 0;
-
+	__u32 zero = 0;
 	struct args_buf *b = bpf_map_lookup_elem(&args_scratch, &zero);
 	if (!b)
-		return 0;
+		return NULL;
 	unsigned long sp = PT_REGS_SP_CORE((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()));
 	long argc = 0;
 	if (bpf_probe_read_user(&argc, sizeof(argc), (void *)sp))
-		return 0;
+		return NULL;
 
 	b->hdr.type = EXECSNOOP_REC_ARGS;
-	b->hdr.tid = copy.tid;
+	b->hdr.tid = tid;
 	b->hdr.flags = EXECSNOOP_ARGS_F_RESTART;
 	long n = bpf_probe_read_kernel_str(b->data, EXECSNOOP_CHUNK, (char *)ctx + (ctx->filename_loc & 0xffff));
 	if (n <= 0) {
@@ -327,14 +384,89 @@ int tp_sched_exec(struct sched_process_exec_ctx *ctx)
 	s->done = 0;
 	s->off = n & (EXECSNOOP_CHUNK - 1);
 	s->argv_empty = argc <= 1;
-	s->p = (struct pending){ .tid = copy.tid, .flags = copy.flags & ~EXECSNOOP_F_FAULT, .args_count = 1 };
+	s->p = (struct pending){ .tid = tid, .flags = flags, .args_count = 1 };
 	bpf_loop(EXECSNOOP_MAX_PIECES, copy_piece, &b, 0);
 	flush(b, s->off);
+	return b;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int tp_sched_exec(struct sched_process_exec_ctx *ctx)
+{
+	__u32 new_tid = ctx->pid;
+	struct pending copy;
+	if (!rekey(ctx, &copy) || !(copy.flags & EXECSNOOP_F_FAULT))
+		return 0;
+	struct args_buf *b = send_args_from_new_stack(ctx, copy.tid, copy.flags & ~EXECSNOOP_F_FAULT);
+	if (!b)
+		return 0;
 	struct pending *moved = bpf_map_lookup_elem(&pending, &new_tid);
 	if (moved) {
-		moved->flags = s->p.flags;
-		moved->args_count = s->p.args_count;
+		moved->flags = b->st.p.flags;
+		moved->args_count = b->st.p.args_count;
 	}
+	return 0;
+}
+
+/* A successful exec, whole (see the top of this file): the record, the file name (this
+ * tracepoint's: what the caller passed, or /dev/fd/N/... for execveat() relative to a
+ * directory fd), then the command line as the new program's mm holds it. */
+SEC("tracepoint/sched/sched_process_exec")
+int tp_sched_exec_args(struct sched_process_exec_ctx *ctx)
+{
+	__u32 zero = 0;
+	if (!common_filters_pass(&cfg.common))
+		return 0;
+	/* Direct loads through the task's BTF, not a helper call per field (~40 ns each); the
+	 * verifier pays for every walk from the task (one per field took it 11 ms to load), so
+	 * the parent is reached once. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *parent = task->real_parent;
+	if (cfg.targ_ppid && (__u32)parent->tgid != cfg.targ_ppid)
+		return 0;
+	struct mm_struct *mm = task->mm;
+	unsigned long start = mm->arg_start, end = mm->arg_end;
+	__u64 len = end - start;
+	if (end < start || len >= EXECSNOOP_WHOLE_MAX) {
+		/* a long command line: piece by piece, cut to the limits here */
+		struct args_buf *b = send_args_from_new_stack(ctx, ctx->pid, 0);
+		if (b)
+			send_exit(0, &b->st.p);
+		return 0;
+	}
+	struct args_buf *b = bpf_map_lookup_elem(&args_scratch, &zero);
+	if (!b)
+		return 0;
+	long n = bpf_probe_read_kernel_str(b->data, 4096, (char *)ctx + (ctx->filename_loc & 0xffff));
+	if (n <= 0) {
+		b->data[0] = 0;
+		n = 1;
+	}
+	__u64 off = n;
+	if (off > 4096)
+		off = 4096;
+	__u32 flags = EXECSNOOP_F_WHOLE;
+	if (len && bpf_probe_read_user(&b->data[off], len, (const void *)start)) {
+		flags |= EXECSNOOP_F_FAULT;
+		len = 0;
+	}
+	__u64 id = bpf_get_current_pid_tgid();
+	struct execsnoop_exit *e = &b->e;
+	e->type = EXECSNOOP_REC_EXIT;
+	e->tid = ctx->pid;
+	e->pid = id >> 32;
+	e->ppid = parent->tgid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->retval = 0;
+	e->cpu = bpf_get_smp_processor_id();
+	e->flags = flags;
+	e->args_count = 0;
+	e->args_size = off + len;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_probe_read_kernel_str(e->pcomm, sizeof(e->pcomm), parent->comm);
+	emit(e, sizeof(*e) + ((off + len) & (2 * EXECSNOOP_CHUNK - 1)));
 	return 0;
 }
 
@@ -361,6 +493,18 @@ SEC("kretsyscall/execveat")
 int BPF_KRETPROBE(ks_exit_execveat, long ret)
 {
 	return trace_exit(ret);
+}
+
+SEC("kretsyscall/execve")
+int BPF_KRETPROBE(ks_exit_execve_regs, long ret)
+{
+	return trace_exit_regs(ret, false);
+}
+
+SEC("kretsyscall/execveat")
+int BPF_KRETPROBE(ks_exit_execveat_regs, long ret)
+{
+	return trace_exit_regs(ret, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

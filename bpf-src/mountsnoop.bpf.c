@@ -5,8 +5,9 @@
  * BCC sends each argument as its own perf record at entry and joins them in Python, cut to
  * 412 bytes (32 for fsconfig's, 128 for move_mount's paths). Here the raw arguments are kept
  * by thread at entry and the strings read at the return, whole (up to the 4 KiB the kernel
- * reads), straight into the ring buffer record: the pointers are the caller's own, still
- * valid, and 16 KiB of strings fit no BPF stack.
+ * reads), back to back into a per-CPU record sent with its actual length (a ring-buffer
+ * reservation has a fixed size: 16 KiB per call, which took a 4 MiB ring); the pointers are
+ * the caller's own, still valid, and 16 KiB of strings fit no BPF stack.
  */
 #include "vmlinux.h"
 #include "mountsnoop.h"
@@ -33,8 +34,16 @@ struct {
 
 struct record {
 	struct mountsnoop_event e;
-	char str[MOUNTSNOOP_STRS][MOUNTSNOOP_STR_MAX];
+	char str[MOUNTSNOOP_STRS * MOUNTSNOOP_STR_MAX];
 };
+
+/* Where a record is put together before it is sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct record);
+} scratch SEC(".maps");
 
 static __always_inline int trace_enter(__u32 call, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
 {
@@ -47,10 +56,14 @@ static __always_inline int trace_enter(__u32 call, __u64 a0, __u64 a1, __u64 a2,
 	return 0;
 }
 
-static __always_inline void read_str(struct record *r, int slot, __u64 ptr)
+/* Reads string `slot` at `off` in the record; returns where the next one goes. */
+static __always_inline __u32 read_str(struct record *r, __u32 off, int slot, __u64 ptr)
 {
-	long n = ptr ? bpf_probe_read_user_str(r->str[slot], MOUNTSNOOP_STR_MAX, (const void *)ptr) : 0;
+	if (off > (MOUNTSNOOP_STRS - 1) * MOUNTSNOOP_STR_MAX)  /* never: each string is at most STR_MAX */
+		off = (MOUNTSNOOP_STRS - 1) * MOUNTSNOOP_STR_MAX;
+	long n = ptr ? bpf_probe_read_user_str(&r->str[off], MOUNTSNOOP_STR_MAX, (const void *)ptr) : 0;
 	r->e.str_len[slot] = n > 0 ? n : 0;
+	return off + (n > 0 ? n : 0);
 }
 
 static __always_inline int trace_exit(long ret)
@@ -60,7 +73,8 @@ static __always_inline int trace_exit(long ret)
 	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
 	if (!p)
 		return 0;
-	struct record *r = reserve(sizeof(*r));
+	__u32 zero = 0, off = 0;
+	struct record *r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r) {
 		bpf_map_delete_elem(&pending, &tid);
 		return 0;
@@ -81,25 +95,25 @@ static __always_inline int trace_exit(long ret)
 	__u64 *a = p->args;
 	switch (p->call) {
 	case MOUNTSNOOP_MOUNT:  /* source, target, type, flags, data */
-		read_str(r, 0, a[0]);
-		read_str(r, 1, a[1]);
-		read_str(r, 2, a[2]);
-		read_str(r, 3, a[4]);
+		off = read_str(r, off, 0, a[0]);
+		off = read_str(r, off, 1, a[1]);
+		off = read_str(r, off, 2, a[2]);
+		off = read_str(r, off, 3, a[4]);
 		r->e.flags = a[3];
 		break;
 	case MOUNTSNOOP_UMOUNT:  /* target, int flags */
-		read_str(r, 0, a[0]);
+		off = read_str(r, off, 0, a[0]);
 		r->e.flags = (__u64)(long)(int)a[1];
 		break;
 	case MOUNTSNOOP_FSOPEN:  /* fs_name, unsigned int flags */
-		read_str(r, 0, a[0]);
+		off = read_str(r, off, 0, a[0]);
 		r->e.flags = (__u32)a[1];
 		break;
 	case MOUNTSNOOP_FSCONFIG:  /* fd, cmd, key, value, aux */
 		r->e.fd = (int)a[0];
 		r->e.arg = (__u32)a[1];
-		read_str(r, 0, a[2]);
-		read_str(r, 1, a[3]);
+		off = read_str(r, off, 0, a[2]);
+		off = read_str(r, off, 1, a[3]);
 		r->e.aux = (__u32)a[4];
 		break;
 	case MOUNTSNOOP_FSMOUNT:  /* fs_fd, flags, attr_flags */
@@ -109,14 +123,16 @@ static __always_inline int trace_exit(long ret)
 		break;
 	case MOUNTSNOOP_MOVE_MOUNT:  /* from_dfd, from_pathname, to_dfd, to_pathname, flags */
 		r->e.fd = (int)a[0];
-		read_str(r, 0, a[1]);
+		off = read_str(r, off, 0, a[1]);
 		r->e.fd2 = (int)a[2];
-		read_str(r, 1, a[3]);
+		off = read_str(r, off, 1, a[3]);
 		r->e.flags = (__u32)a[4];
 		break;
 	}
 	bpf_map_delete_elem(&pending, &tid);
-	submit(r);
+	if (off > MOUNTSNOOP_STRS * MOUNTSNOOP_STR_MAX)
+		off = MOUNTSNOOP_STRS * MOUNTSNOOP_STR_MAX;
+	emit(r, sizeof(r->e) + off);
 	return 0;
 }
 

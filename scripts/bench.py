@@ -252,13 +252,27 @@ class Traced:
         return steady, peak, lost
 
 
-def bpf_run_ns(pid_programs):
-    """Total (run_time_ns, run_cnt) of the BPF programs a tool has loaded (needs bpf_stats)."""
+def bpf_program_ids(pid):
+    """The BPF programs process `pid` holds (its program and link descriptors' fdinfo): ours
+    or another tool's (libbpf-tools), whatever their names."""
+    ids = set()
+    fd_dir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fd_dir) if os.path.isdir(fd_dir) else []:
+        try:
+            with open(os.path.join(fd_dir, fd)) as f:
+                ids.update(int(m) for m in re.findall(r"^prog_id:\s+(\d+)$", f.read(), re.M))
+        except OSError:
+            pass
+    return ids
+
+
+def bpf_run_ns(pid):
+    """Total (run_time_ns, run_cnt) of the BPF programs process `pid` has loaded (needs bpf_stats)."""
+    ids = bpf_program_ids(pid)
     out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True).stdout
-    import json
     total_ns = total_cnt = 0
     for prog in json.loads(out or "[]"):
-        if prog.get("name") in pid_programs:
+        if prog.get("id") in ids:
             total_ns += prog.get("run_time_ns", 0)
             total_cnt += prog.get("run_cnt", 0)
     return total_ns, total_cnt
@@ -293,7 +307,7 @@ def memory_cgroup(limit_mb):
                 time.sleep(0.1)
 
 
-def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
+def storm_bench(binary, tool_args, script, count, match_for, runs):
     """Untraced and traced storms alternate, so drifts of this (shared, noisy) machine hit both
     alike; the slowdown is the median of the per-pair ratios. The kernel's BPF run-time
     accounting (two clock reads per program run) is off for those, and on for one more traced
@@ -306,13 +320,13 @@ def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
         base = run_storm(script)[0]
         holder = {}
         tool = Traced(binary, tool_args, lambda line: holder.get("m", lambda l: False)(line))
-        ns0, cnt0 = bpf_run_ns(programs)
+        ns0, cnt0 = bpf_run_ns(tool.p.pid)
         t0 = time.perf_counter()
         p = subprocess.Popen(["/bin/sh", "-c", script])
         holder["m"] = match_for(p.pid)
         p.wait()
         elapsed = time.perf_counter() - t0
-        ns1, cnt1 = bpf_run_ns(programs)
+        ns1, cnt1 = bpf_run_ns(tool.p.pid)
         s, pk, lost = tool.finish()
         seen.append(tool.matched)
         lost_total += lost
@@ -329,10 +343,11 @@ def storm_bench(binary, tool_args, script, count, match_for, runs, programs):
         "slowdown": statistics.median(ratios), "seen": min(seen), "expected": count, "lost": lost_total,
         "steady_rss_mb": steady / 1024, "peak_rss_mb": peak / 1024,
         "bpf_ns_per_run": bpf_ns / bpf_cnt if bpf_cnt else 0,
+        "bpf_ns_per_event": bpf_ns / count,
     }
 
 
-def biolatency_bench(binary, runs):
+def biolatency_bench(binary, runs, options=("-e",)):
     """Alternating untraced/traced O_DIRECT read storms on a fresh loop device."""
     with tempfile.TemporaryDirectory(prefix="bench-bio-") as d:
         image = os.path.join(d, "disk.img")
@@ -341,21 +356,20 @@ def biolatency_bench(binary, runs):
         try:
             storm = ["dd", f"if={loop}", "of=/dev/null", "bs=4k", f"count={IO_STORM}", "iflag=direct", "status=none"]
             ratios, untraced, traced, counted, bpf_ns, bpf_cnt = [], [], [], [], 0, 0
-            programs = {"raw_rq_issue", "raw_rq_complete"}
             for i in range(runs + 1):
                 measuring_bpf = i == runs  # see storm_bench
                 bpf_stats(measuring_bpf)
                 t0 = time.perf_counter()
                 subprocess.run(storm, check=True)
                 base = time.perf_counter() - t0
-                p = subprocess.Popen([binary, "-e", "-d", os.path.basename(loop)], stdout=subprocess.PIPE,
+                p = subprocess.Popen([binary, *options, "-d", os.path.basename(loop)], stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
                 p.stdout.readline()
-                ns0, cnt0 = bpf_run_ns(programs)
+                ns0, cnt0 = bpf_run_ns(p.pid)
                 t0 = time.perf_counter()
                 subprocess.run(storm, check=True)
                 elapsed = time.perf_counter() - t0
-                ns1, cnt1 = bpf_run_ns(programs)
+                ns1, cnt1 = bpf_run_ns(p.pid)
                 p.send_signal(signal.SIGINT)
                 out, _ = p.communicate(timeout=30)
                 m = re.search(r"count: (\d+)", out)
@@ -371,7 +385,7 @@ def biolatency_bench(binary, runs):
             subprocess.run(["losetup", "-d", loop], check=False)
     return {"untraced_s": statistics.median(untraced), "traced_s": statistics.median(traced),
             "slowdown": statistics.median(ratios), "counted": min(counted), "max_counted": max(counted),
-            "bpf_ns_per_run": bpf_ns / bpf_cnt if bpf_cnt else 0}
+            "bpf_ns_per_run": bpf_ns / bpf_cnt if bpf_cnt else 0, "bpf_ns_per_event": bpf_ns / IO_STORM}
 
 
 CPU_PROGRAM = r"""
@@ -843,6 +857,19 @@ def profile_bench(binary, runs):
     return slowdowns, stacks, report_s
 
 
+def compare_libbpf_tools(lbt_dir, tool, storm, script, count, runs, tool_args=()):
+    """The same storm under libbpf-tools' binary of `tool`, when DIR has it: its slowdown and
+    its programs' time per event, the figures ours are compared with (its rows are not checked:
+    its columns differ)."""
+    binary = os.path.join(lbt_dir, tool) if lbt_dir else None
+    if not binary or not os.access(binary, os.X_OK):
+        return
+    r = storm_bench(binary, list(tool_args), script, count, lambda _pid: (lambda _line: False), runs)
+    print(f"libbpf-tools {tool}: {storm}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
+          f"slowdown x{r['slowdown']:.3f}; lost {r['lost']}; RSS steady {r['steady_rss_mb']:.1f} MB; "
+          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, {r['bpf_ns_per_event'] / 1000:.2f} us per event")
+
+
 def print_storm(tool, storm, r, target=None):
     """One storm_bench result as a line: times, slowdown (and its target), rows seen and lost,
     memory, the BPF programs' own time per run."""
@@ -850,7 +877,7 @@ def print_storm(tool, storm, r, target=None):
           f"slowdown x{r['slowdown']:.3f}" + (f" (target <= x{target:.2f})" if target else "")
           + f"; seen {r['seen']}/{r['expected']}, lost {r['lost']}; "
           f"RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+          f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, {r['bpf_ns_per_event'] / 1000:.2f} us per event")
 
 
 def stripped_size(binary):
@@ -878,6 +905,10 @@ def main():
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--startup-runs", type=int, default=15)
     ap.add_argument("--only", help="comma-separated tools to measure (default: all)")
+    ap.add_argument("--libbpf-tools", metavar="DIR",
+                    help="also run libbpf-tools' binaries found in DIR through the same storms, for their slowdown and "
+                         "BPF time per event (Debian's: apt-get download libbpf-tools && dpkg-deb -x libbpf-tools_*.deb X; "
+                         "DIR is X/usr/sbin)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench.py: must be run as root")
@@ -922,30 +953,34 @@ def main():
         exec_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
         r = storm_bench(execsnoop, [], exec_script, EXEC_STORM,
                         lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +0 /bin/true$"): bool(pat.match(line))),
-                        args.runs, {"tp_enter_execve", "tp_exit_execve", "tp_sched_exec"})
+                        args.runs)
         print_storm("execsnoop", f"exec storm of {EXEC_STORM}", r, target=1.10)
+        compare_libbpf_tools(args.libbpf_tools, "execsnoop", f"exec storm of {EXEC_STORM}", exec_script, EXEC_STORM, args.runs)
 
     if "opensnoop" in wanted:
         with tempfile.NamedTemporaryFile(prefix="bench-open-") as f:
             open_script = f"i=0; while [ $i -lt {OPEN_STORM} ]; do : < {f.name}; i=$((i+1)); done"
             r = storm_bench(opensnoop, [], open_script, OPEN_STORM,
                             lambda pid: (lambda line, pat=re.compile(rf"^{pid} +sh +\d+ +0 {re.escape(f.name)}$"): bool(pat.match(line))),
-                            args.runs, {"tp_enter_openat", "tp_exit_openat", "tp_exit_openat_regs"})
+                            args.runs)
             print_storm("opensnoop", f"open storm of {OPEN_STORM}", r, target=1.10)
+            compare_libbpf_tools(args.libbpf_tools, "opensnoop", f"open storm of {OPEN_STORM}", open_script, OPEN_STORM, args.runs)
 
     if "killsnoop" in wanted:
         kill_script = f"i=0; while [ $i -lt {KILL_STORM} ]; do kill -0 $$; i=$((i+1)); done"
         r = storm_bench(os.path.join(args.bin, "killsnoop"), [], kill_script, KILL_STORM,
                         lambda pid: (lambda line, pat=re.compile(rf"^\d\d:\d\d:\d\d  {pid} +sh +0 +{pid} +0$"): bool(pat.match(line))),
-                        args.runs, {"tp_enter_kill", "tp_exit_kill"})
+                        args.runs)
         print_storm("killsnoop", f"kill storm of {KILL_STORM}", r)
+        compare_libbpf_tools(args.libbpf_tools, "killsnoop", f"kill storm of {KILL_STORM}", kill_script, KILL_STORM, args.runs)
 
     if "exitsnoop" in wanted:
         exit_script = f"i=0; while [ $i -lt {EXEC_STORM} ]; do /bin/true; i=$((i+1)); done"
         r = storm_bench(os.path.join(args.bin, "exitsnoop"), [], exit_script, EXEC_STORM,
                         lambda ppid: (lambda line, pat=re.compile(rf"^true +\d+ +{ppid} +\d+ +[\d.]+ +0$"): bool(pat.match(line))),
-                        args.runs, {"raw_exit"})
+                        args.runs)
         print_storm("exitsnoop", f"exit storm of {EXEC_STORM}", r)
+        compare_libbpf_tools(args.libbpf_tools, "exitsnoop", f"exit storm of {EXEC_STORM}", exit_script, EXEC_STORM, args.runs)
 
     if "mountsnoop" in wanted:
         with tempfile.TemporaryDirectory(prefix="bench-mount-") as d:
@@ -955,8 +990,10 @@ def main():
             mount_script = f"exec python3 -c \"{loop}\""
             r = storm_bench(os.path.join(args.bin, "mountsnoop"), [], mount_script, 2 * MOUNT_STORM,
                             lambda pid: (lambda line, pat=re.compile(rf"^python3 +{pid} +{pid} +\d+ +u?mount\(\""): bool(pat.match(line))),
-                            args.runs, {"tp_enter_mount", "tp_exit_mount", "tp_enter_umount", "tp_exit_umount"})
+                            args.runs)
             print_storm("mountsnoop", f"mount storm of {MOUNT_STORM} mounts and unmounts", r)
+            compare_libbpf_tools(args.libbpf_tools, "mountsnoop", f"mount storm of {MOUNT_STORM} mounts and unmounts",
+                                 mount_script, 2 * MOUNT_STORM, args.runs)
 
     if "syscount" in wanted:
         dd_script = f"dd if=/dev/zero of=/dev/null bs=1 count={SYSCALL_STORM} 2>/dev/null"
@@ -964,7 +1001,7 @@ def main():
             r = storm_bench(os.path.join(args.bin, "syscount"), options, dd_script, 1,
                             lambda pid: (lambda line, pat=re.compile(r"^read +(\d+)( |$)"):
                                          bool((m := pat.match(line)) and int(m[1]) >= SYSCALL_STORM)),
-                            args.runs, {"raw_sys_exit", "raw_sys_enter", "tp_sys_exit", "tp_sys_enter"})
+                            args.runs)
             print_storm("syscount" + (" " + " ".join(options) if options else ""),
                         f"syscall storm of {2 * SYSCALL_STORM} (dd's reads counted: seen)", r)
 
@@ -974,14 +1011,20 @@ def main():
             oom_script = f"i=0; while [ $i -lt {OOM_STORM} ]; do {kill}; i=$((i+1)); done"
             r = storm_bench(os.path.join(args.bin, "oomkill"), [], oom_script, OOM_STORM,
                             lambda pid: (lambda line, pat=re.compile(r'^\d\d:\d\d:\d\d Triggered by PID (\d+) \("dd"\), OOM kill of PID \1 '): bool(pat.match(line))),
-                            args.runs, {"fentry_oom_kill", "kprobe_oom_kill", "raw_mark_victim"})
+                            args.runs)
             print_storm("oomkill", f"{OOM_STORM} OOM kills in a 64 MiB cgroup", r)
 
     if "biolatency" in wanted:
         r = biolatency_bench(biolatency, args.runs)
         print(f"biolatency: O_DIRECT read storm of {IO_STORM} on a loop device: {r['untraced_s']:.2f} s untraced, "
               f"{r['traced_s']:.2f} s traced, slowdown x{r['slowdown']:.3f} (target <= x1.05); "
-              f"counted {r['counted']}-{r['max_counted']}/{IO_STORM}; BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+              f"counted {r['counted']}-{r['max_counted']}/{IO_STORM}; BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, "
+              f"{r['bpf_ns_per_event'] / 1000:.2f} us per I/O")
+        lbt = os.path.join(args.libbpf_tools, "biolatency") if args.libbpf_tools else None
+        if lbt and os.access(lbt, os.X_OK):
+            r = biolatency_bench(lbt, args.runs, options=())
+            print(f"libbpf-tools biolatency: O_DIRECT read storm of {IO_STORM} on a loop device: slowdown x{r['slowdown']:.3f}; "
+                  f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, {r['bpf_ns_per_event'] / 1000:.2f} us per I/O")
 
     if "biosnoop" in wanted:
         with tempfile.TemporaryDirectory(prefix="bench-biosnoop-") as d:
@@ -993,13 +1036,13 @@ def main():
                 script = f"dd if={loop} of=/dev/null bs=4k count={BIO_SNOOP_STORM} iflag=direct status=none"
                 r = storm_bench(os.path.join(args.bin, "biosnoop"), ["-d", name], script, BIO_SNOOP_STORM,
                                 lambda pid: (lambda line, pat=re.compile(rf"^[\d.]+ +dd +\d+ +{name} +R "): bool(pat.match(line))),
-                                args.runs, {"tp_io_start", "tp_rq_issue", "tp_rq_complete"})
+                                args.runs)
             finally:
                 subprocess.run(["losetup", "-d", loop])
         print(f"biosnoop: O_DIRECT read storm of {BIO_SNOOP_STORM} on a loop device: {r['untraced_s']:.2f} s untraced, "
               f"{r['traced_s']:.2f} s traced, slowdown x{r['slowdown']:.3f} (target <= x1.10); seen {r['seen']}/{r['expected']}, "
               f"lost {r['lost']}; RSS steady {r['steady_rss_mb']:.1f} MB, peak {r['peak_rss_mb']:.1f} MB; "
-              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run")
+              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, {r['bpf_ns_per_event'] / 1000:.2f} us per event")
 
     if "runqlat" in wanted:
         med, lo, hi = pingpong_bench(os.path.join(args.bin, "runqlat"), args.runs)

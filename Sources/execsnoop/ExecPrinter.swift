@@ -11,7 +11,7 @@ public struct ExecRow {
 /// What decoding keeps for a run: the records being joined, the filters and the options it
 /// reads per event (read once: property-wrapper getters cost on every event).
 final class ExecDecoder {
-    let assembler = ExecAssembler()
+    let assembler: ExecAssembler
     let filters: ExecFilters
     let fails, quote: Bool
     let maxArgSize: Int
@@ -19,6 +19,7 @@ final class ExecDecoder {
 
     init(_ options: ExecSnoop) throws {
         filters = try ExecFilters(name: options.name, line: options.line)
+        assembler = ExecAssembler(maxArgs: options.maxArgs, maxArgSize: options.maxArgSize)
         // --prometheus counts failed execs too, by their return value
         (fails, quote, maxArgSize) = (options.fails || options.exportOptions.active, options.quote, options.maxArgSize)
     }

@@ -110,6 +110,7 @@ public struct ExecSnoop: StreamingTool {
         cfg.targ_ppid = try ArgumentLimits.taskID(ppid, "-P/--ppid") ?? 0
         cfg.max_args = UInt32(maxArgs)
         cfg.max_arg_size = UInt32(maxArgSize)
+        cfg.want_cgroup_id = containers ? 1 : 0
         return cfg
     }
 
@@ -119,7 +120,8 @@ public struct ExecSnoop: StreamingTool {
 
     public func run() throws {
         let bpf = try start()
-        if bpf.resolutions.contains(where: { $0.passedOver(for: .loopHelper) }),
+        // no program copying with bpf_loop() was taken: the _noloop twins' limits apply
+        if !bpf.resolutions.contains(where: { $0.chosen?.requires.contains(.loopHelper) == true }),
            maxArgs > Self.noLoopMaxArgs || maxArgSize > Self.noLoopArgSize {
             Diagnostics.line("execsnoop: this kernel has no bpf_loop (Linux 5.17+): at most \(Self.noLoopMaxArgs) arguments "
                              + "of \(Self.noLoopArgSize) bytes are read; longer command lines are cut and marked")
@@ -136,12 +138,20 @@ public struct ExecSnoop: StreamingTool {
         return UInt32(size)
     }
 
-    /// Each program that copies with bpf_loop() (Linux 5.17+) says so, and has a `_noloop` twin
-    /// taken where the kernel has no bpf_loop: at most 20 arguments of 255 bytes there
-    /// (EXECSNOOP_NOLOOP_* in bpf-src/execsnoop.bpf.c).
+    /// Where the kernel has bpf_task_pt_regs() and bpf_loop() (5.17+), a successful exec is sent
+    /// whole from sched_process_exec (tp_sched_exec_args) and a failed one from the syscall's
+    /// return (..._regs, reading the caller's saved registers): no entry program is loaded (the
+    /// entry chains want `.without(.taskRegsHelper)`). The two ask for the same, so a kernel
+    /// takes both or neither. Elsewhere the arguments are read at entry; each program that
+    /// copies with bpf_loop() says so, and has a `_noloop` twin taken where the kernel has no
+    /// bpf_loop: at most 20 arguments of 255 bytes there (EXECSNOOP_NOLOOP_* in
+    /// bpf-src/execsnoop.bpf.c).
     static let noLoopMaxArgs = 20, noLoopArgSize = 255
-    static let plan: AttachPlan = (ProbeChain.syscall("execve") + ProbeChain.syscall("execveat")).map(\.withoutLoopTwin) + [
-        .optional("exec by a non-leader thread", [
+    static let plan: AttachPlan = (ProbeChain.syscall("execve", argumentsAtReturn: true)
+                                   + ProbeChain.syscall("execveat", argumentsAtReturn: true)).map(\.withoutLoopTwin) + [
+        .oneOf("exec", [
+            ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec_args",
+                           requires: [.taskRegsHelper, .loopHelper]),
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec", requires: [.loopHelper]),
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_process_exec"), program: "tp_sched_exec_noloop"),
         ]),
@@ -149,13 +159,18 @@ public struct ExecSnoop: StreamingTool {
 }
 
 extension ProbeChain {
-    /// The entry chains with the tracepoint program's `_noloop` twin right after it.
+    /// The entry chains with the tracepoint program's `_noloop` twin right after it; the
+    /// programs that read arguments at the return copy them with bpf_loop() too.
     fileprivate var withoutLoopTwin: ProbeChain {
-        guard role.hasSuffix("entry"), let first = candidates.first, case .tracepoint = first.kind else { return self }
-        return .oneOf(role, [ProbeCandidate(first.kind, program: first.program, requires: [.loopHelper]),
-                             ProbeCandidate(first.kind, program: first.program + "_noloop")]
-                     // the kprobe programs copy with bpf_loop() too (kernels with kprobes but no
-                     // syscall tracepoints)
-                     + candidates.dropFirst().map { ProbeCandidate($0.kind, program: $0.program, requires: [.loopHelper]) })
+        guard role.hasSuffix("entry"), let first = candidates.first, case .tracepoint = first.kind else {
+            return with(candidates: candidates.map {
+                $0.program.hasSuffix("_regs") ? ProbeCandidate($0.kind, program: $0.program, requires: $0.requires + [.loopHelper]) : $0
+            })
+        }
+        return with(candidates: [ProbeCandidate(first.kind, program: first.program, requires: first.requires + [.loopHelper]),
+                                 ProbeCandidate(first.kind, program: first.program + "_noloop", requires: first.requires)]
+                    // the kprobe programs copy with bpf_loop() too (kernels with kprobes but no
+                    // syscall tracepoints)
+                    + candidates.dropFirst().map { ProbeCandidate($0.kind, program: $0.program, requires: $0.requires + [.loopHelper]) })
     }
 }

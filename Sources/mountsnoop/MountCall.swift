@@ -10,19 +10,18 @@ public struct MountCall {
     /// The arguments for JSON: strings raw, flags decoded as in `text`.
     let arguments: [(String, JSONValue)]
 
-    /// Decodes a record: the event, then its string slots. Nil for a short record or an
-    /// unknown call.
+    /// Decodes a record: the event, then its strings back to back. Nil for a short record or
+    /// an unknown call.
     init?(_ record: UnsafeRawBufferPointer) {
         let header = MemoryLayout<mountsnoop_event>.size
         guard record.count >= header else { return nil }
         let e = record.loadUnaligned(as: mountsnoop_event.self)
-        let lengths = withUnsafeBytes(of: e.str_len) { Array($0.bindMemory(to: UInt32.self)) }
-        /// Slot `i`'s bytes before its NUL, within the record whatever the length says.
+        let lengths = withUnsafeBytes(of: e.str_len) { $0.bindMemory(to: UInt32.self).map { min(Int($0), Int(MOUNTSNOOP_STR_MAX)) } }
+        /// String `i`'s bytes before its NUL, within the record whatever the lengths say.
         func bytes(_ i: Int) -> [UInt8] {
-            let start = header + i * Int(MOUNTSNOOP_STR_MAX)
-            let length = min(Int(lengths[i]), Int(MOUNTSNOOP_STR_MAX))
-            guard length > 0, start < record.count else { return [] }
-            let slot = record[start..<min(start + length, record.count)]
+            let start = header + lengths.prefix(i).reduce(0, +)
+            guard lengths[i] > 0, start < record.count else { return [] }
+            let slot = record[start..<min(start + lengths[i], record.count)]
             return Array(slot.prefix { $0 != 0 })
         }
         var parts: [(name: String, text: String, json: JSONValue)] = []

@@ -61,10 +61,10 @@ public struct MountSnoop: StreamingTool {
         JSONField("ret") { row, _ in .int(Int64(row.event.ret)) },
     ]
 
-    /// Each record carries 16 KiB of string slots: a 4 MiB ring holds 250 calls in flight (a
-    /// container start makes dozens at once).
+    /// A record is as long as its strings: 256 KiB holds about a thousand ordinary calls in
+    /// flight (a container start makes dozens at once), 15 of the longest (16 KiB of strings).
     public func prepareMaps(_ setup: inout MapSetup) throws {
-        setup.size("events", 4 << 20)
+        setup.size("events", 256 << 10)
     }
 
     public func bpfConfig() throws -> mountsnoop_cfg {

@@ -24,13 +24,19 @@ enum execsnoop_record_type {
 #define EXECSNOOP_F_MORE_ARGS 1u    /* argv had more than max_args entries */
 #define EXECSNOOP_F_ARG_CUT   2u    /* an argument was longer than max_arg_size */
 #define EXECSNOOP_F_FAULT     4u    /* an argument could not be read from user memory */
+#define EXECSNOOP_F_WHOLE     8u    /* args_size bytes follow the record: the file name, then all of
+                                     * argv from argv[0], uncut; user space applies the limits */
+
+/* A command line (argv's strings, as the new program's mm holds them) of fewer bytes than this
+ * is sent whole, in one copy, after the file name (at most 4 KiB); a longer one piece by piece. */
+#define EXECSNOOP_WHOLE_MAX (2 * EXECSNOOP_CHUNK - 4096)
 
 struct execsnoop_cfg {
 	struct tools_common_cfg common;
 	__u32 targ_ppid;       /* 0: any */
 	__u32 max_args;        /* entries read, counting the filename as the first */
 	__u32 max_arg_size;    /* bytes kept per argument, excluding its NUL */
-	__u32 _pad;
+	__u32 want_cgroup_id;  /* fill cgroup_id (--containers); 60 ns per exec otherwise spared */
 };
 
 /* flags of an ARGS record */
@@ -54,8 +60,8 @@ struct execsnoop_exit {
 	__s32 retval;
 	__u32 cpu;
 	__u32 flags;
-	__u32 args_count;      /* arguments sent, counting the filename */
-	__u32 _pad;
+	__u32 args_count;      /* arguments sent, counting the filename (0 with EXECSNOOP_F_WHOLE) */
+	__u32 args_size;       /* with EXECSNOOP_F_WHOLE: bytes of argument text after the record */
 	__u64 ts_ns;           /* CLOCK_MONOTONIC at exec return */
 	char comm[TOOLS_TASK_COMM_LEN];
 	char pcomm[TOOLS_TASK_COMM_LEN];

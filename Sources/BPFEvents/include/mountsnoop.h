@@ -22,9 +22,9 @@ struct mountsnoop_cfg {
 	struct tools_common_cfg common;
 };
 
-/* One call, at its return. Followed by MOUNTSNOOP_STRS string slots of MOUNTSNOOP_STR_MAX
- * bytes; str_len[i] bytes of slot i were read (its NUL included), 0 when the pointer was
- * NULL or unreadable.
+/* One call, at its return. Followed by its strings back to back: str_len[i] bytes of string i
+ * (its NUL included), 0 when the pointer was NULL or unreadable; string i starts after the
+ * str_len[0..<i] bytes of the ones before it.
  *   mount:      source, target, type, data; flags
  *   umount:     target; flags
  *   fsopen:     fs_name; flags

@@ -120,6 +120,11 @@ public struct ProbeChain: Sendable, Equatable {
     public static func optional(_ role: String, _ candidates: [ProbeCandidate]) -> ProbeChain {
         ProbeChain(role: role, candidates: candidates, required: false, unavailable: nil)
     }
+
+    /// The same chain with other candidates: a tool's variants of the programs.
+    public func with(candidates: [ProbeCandidate]) -> ProbeChain {
+        ProbeChain(role: role, candidates: candidates, required: required, unavailable: unavailable)
+    }
 }
 
 public typealias AttachPlan = [ProbeChain]

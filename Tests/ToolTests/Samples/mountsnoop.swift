@@ -5,8 +5,8 @@ import mountsnoop
 
 extension MountSnoop: GoldenSampled {
     static var goldenRecords: [[UInt8]] {
-        /// A call's record: the event, then its string slots (`strings[i]` into slot i,
-        /// NUL-terminated unless `unterminated`).
+        /// A call's record: the event, then its strings back to back (NUL-terminated unless
+        /// `unterminated`).
         func call(_ kind: Int32, comm: String, pid: UInt32, ret: Int32, fd: Int32 = 0, fd2: Int32 = 0, flags: UInt64 = 0,
                   arg: UInt32 = 0, aux: UInt32 = 0, strings: [[UInt8]] = [], unterminated: Bool = false) -> [UInt8] {
             var e = mountsnoop_event()
@@ -14,15 +14,15 @@ extension MountSnoop: GoldenSampled {
             (e.flags, e.fd, e.fd2, e.arg, e.aux) = (flags, fd, fd2, arg, aux)
             set(&e.comm, comm)
             set(&e.pcomm, "bash")
-            var slots = [UInt8](repeating: 0, count: Int(MOUNTSNOOP_STRS) * Int(MOUNTSNOOP_STR_MAX))
+            var text: [UInt8] = []
             withUnsafeMutableBytes(of: &e.str_len) { lengths in
                 for (i, s) in strings.enumerated() {
                     let bytes = unterminated ? s : s + [0]
-                    slots.replaceSubrange(i * Int(MOUNTSNOOP_STR_MAX)..<(i * Int(MOUNTSNOOP_STR_MAX) + bytes.count), with: bytes)
+                    text += bytes
                     lengths.storeBytes(of: UInt32(bytes.count), toByteOffset: i * 4, as: UInt32.self)
                 }
             }
-            return bytes(e) + slots
+            return bytes(e) + text
         }
         let u = { (s: String) in Array(s.utf8) }
         return [
