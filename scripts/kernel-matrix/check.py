@@ -80,8 +80,10 @@ def check_plan(guest, tool, module, err):
         # a variant of the same probe, taken because this kernel lacks what the first requires
         first = candidates[0]
         twins = [c for c in candidates[1:] if (c["kind"], c["target"]) == (first["kind"], first["target"])]
-        if any(m[1] == c["program"] and "requires" not in c for c in twins) and \
-                any(version < requirement_since.get(r, (0, 0)) for r in first.get("requires", [])):
+        # (a "no:X" requirement only says when a chain is needed at all: checked above)
+        def met(candidate):
+            return all(version >= requirement_since.get(r, (0, 0)) for r in candidate.get("requires", []) if not r.startswith("no:"))
+        if any(m[1] == c["program"] and met(c) for c in twins) and not met(first):
             continue
         guest.expect(m[1] == candidates[0]["program"],
                      f"'{chain['role']}' uses {m[1]}, not the preferred {candidates[0]['program']}: {m[0]}")
