@@ -868,7 +868,8 @@ def compare_libbpf_tools(lbt_dir, tool, storm, script, count, runs, tool_args=()
     binary = os.path.join(lbt_dir, tool) if lbt_dir else None
     if not binary or not os.access(binary, os.X_OK):
         return
-    r = storm_bench(binary, list(tool_args), script, count, lambda _pid: (lambda _line: False), runs)
+    # stdbuf: its stdio buffers the header when stdout is a pipe, and the storm waits for it
+    r = storm_bench("stdbuf", ["-oL", binary, *tool_args], script, count, lambda _pid: (lambda _line: False), runs)
     print(f"libbpf-tools {tool}: {storm}: {r['untraced_s']:.2f} s untraced, {r['traced_s']:.2f} s traced, "
           f"slowdown x{r['slowdown']:.3f}; lost {r['lost']}; RSS steady {r['steady_rss_mb']:.1f} MB; "
           f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, {r['bpf_ns_per_event'] / 1000:.2f} us per event")
@@ -1037,7 +1038,7 @@ def main():
               f"{r['bpf_ns_per_event'] / 1000:.2f} us per I/O")
         lbt = os.path.join(args.libbpf_tools, "biolatency") if args.libbpf_tools else None
         if lbt and os.access(lbt, os.X_OK):
-            r = biolatency_bench(lbt, args.runs, options=())
+            r = biolatency_bench("stdbuf", args.runs, options=("-oL", lbt))
             print(f"libbpf-tools biolatency: O_DIRECT read storm of {IO_STORM} on a loop device: slowdown x{r['slowdown']:.3f}; "
                   f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, {r['bpf_ns_per_event'] / 1000:.2f} us per I/O")
 

@@ -164,7 +164,7 @@ extension ProbeChain {
     fileprivate var withoutLoopTwin: ProbeChain {
         guard role.hasSuffix("entry"), let first = candidates.first, case .tracepoint = first.kind else {
             return with(candidates: candidates.map {
-                $0.program.hasSuffix("_regs") ? ProbeCandidate($0.kind, program: $0.program, requires: $0.requires + [.loopHelper]) : $0
+                $0.requires.contains(.taskRegsHelper) ? ProbeCandidate($0.kind, program: $0.program, requires: $0.requires + [.loopHelper]) : $0
             })
         }
         return with(candidates: [ProbeCandidate(first.kind, program: first.program, requires: first.requires + [.loopHelper]),

@@ -14,8 +14,22 @@ public enum IntervalLoop {
         loaded.runAfterStart()
         MemoryTrim.afterStartup()
         var remaining = count
+        var first = true
         while true {
-            let stopped = !sleep(seconds: interval, output: output, until: until)
+            var stopped: Bool
+            if first && interval > 2 {
+                // what start-up set going on threads of its own (profile's and offcputime's
+                // kallsyms reader) is done within a second: trim again, with a single thread
+                // the writable mapping too (MemoryTrim)
+                stopped = !sleep(seconds: 1, output: output, until: until)
+                if !stopped {
+                    MemoryTrim.afterStartup()
+                    stopped = !sleep(seconds: interval - 1, output: output, until: until)
+                }
+            } else {
+                stopped = !sleep(seconds: interval, output: output, until: until)
+            }
+            first = false
             try report()
             output.flush()
             if let left = remaining {

@@ -3,8 +3,7 @@ import Glibc
 /// The kernel's function symbols from /proc/kallsyms, read once. Module symbols keep their
 /// module's name; the others are "kernel", as BCC prints them.
 public final class KernelSymbols: @unchecked Sendable {
-    private var table: SymbolTable?
-    private var modules: [String: String] = [:]
+    private var table: CompactSymbols?
     private let path: String
 
     public init(path: String = "/proc/kallsyms") {
@@ -41,42 +40,14 @@ public final class KernelSymbols: @unchecked Sendable {
             loader = nil
         }
         if table == nil { load() }
-        let frame = table?.lookup(address).map { Frame(name: $0.name, offset: $0.offset, module: modules[$0.name] ?? "kernel") }
+        let frame = table?.lookup(address).map { Frame(name: $0.name, offset: $0.offset, module: table?.modules[$0.name] ?? "kernel") }
             ?? Frame(name: nil, module: "kernel")
         resolved[address] = frame
         return frame
     }
 
-    /// "ffffffff81000000 T _stext" or "ffffffffc0a01000 t ext4_fill_super\t[ext4]".
     private func load() {
-        let bytes = (try? readBytes(path)) ?? []
-        var entries: [SymbolTable.Entry] = []
-        entries.reserveCapacity(bytes.count / 40)
-        var lineStart = 0
-        bytes.withUnsafeBufferPointer { b in
-            while lineStart < b.count {
-                var end = lineStart
-                while end < b.count && b[end] != 0x0A { end += 1 }
-                defer { lineStart = end + 1 }
-                // address
-                var i = lineStart
-                var address: UInt64 = 0
-                while i < end, let digit = hexValue(b[i]) { address = address << 4 | UInt64(digit); i += 1 }
-                guard i + 3 < end, address != 0 else { continue }
-                let type = b[i + 1] | 0x20  // lower case
-                guard type == UInt8(ascii: "t") || type == UInt8(ascii: "w") else { continue }
-                i += 3
-                var nameEnd = i
-                while nameEnd < end && b[nameEnd] != 0x09 && b[nameEnd] != 0x20 { nameEnd += 1 }
-                let name = String(decoding: UnsafeBufferPointer(rebasing: b[i..<nameEnd]), as: UTF8.self)
-                if nameEnd < end, let open = (nameEnd..<end).first(where: { b[$0] == UInt8(ascii: "[") }),
-                   let close = (open..<end).first(where: { b[$0] == UInt8(ascii: "]") }) {
-                    modules[name] = String(decoding: UnsafeBufferPointer(rebasing: b[(open + 1)..<close]), as: UTF8.self)
-                }
-                entries.append(.init(start: address, size: 0, name: name))
-            }
-        }
-        table = SymbolTable(entries)
+        table = CompactSymbols(readingKallsyms: path)
     }
 }
 
