@@ -49,9 +49,10 @@ public enum MemoryTrim {
     /// (pagemap: bit 63 present, bit 61 file page; a written page has become anonymous).
     static func unwrittenPages(of mapping: ProcessMapping) -> [Range<UInt64>] {
         let page = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
-        let count = Int((mapping.end - mapping.start) / page)
+        guard mapping.end > mapping.start, let count = Int(exactly: (mapping.end - mapping.start) / page),
+              count > 0, count <= 1 << 24 else { return [] }  // 64 GiB: no mapping of a binary
         let fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0, count > 0 else { return [] }
+        guard fd >= 0 else { return [] }
         defer { close(fd) }
         var entries = [UInt64](repeating: 0, count: count)
         let size = count * 8
