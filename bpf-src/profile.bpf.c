@@ -73,6 +73,43 @@ static __always_inline __u32 readable_stack(__u64 sp)
 	return PROFILE_STACK_BYTES;
 }
 
+static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *end)
+{
+	*(__u64 *)end = vma->vm_end;
+	return 0;
+}
+
+/* How much of the stack from `sp` up to copy: only where frames can be. A process's first
+ * thread has none above the stack pointer it started with (mm->start_stack); another thread's
+ * stack ends where its mapping does (found with bpf_find_vma(), 5.17+, when `find_vma`). Most
+ * stacks are then a few KiB, not the 16 KiB window: less to copy, to send and to keep in the
+ * ring (whose pages count in profile's RSS). Else, what can be read of the window. */
+static __always_inline __u32 stack_extent(__u64 sp, bool main_thread, bool find_vma)
+{
+	__u64 top = 0;
+	if (main_thread) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		top = BPF_CORE_READ(task, mm, start_stack);
+	}
+	if (find_vma && !(top > sp && top - sp <= PROFILE_STACK_BYTES)) {
+		top = 0;
+		if (bpf_find_vma(bpf_get_current_task_btf(), sp, vma_end, &top, 0))
+			top = 0;  /* no mapping, or its lock was busy */
+	}
+	if (top > sp && top - sp <= PROFILE_STACK_BYTES)
+		return top - sp;
+	return readable_stack(sp);
+}
+
+/* A sample is built here, then sent with as much of the stack as was copied: a ring record
+ * reserved in place would need the whole window's size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct profile_sample);
+} sample_buf SEC(".maps");
+
 /* The interrupted task's user registers in DWARF order: the sample's own registers when it
  * interrupted user code, else those saved at the top of its kernel stack. False for a kernel
  * thread. */
@@ -110,15 +147,14 @@ static __always_inline bool user_registers(struct bpf_perf_event_data *ctx, __u6
 
 /* Sends the sample with its user registers and stack; false when it has no user context. */
 static __always_inline bool send_sample(struct bpf_perf_event_data *ctx, struct profile_key *key, __u32 tid,
-					bool regs_helper)
+					bool regs_helper, bool find_vma)
 {
-	struct profile_sample *rec = reserve(sizeof(*rec));
+	__u32 zero = 0;
+	struct profile_sample *rec = bpf_map_lookup_elem(&sample_buf, &zero);
 	if (!rec)
-		return true;  /* counted as lost */
-	if (!user_registers(ctx, rec->regs, regs_helper)) {
-		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		return true;
+	if (!user_registers(ctx, rec->regs, regs_helper))
 		return false;
-	}
 	rec->pid = key->pid;
 	rec->tid = tid;
 	rec->user_stack_id = key->user_stack_id;
@@ -127,7 +163,7 @@ static __always_inline bool send_sample(struct bpf_perf_event_data *ctx, struct 
 	rec->cgroup_id = key->cgroup_id;
 	__builtin_memcpy(rec->comm, key->comm, sizeof(rec->comm));
 	__u64 sp = rec->regs[PROFILE_REG_SP];
-	__u32 bytes = readable_stack(sp);
+	__u32 bytes = stack_extent(sp, tid == key->pid, find_vma);
 	barrier_var(bytes);  /* clang knows the bound and would drop the check older verifiers need */
 	if (bytes > PROFILE_STACK_BYTES)
 		bytes = PROFILE_STACK_BYTES;
@@ -135,11 +171,11 @@ static __always_inline bool send_sample(struct bpf_perf_event_data *ctx, struct 
 		bytes = 0;
 	rec->stack_bytes = bytes;
 	rec->_pad = 0;
-	submit(rec);
+	emit(rec, offsetof(struct profile_sample, stack) + bytes);  /* counted as lost when full */
 	return true;
 }
 
-static __always_inline int sample(struct bpf_perf_event_data *ctx, bool regs_helper)
+static __always_inline int sample(struct bpf_perf_event_data *ctx, bool regs_helper, bool find_vma)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
@@ -170,24 +206,31 @@ static __always_inline int sample(struct bpf_perf_event_data *ctx, bool regs_hel
 
 	bool unwind_here = cfg.unwind == PROFILE_UNWIND_FP || !cfg.user_stacks || tid == 0
 		|| (cfg.unwind == PROFILE_UNWIND_AUTO && bpf_map_lookup_elem(&fp_processes, &tgid));
-	if (!unwind_here && send_sample(ctx, &key, tid, regs_helper))
+	if (!unwind_here && send_sample(ctx, &key, tid, regs_helper, find_vma))
 		return 0;
 	count_sample(&key);
 	return 0;
 }
 
-/* Where the kernel has bpf_task_pt_regs() (5.15+). */
+/* Where the kernel has bpf_find_vma() (5.17+) and bpf_task_pt_regs() (5.15+). */
+SEC("perf_event")
+int do_perf_event_vma(struct bpf_perf_event_data *ctx)
+{
+	return sample(ctx, true, true);
+}
+
+/* Where it has bpf_task_pt_regs() alone. */
 SEC("perf_event")
 int do_perf_event(struct bpf_perf_event_data *ctx)
 {
-	return sample(ctx, true);
+	return sample(ctx, true, false);
 }
 
 /* Older kernels: the saved user registers found from the task's kernel stack. */
 SEC("perf_event")
 int do_perf_event_task_stack(struct bpf_perf_event_data *ctx)
 {
-	return sample(ctx, false);
+	return sample(ctx, false, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -33,8 +33,7 @@ final class OffCPUReport {
                                                        count: total, kernel: kernel, user: user,
                                                        container: options.containers ? names.identity(key.cgroup_id) : nil)))
         }
-        // least time first (BCC's order); ties in a stable order so that runs compare
-        samples.sort { ($0.count, $0.shownID, $0.comm) < ($1.count, $1.shownID, $1.comm) }
+        samples = StackSample.leastFirst(samples, by: { $0.shownID })  // BCC's order
         try printer.print(samples, folded: options.folded, json: options.common.json,
                           leading: { [("pid", .int(Int64($0.pid))), ("tid", .int(Int64($0.shownID))), ("comm", .string($0.comm)),
                                       ("total_us", .unsigned($0.count))] },

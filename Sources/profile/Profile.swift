@@ -150,15 +150,21 @@ public struct Profile: BPFTool {
     /// asked for at any time, and only the kernel's tables hold samples between requests.
     var unwindsInUserSpace: Bool { unwind != .fp && !kernelStacksOnly && prometheus == nil }
 
-    /// The ring the copied stacks go through: a fifth of a second of samples on every CPU
-    /// sampled (a power of two from 1 to 64 MiB; -c's rate is unknown, taken as 1,000 a second).
+    /// The ring the copied stacks go through: 50 ms of samples on every CPU sampled, at 4 KiB
+    /// each (a sample sends only the stack in use: 1-3 KiB for most, 16 KiB at most), a power
+    /// of two from 256 KiB to 64 MiB; -c's rate is unknown, taken as 1,000 a second. The
+    /// reader is woken when a quarter is full. The kernel maps the whole ring into profile
+    /// twice over (its wrap-around), and all of it counts in profile's RSS: sized for the
+    /// worst case (200 ms of 16 KiB copies), 4999 Hz on two CPUs made 107 MB.
     func ringBytes(cpus: Int) -> UInt32 {
         let perSecond = UInt64(count != nil ? 1000 : frequency ?? 49) * UInt64(max(cpus, 1))
-        let wanted = perSecond * UInt64(MemoryLayout<profile_sample>.size) / 5
-        var bytes: UInt64 = 1 << 20
+        let wanted = perSecond * Self.typicalSampleBytes / 20
+        var bytes: UInt64 = 256 << 10
         while bytes < wanted && bytes < 64 << 20 { bytes <<= 1 }
         return UInt32(bytes)
     }
+
+    static let typicalSampleBytes: UInt64 = 4096
 
     /// The CPU of -C, nil for all (no -C, or BCC's -1).
     var chosenCPU: Int? { cpu.flatMap { $0 >= 0 ? $0 : nil } }
@@ -267,9 +273,13 @@ public struct Profile: BPFTool {
 
     /// Hardware cycles where there is a PMU, the CPU clock everywhere (BCC's choice). Where
     /// the kernel has no bpf_task_pt_regs() (before 5.15), a sample taken in the kernel finds
-    /// the task's user registers at the top of its kernel stack instead.
+    /// the task's user registers at the top of its kernel stack instead; without
+    /// bpf_find_vma() (before 5.17), a thread other than a process's first sends what can be
+    /// read of the 16 KiB window, not just its stack.
     static let plan: AttachPlan = [
-        .oneOf("sampling", [ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event", requires: [.taskRegsHelper]),
+        .oneOf("sampling", [ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event_vma", requires: [.taskRegsHelper, .findVMAHelper]),
+                            ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event_vma", requires: [.taskRegsHelper, .findVMAHelper]),
+                            ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event", requires: [.taskRegsHelper]),
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event", requires: [.taskRegsHelper]),
                             ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event_task_stack"),
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event_task_stack")]),

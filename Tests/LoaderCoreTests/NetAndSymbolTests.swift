@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import LoaderCore
 
@@ -40,6 +41,39 @@ import Testing
         #expect(Frame(name: nil, module: "libc.so.6").detailed == "[unknown] [libc.so.6]")
         #expect(Frame.unknown.detailed == "[unknown]")
         #expect(Frame.unknown.bare == "[unknown]")
+    }
+
+    /// Names are read in a second pass, for the addresses a report shows; the first listed of
+    /// several at one address wins, modules are kept, data symbols and zero addresses are not,
+    /// and modules listed out of order still sort.
+    @Test func kallsymsNamesTheAddressesAsked() throws {
+        let text = """
+            ffffffff81000000 T _stext
+            ffffffff81000100 t first_alias
+            ffffffff81000100 T second_alias
+            ffffffff81000200 D some_data
+            ffffffff81000300 T __schedule
+            ffffffff81000400 T after
+            ffffffffc0002000 t late_fn\t[late]
+            ffffffffc0001000 t early_fn\t[early]
+            0000000000000000 T hidden
+
+            """
+        let path = "/tmp/kallsyms-test-\(getpid())"
+        defer { unlink(path) }
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let symbols = KernelSymbols(path: path, marking: ["__schedule"])
+        symbols.loadInBackground()
+        symbols.resolve([0xffff_ffff_8100_0105, 0xffff_ffff_8100_0250, 0xffff_ffff_c000_1010, 0xffff_ffff_c000_2000, 0x10])
+        #expect(symbols.frame(0xffff_ffff_8100_0105).detailed == "first_alias+0x5 [kernel]")
+        #expect(symbols.frame(0xffff_ffff_8100_0250).detailed == "first_alias+0x150 [kernel]")  // data is not a function
+        #expect(symbols.frame(0xffff_ffff_c000_1010).detailed == "early_fn+0x10 [early]")
+        #expect(symbols.frame(0xffff_ffff_c000_2000).detailed == "late_fn+0x0 [late]")
+        #expect(symbols.frame(0x10).detailed == "[unknown] [kernel]")
+        #expect(symbols.frame(0xffff_ffff_8100_0410).bare == "after")  // not resolved ahead: a pass of its own
+        #expect(symbols.isIn("__schedule", 0xffff_ffff_8100_0310))
+        #expect(!symbols.isIn("__schedule", 0xffff_ffff_8100_0400))
+        #expect(!symbols.isIn("after", 0xffff_ffff_8100_0400))  // not marked
     }
 
     @Test func symbolLookupHonoursSizesAndAliases() {

@@ -80,6 +80,9 @@ public indirect enum KernelRequirement: Sendable, Hashable, CustomStringConverti
     /// bpf_task_pt_regs() (Linux 5.15+): a task's saved user registers, so a syscall's
     /// arguments can be read at its return.
     case taskRegsHelper
+    /// bpf_find_vma() (Linux 5.17+): the mapping holding an address (profile: where a
+    /// thread's stack ends).
+    case findVMAHelper
     /// Only where the kernel lacks the other requirement: the part of an older way (an entry
     /// program keeping arguments) that a newer way does without.
     case without(KernelRequirement)
@@ -94,6 +97,7 @@ public indirect enum KernelRequirement: Sendable, Hashable, CustomStringConverti
         switch self {
         case .loopHelper: "bpf_loop"
         case .taskRegsHelper: "bpf_task_pt_regs"
+        case .findVMAHelper: "bpf_find_vma"
         case .without(let other): "no:\(other)"
         case .compareAndSwap: "cmpxchg"
         case .btfType(let name): "btf:\(name)"

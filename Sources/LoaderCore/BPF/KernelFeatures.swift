@@ -74,6 +74,8 @@ public final class RunningKernel: KernelFeatures {
             return clibbpf_probe_helper(kind.programType, BPF_FUNC_loop) != 0 ? nil : "no bpf_loop() here (Linux 5.17+)"
         case .taskRegsHelper:
             return clibbpf_probe_helper(kind.programType, BPF_FUNC_task_pt_regs) != 0 ? nil : "no bpf_task_pt_regs() here (Linux 5.15+)"
+        case .findVMAHelper:
+            return clibbpf_probe_helper(kind.programType, BPF_FUNC_find_vma) != 0 ? nil : "no bpf_find_vma() here (Linux 5.17+)"
         case .without:
             return nil  // the plan's resolution decides (AttachPlan.resolve)
         case .compareAndSwap:

@@ -5,18 +5,20 @@ public struct Frame: Sendable, Equatable {
     /// The module's short name: "kernel", a kernel module, or a file's base name.
     public let module: String?
 
+    /// `BPF.sym(addr, pid)` / `ksym(addr)`: the bare name, or "[unknown]". Symbol and module
+    /// names come from files any user can write (a binary, a perf map): every rendering escapes
+    /// control characters, so a name cannot forge a folded line or reach the terminal raw.
+    /// Made once: a report renders each cached frame once per stack it is in.
+    public let bare: String
+
     public init(name: String?, offset: UInt64 = 0, module: String?) {
         self.name = name
         self.offset = offset
         self.module = module
+        bare = name.map(TerminalText.escaped) ?? "[unknown]"
     }
 
     public static let unknown = Frame(name: nil, module: nil)
-
-    /// `BPF.sym(addr, pid)` / `ksym(addr)`: the bare name, or "[unknown]". Symbol and module
-    /// names come from files any user can write (a binary, a perf map): both renderings escape
-    /// control characters, so a name cannot forge a folded line or reach the terminal raw.
-    public var bare: String { name.map(TerminalText.escaped) ?? "[unknown]" }
 
     /// `sym(addr, pid, show_offset=True)`: "name+0x1a", or "[unknown]".
     public var withOffset: String {

@@ -1,53 +1,83 @@
 import Glibc
 
-/// The kernel's function symbols from /proc/kallsyms, read once. Module symbols keep their
-/// module's name; the others are "kernel", as BCC prints them.
+/// The kernel's function symbols from /proc/kallsyms. Module symbols keep their module's
+/// name; the others are "kernel", as BCC prints them. Where symbols start is read once, ahead
+/// of time; names only for the addresses a report shows (`resolve`), in one pass.
 public final class KernelSymbols: @unchecked Sendable {
-    private var table: CompactSymbols?
     private let path: String
-
-    public init(path: String = "/proc/kallsyms") {
-        self.path = path
-    }
-
+    /// Functions whose start is kept by name (see `isIn`).
+    private let marking: Set<String>
+    private var index: KallsymsIndex?
     private var resolved: [UInt64: Frame] = [:]
-    /// The thread reading /proc/kallsyms ahead of the first lookup (see loadInBackground).
-    private var loader: pthread_t?
+    /// The thread reading where symbols start (loadInBackground): joined before `index` is
+    /// used (pthread_join orders its writes before our reads).
+    private var worker: pthread_t?
 
-    /// Reads /proc/kallsyms on a thread of its own, so that a report at the end (profile's,
-    /// offcputime's) does not wait for it: it took 40% of profile's report. The first lookup
-    /// waits for the thread (pthread_join orders its writes before our reads).
+    public init(path: String = "/proc/kallsyms", marking names: Set<String> = []) {
+        self.path = path
+        marking = names
+    }
+
+    private func waitForWorker() {
+        guard let worker else { return }
+        pthread_join(worker, nil)
+        self.worker = nil
+    }
+
+    /// Reads where symbols start on a thread of its own, while the tool samples: a report at
+    /// the end (profile's, offcputime's) then does not wait for it.
     public func loadInBackground() {
-        guard table == nil, loader == nil else { return }
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            Unmanaged<KernelSymbols>.fromOpaque(context).takeRetainedValue().load()
-            return nil
-        }, context)
-        if started == 0 {
-            loader = thread
-        } else {
-            Unmanaged<KernelSymbols>.fromOpaque(context).release()
+        guard index == nil, worker == nil else { return }
+        worker = BackgroundThread.start { [self] in _ = loaded() }
+    }
+
+    /// Called on the worker or after it is joined.
+    private func loaded() -> KallsymsIndex {
+        if let index { return index }
+        let made = KallsymsIndex(readingKallsyms: path, marking: marking)
+        index = made
+        return made
+    }
+
+    /// Names the symbols of all of `addresses` at once: call it with every address a report
+    /// shows before asking for their frames.
+    public func resolve(_ addresses: some Sequence<UInt64>) {
+        waitForWorker()
+        name(addresses)
+    }
+
+    private func name(_ addresses: some Sequence<UInt64>) {
+        let index = loaded()
+        var starts: [UInt64: UInt64] = [:]  // address -> its symbol's start
+        for address in addresses where resolved[address] == nil && starts[address] == nil {
+            if let start = index.start(of: address) {
+                starts[address] = start
+            } else {
+                resolved[address] = Frame(name: nil, module: "kernel")
+            }
+        }
+        guard !starts.isEmpty else { return }
+        let names = index.names(at: Set(starts.values))
+        for (address, start) in starts {
+            resolved[address] = names[start].map { Frame(name: $0.name, offset: address - start, module: $0.module ?? "kernel") }
+                ?? Frame(name: nil, module: "kernel")
         }
     }
 
+    /// The frame at `address`; one not resolved ahead costs a pass over /proc/kallsyms.
     public func frame(_ address: UInt64) -> Frame {
+        waitForWorker()
         if let frame = resolved[address] { return frame }
-        if let thread = loader {
-            pthread_join(thread, nil)
-            loader = nil
-        }
-        if table == nil { load() }
-        let frame = table?.lookup(address).map { Frame(name: $0.name, offset: $0.offset, module: table?.modules[$0.name] ?? "kernel") }
-            ?? Frame(name: nil, module: "kernel")
-        resolved[address] = frame
-        return frame
+        name(CollectionOfOne(address))
+        return resolved[address] ?? Frame(name: nil, module: "kernel")
     }
 
-    private func load() {
-        table = CompactSymbols(readingKallsyms: path)
+    /// Whether `address` is in the function `name`, one of those marked at init.
+    public func isIn(_ name: String, _ address: UInt64) -> Bool {
+        waitForWorker()
+        let index = loaded()
+        guard let start = index.marked[name] else { return false }
+        return index.start(of: address) == start
     }
 }
 

@@ -51,13 +51,19 @@ public final class UserSymbols: @unchecked Sendable {
         if reported.insert(text).inserted { report(text) }
     }
 
-    /// Stacks share most of their addresses: each is resolved once per process.
-    private var resolved: [UInt32: [UInt64: Frame]] = [:]
+    /// Stacks share most of their addresses: each is resolved once per process. One table
+    /// keyed by both (a table per process cost a second lookup, and its retain, per frame).
+    private struct ProcessAddress: Hashable {
+        let pid: UInt32
+        let address: UInt64
+    }
+    private var resolved: [ProcessAddress: Frame] = [:]
 
     public func frame(_ address: UInt64, pid: UInt32) -> Frame {
-        if let frame = resolved[pid]?[address] { return frame }
+        let key = ProcessAddress(pid: pid, address: address)
+        if let frame = resolved[key] { return frame }
         let frame = resolve(address, pid: pid)
-        resolved[pid, default: [:]][address] = frame
+        resolved[key] = frame
         return frame
     }
 
