@@ -182,7 +182,7 @@ static __always_inline int report(long ret, struct open_args args, bool full_pat
 			s.e.dirs_size = 0;
 			s.e.dirs_count = 0;
 			s.e.event_flags = 0;
-			s.e.cgroup_id = bpf_get_current_cgroup_id();
+			s.e.cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
 			bpf_get_current_comm(s.e.comm, sizeof(s.e.comm));
 			/* clang knows 0 < n < 128 and would drop the mask; older verifiers (6.12 and
 			 * before) do not, and refuse a size they cannot bound */
@@ -207,7 +207,7 @@ static __always_inline int report(long ret, struct open_args args, bool full_pat
 	e->dirs_size = 0;
 	e->dirs_count = 0;
 	e->event_flags = 0;
-	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	long n = bpf_probe_read_user_str(b->data, OPENSNOOP_PATH_MAX, args.fname);

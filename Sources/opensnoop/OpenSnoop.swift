@@ -131,6 +131,7 @@ public struct OpenSnoop: StreamingTool {
         cfg.failed_only = failed && !timestamp ? 1 : 0
         cfg.flag_mask = try flagMask()
         cfg.resolved_path = resolvedPath ? 1 : 0
+        cfg.want_cgroup_id = containers ? 1 : 0
         return cfg
     }
 

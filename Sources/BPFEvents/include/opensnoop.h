@@ -21,7 +21,7 @@ struct opensnoop_cfg {
 	__u32 failed_only;
 	__u32 flag_mask;       /* 0: any; else (flags & mask) != 0 */
 	__u32 resolved_path;   /* -F: 1, a successful open's own path; 0, the base + the name (BCC) */
-	__u32 _pad;
+	__u32 want_cgroup_id;  /* fill cgroup_id (--containers); ~60 ns per open otherwise spared */
 };
 
 /* Followed by `path_size` bytes of the path as passed (NUL-terminated), then `dirs_size` bytes
