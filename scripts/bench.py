@@ -861,6 +861,22 @@ def profile_bench(binary, runs):
     return slowdowns, stacks, report_s, usage.ru_maxrss
 
 
+def profile_churn_bench(binary, processes=300):
+    """profile's peak RSS at 4999 Hz while a shell starts `processes` short processes (each spins
+    a few ms, so each is sampled and unwound): what a process that comes and goes costs."""
+    p = subprocess.Popen([binary, "-F", "4999", "-f"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p.stderr.readline()  # the banner: sampling has started
+    t0 = time.perf_counter()
+    subprocess.run(["sh", "-c", f"for i in $(seq {processes}); do sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done'; done"],
+                   check=True)
+    elapsed = time.perf_counter() - t0
+    p.send_signal(signal.SIGINT)
+    p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss
+
+
 def compare_libbpf_tools(lbt_dir, tool, storm, script, count, runs, tool_args=()):
     """The same storm under libbpf-tools' binary of `tool`, when DIR has it: its slowdown and
     its programs' time per event, the figures ours are compared with (its rows are not checked:
@@ -1084,6 +1100,8 @@ def main():
               f"x{slowdowns[999]:.3f} at 999 Hz (target <= x1.03)")
         print(f"profile: {stacks} distinct stacks symbolized and printed in {report_s:.2f} s "
               f"({report_s * 1e6 / max(stacks, 1):.1f} us per stack; target < 1 s for 10,000), peak RSS {peak_kb / 1024:.1f} MB (target <= 15)")
+        elapsed, churn_kb = profile_churn_bench(profile)
+        print(f"profile: processes that come and go (300 short ones in {elapsed:.1f} s at 4999 Hz): peak RSS {churn_kb / 1024:.1f} MB")
         for (program, mode), (whole, total) in unwind_bench(profile).items():
             print(f"profile: {program}, --unwind {mode}: {whole} of {total} samples reach _start with the callers in order "
                   f"({100 * whole / max(total, 1):.1f}%" + ("; target >= 95%)" if mode == "auto" else ")"))

@@ -14,6 +14,8 @@ import LoaderCore
 /// profile's RSS at 4999 Hz climb to 206 MB; pruning every second keeps it under 75.
 public final class CFIUnwinder {
     private var processes: [UInt32: ProcessUnwinder] = [:]
+    /// The ELF files the sessions read, each opened once.
+    private let files = SharedELFFiles()
     /// Processes whose session could not be made (gone, or no file mapped), until the next prune.
     private var failed: Set<UInt32> = []
     private var nextPrune: UInt64 = 0
@@ -43,7 +45,7 @@ public final class CFIUnwinder {
         guard var process = session(pid, now) else { return [] }
         // a library loaded since, or a new program after exec: look at the mappings again
         if !process.covers(context.pc), now &- process.built >= 1_000_000_000,
-           let rebuilt = ProcessUnwinder(pid: pid, now: now) {
+           let rebuilt = ProcessUnwinder(pid: pid, now: now, files: files) {
             processes[pid] = rebuilt
             process = rebuilt
         }
@@ -60,7 +62,7 @@ public final class CFIUnwinder {
         if processes.count >= Self.maxProcesses, let oldest = processes.values.min(by: { $0.lastUsed < $1.lastUsed }) {
             processes[oldest.pid] = nil
         }
-        guard let process = ProcessUnwinder(pid: pid, now: now) else {
+        guard let process = ProcessUnwinder(pid: pid, now: now, files: files) else {
             failed.insert(pid)
             return nil
         }

@@ -4,14 +4,27 @@ import Glibc
 /// The callbacks libdwfl calls while it unwinds a sample. They live for the whole run (libdwfl
 /// keeps pointers to both tables), hence allocated once and never freed.
 enum DwflCallbacks {
-    /// Modules are reported with an open file (ProcessUnwinder.report), so `find_elf` is never
-    /// needed; `.debug_frame` of a binary without `.eh_frame` is looked for by build ID under
+    /// A module's file is the shared handle in its userdata (ProcessUnwinder.report): a new
+    /// reference to it (libelf counts them; the module's end drops it), no descriptor.
+    /// `.debug_frame` of a binary whose `.eh_frame` does not cover it is looked for by build ID under
     /// /usr/lib/debug only: never through debuginfod, which would stall sampling on the network.
     nonisolated(unsafe) static let session: UnsafeMutablePointer<Dwfl_Callbacks> = {
         let table = UnsafeMutablePointer<Dwfl_Callbacks>.allocate(capacity: 1)
         table.initialize(to: Dwfl_Callbacks(
-            find_elf: { _, _, _, _, _, _ in -1 },
-            find_debuginfo: dwfl_build_id_find_debuginfo,
+            find_elf: { _, userdata, _, _, fileName, elfp in
+                guard let raw = userdata?.pointee, let elfp else { return -1 }
+                let file = Unmanaged<SharedELFFiles.File>.fromOpaque(raw).takeUnretainedValue()
+                elfp.pointee = elf_begin(-1, ELF_C_READ_MMAP, file.elf)
+                if let fileName, fileName.pointee == nil { fileName.pointee = strdup(file.path) }
+                return -1
+            },
+            find_debuginfo: { module, userdata, name, base, fileName, debugLink, crc, debugFileName in
+                // only for a file whose own CFI does not cover it (SharedELFFiles.File.hasOwnCFI)
+                if let raw = userdata?.pointee, Unmanaged<SharedELFFiles.File>.fromOpaque(raw).takeUnretainedValue().hasOwnCFI {
+                    return -1
+                }
+                return dwfl_build_id_find_debuginfo(module, userdata, name, base, fileName, debugLink, crc, debugFileName)
+            },
             section_address: nil,
             debuginfo_path: nil))
         return table

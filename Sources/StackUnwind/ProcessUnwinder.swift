@@ -21,22 +21,32 @@ final class ProcessUnwinder {
     private var frames: [UInt64] = []
     private var maxDepth = 0
 
-    init?(pid: UInt32, now: UInt64) {
+    /// The files this session's modules read, shared with other sessions.
+    private let shared: SharedELFFiles
+    private var files: [SharedELFFiles.File] = []
+
+    init?(pid: UInt32, now: UInt64, files shared: SharedELFFiles) {
         guard let dwfl = dwfl_begin(DwflCallbacks.session) else { return nil }
         self.pid = pid
         self.dwfl = dwfl
         self.built = now
         self.lastUsed = now
+        self.shared = shared
         guard report() > 0,
               dwfl_attach_state(dwfl, nil, pid_t(bitPattern: pid), DwflCallbacks.thread,
                                 Unmanaged.passUnretained(self).toOpaque()) else { return nil }
     }
 
-    deinit { dwfl_end(dwfl) }
+    deinit {
+        dwfl_end(dwfl)
+        for file in files { shared.release(file) }
+    }
 
-    /// Reports each file with an executable mapping at the address where its file offset 0 is
-    /// mapped. Opened through /proc/PID/map_files (the very file mapped, in the process's mount
-    /// namespace), non-blocking, and only when a regular file: a user's process may map anything.
+    /// Reports each file with an executable mapping, from where its file offset 0 is mapped to
+    /// the end of its last mapping; libdwfl asks `find_elf` for the file when it first needs
+    /// it, which hands it the shared handle (the module's userdata). Opened through
+    /// /proc/PID/map_files (the very file mapped, in the process's mount namespace),
+    /// non-blocking, and only when a regular file: a user's process may map anything.
     private func report() -> Int {
         let mappings = ProcessMapping.all(pid: pid)
         var seen: Set<String> = []
@@ -47,17 +57,18 @@ final class ProcessUnwinder {
             guard seen.insert(key).inserted else { continue }
             let sameFile = mappings.filter { $0.inode == mapping.inode && $0.path == mapping.path }
             let first = sameFile.first { $0.offset == 0 } ?? mapping
-            guard first.start >= first.offset else { continue }
+            guard first.start >= first.offset, let end = sameFile.map(\.end).max(), end > first.start else { continue }
             let fd = open(first.mapFilesPath(pid: pid), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-            guard fd >= 0 else { continue }
-            var st = stat()
-            guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { close(fd); continue }
+            guard fd >= 0, let file = shared.acquire(fd: fd, path: mapping.path) else { continue }
             let name = String(mapping.path.split(separator: "/").last ?? "")
-            // on success libdwfl owns the descriptor
-            if dwfl_report_elf(dwfl, name, mapping.path, fd, first.start - first.offset, false) == nil {
-                close(fd)
+            guard let module = dwfl_report_module(dwfl, name, Dwarf_Addr(first.start - first.offset), Dwarf_Addr(end)) else {
+                shared.release(file)
                 continue
             }
+            var userdata: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+            _ = dwfl_module_info(module, &userdata, nil, nil, nil, nil, nil, nil)
+            userdata?.pointee = Unmanaged.passUnretained(file).toOpaque()
+            files.append(file)
             if executable == nil { executable = mapping.path }
             modules.append(mapping.path)
         }

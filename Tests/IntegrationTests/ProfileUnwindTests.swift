@@ -132,6 +132,34 @@ final class ProfileUnwindTests {
         #expect(fpTotal >= 20 && fpEntry * 2 < fpTotal, "frame pointers: \(fpEntry) of \(fpTotal) reach _start: \(fpRun.lines)")
     }
 
+    /// A program built without unwind tables has CFI only in .debug_frame (its .eh_frame holds
+    /// the C start-up files' few FDEs): stripped of it, its debug file under /usr/lib/debug,
+    /// found by build ID, unwinds its frames; without the debug file nothing does. (Files
+    /// whose .eh_frame covers them, Debian's, are never given one: see SharedELFFiles.)
+    @Test func debugFrameFromTheDebugFileWhereEHFrameDoesNotCover() throws {
+        let full = dir.path + "/nounwind-full", stripped = dir.path + "/nounwind"
+        #expect(try runCommand("/usr/bin/gcc", ["-O2", "-fomit-frame-pointer", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",
+                                                "-g", "-Wl,--build-id", "-o", full, dir.path + "/sort.c"]).status == 0)
+        let buildID = try commandOutput("/usr/bin/readelf", ["-n", full]).split(separator: "\n")
+            .first { $0.contains("Build ID:") }.map { String($0.split(separator: " ").last ?? "") } ?? ""
+        try #require(buildID.count == 40, "build ID \(buildID)")
+        let place = "/usr/lib/debug/.build-id/" + buildID.prefix(2)
+        let debugFile = place + "/" + buildID.dropFirst(2) + ".debug"
+        try FileManager.default.createDirectory(atPath: place, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: debugFile) }
+        #expect(try runCommand("/usr/bin/objcopy", ["--only-keep-debug", full, debugFile]).status == 0)
+        #expect(try runCommand("/usr/bin/objcopy", ["--strip-debug", full, stripped]).status == 0)
+        func chain(_ stacks: [(frames: [String], count: Int)]) -> (Int, Int) {
+            (stacks.filter { Self.inOrder($0.frames, ["_start", "main", "run", "compare"]) }.reduce(0) { $0 + $1.count },
+             stacks.reduce(0) { $0 + $1.count })
+        }
+        let (found, total) = chain(try profile(stripped, ["5"], ["-U"]).stacks)
+        #expect(total >= 20 && found * 2 > total, "_start ... main;run;...;compare in \(found) of \(total)")
+        try FileManager.default.removeItem(atPath: debugFile)
+        let (without, totalWithout) = chain(try profile(stripped, ["5"], ["-U"]).stacks)
+        #expect(totalWithout >= 20 && without == 0, "without the debug file: \(without) of \(totalWithout)")
+    }
+
     @Test func debianPythonReachesEntry() throws {
         let (stacks, run) = try profile("/usr/bin/python3", [dir.path + "/burn.py", "5"], ["-U"])
         let (entry, total) = Self.fromEntry(stacks)
