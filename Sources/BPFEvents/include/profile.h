@@ -16,8 +16,9 @@
 #define PROFILE_UNWIND_AUTO  2  /* as DWARF, except for processes in `fp_processes`: those
                                  * whose frame-pointer stacks user space found equal to CFI's */
 
-/* The user stack copied per sample, from SP up: 16 KiB holds Debian's python3 or a C++
- * server's deepest ordinary stacks (perf's --call-graph dwarf copies 8 KiB by default). */
+/* The most of the user stack copied per sample, from SP up: 16 KiB holds Debian's python3 or
+ * a C++ server's deepest ordinary stacks (perf's --call-graph dwarf copies 8 KiB by default).
+ * Only the part that can hold frames is copied (see stack_extent in profile.bpf.c). */
 #define PROFILE_STACK_BYTES 16384
 /* x86-64's DWARF registers 0-16: rax rdx rcx rbx rsi rdi rbp rsp r8-r15, then rip. */
 #define PROFILE_REGS 17
@@ -47,7 +48,7 @@ struct profile_key {
 };
 
 /* A sample whose user stack user space unwinds (PROFILE_UNWIND_DWARF and _AUTO), one ring
- * buffer record each. */
+ * buffer record each, as long as the stack it carries (stack_bytes). */
 struct profile_sample {
 	__u32 pid;             /* the process (tgid) */
 	__u32 tid;

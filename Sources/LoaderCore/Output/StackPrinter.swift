@@ -192,11 +192,10 @@ public final class StackPrinter {
     }
 
     /// Names the kernel frames of all `samples` in one pass over /proc/kallsyms (those named
-    /// ahead with `prepareKernelFrames` are not looked up again).
+    /// before are not looked up again).
     private func resolveKernelFrames(_ samples: [StackSample]) {
         if !layout.userOnly { kernelSymbols.resolve(samples.lazy.flatMap { $0.kernel ?? [] }) }
     }
-
 
     /// The report: a blank line then multi-line stacks, or folded lines, or JSON objects (each
     /// with `leading` members), in the order given; then the flame graph, if asked for.
