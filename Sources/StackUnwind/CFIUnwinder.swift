@@ -8,10 +8,9 @@ import LoaderCore
 ///
 /// One libdwfl session per process, kept while the process is sampled: a process seen again
 /// reuses the CFI already parsed. Sessions of processes gone are dropped every second, and the
-/// least recently used when there are too many (each holds a descriptor per file). A session
-/// maps its process's files (libdwfl reads ELF through mmap), and those pages count in our RSS
-/// once per session: with a new process every 30 ms (a shell loop), pruning every 5 s let
-/// profile's RSS at 4999 Hz climb to 206 MB; pruning every second keeps it under 75.
+/// least recently used when there are too many. What a session parsed counts in our RSS until
+/// it goes: with a new process every 30 ms (a shell loop), pruning every 5 s let profile's RSS
+/// at 4999 Hz climb to 206 MB (with files mapped per session then; see SharedELFFiles).
 public final class CFIUnwinder {
     private var processes: [UInt32: ProcessUnwinder] = [:]
     /// The ELF files the sessions read, each opened once.

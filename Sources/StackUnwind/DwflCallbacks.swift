@@ -14,7 +14,7 @@ enum DwflCallbacks {
             find_elf: { _, userdata, _, _, fileName, elfp in
                 guard let raw = userdata?.pointee, let elfp else { return -1 }
                 let file = Unmanaged<SharedELFFiles.File>.fromOpaque(raw).takeUnretainedValue()
-                elfp.pointee = elf_begin(-1, ELF_C_READ_MMAP, file.elf)
+                elfp.pointee = elf_begin(-1, ELF_C_READ, file.elf)
                 if let fileName, fileName.pointee == nil { fileName.pointee = strdup(file.path) }
                 return -1
             },

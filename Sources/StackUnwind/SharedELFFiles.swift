@@ -1,12 +1,16 @@
 import CLibdw
 import Glibc
 
-/// The ELF files the unwinding sessions read, each opened and mapped once for all the sessions
-/// of processes that map it (libc, the dynamic loader, a server's binary in every worker).
+/// The ELF files the unwinding sessions read, each opened once for all the sessions of
+/// processes that map it (libc, the dynamic loader, a server's binary in every worker).
 /// libdwfl maps a file per session when it opens it itself, and each mapping's pages count in
 /// profile's RSS again: with a short-lived process every 30 ms, that was most of 200 MB. A
 /// session's module takes a reference to the shared handle (libelf counts them) through
 /// `find_elf` (DwflCallbacks), and the file is closed when no session uses it.
+///
+/// Files are read (ELF_C_READ: the sections libdwfl asks for, with pread), never mapped: a
+/// user may truncate a library their process loaded, and a mapping's pages past the new end
+/// raise SIGBUS in whoever reads them, which killed profile (a read just comes up short).
 final class SharedELFFiles {
     /// Same device, inode, size and modification time: the same contents.
     fileprivate struct Identity: Hashable {
@@ -62,7 +66,7 @@ final class SharedELFFiles {
     private var files: [Identity: File] = [:]
 
     /// The file open on `fd` (a regular file; the descriptor is consumed), shared with the
-    /// sessions already using it; nil when it is not an ELF file libelf can map.
+    /// sessions already using it; nil when it is not an ELF file libelf can read.
     func acquire(fd: Int32, path: String) -> File? {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
@@ -76,7 +80,7 @@ final class SharedELFFiles {
             known.users += 1
             return known
         }
-        guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+        guard let elf = elf_begin(fd, ELF_C_READ, nil) else {
             close(fd)
             return nil
         }

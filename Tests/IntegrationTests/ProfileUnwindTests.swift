@@ -160,6 +160,43 @@ final class ProfileUnwindTests {
         #expect(totalWithout >= 20 && without == 0, "without the debug file: \(without) of \(totalWithout)")
     }
 
+    /// A library its process loaded, truncated by its owner while profile samples: profile
+    /// reads the files it unwinds with (never maps them, where the pages past the new end
+    /// would raise SIGBUS) and ends normally, with the samples taken before, unwound through
+    /// the library (whose names are gone with its contents: "[unknown]").
+    @Test func aLibraryTruncatedWhileSampledDoesNotKillProfile() throws {
+        let library = dir.path + "/libspin.so", program = dir.path + "/spinmain"
+        try """
+            volatile unsigned long s;
+            __attribute__((noinline)) void inner(void) { for (int i = 0; i < 1000; i++) s += i; }
+            void spin(void) { for (int i = 0; i < 100; i++) inner(); }
+            """.write(toFile: dir.path + "/spin.c", atomically: false, encoding: .utf8)
+        try """
+            #include <dlfcn.h>
+            #include <signal.h>
+            int main(int argc, char **argv) {
+                signal(SIGBUS, SIG_DFL);
+                void *h = dlopen(argv[1], RTLD_NOW);
+                void (*f)(void) = h ? (void (*)(void))dlsym(h, "spin") : 0;
+                for (;;) if (f) f();
+            }
+            """.write(toFile: dir.path + "/spinmain.c", atomically: false, encoding: .utf8)
+        #expect(try runCommand("/usr/bin/gcc", ["-O2", "-shared", "-fPIC", "-o", library, dir.path + "/spin.c"]).status == 0)
+        #expect(try runCommand("/usr/bin/gcc", ["-O2", "-o", program, dir.path + "/spinmain.c", "-ldl"]).status == 0)
+        let workload = Process()
+        workload.executableURL = URL(fileURLWithPath: program)
+        workload.arguments = [library]
+        try workload.run()
+        defer { workload.kill(); workload.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.3)
+        let run = try ToolRun("profile", ["-U", "-f", "-F", "999", "-p", String(workload.processIdentifier), "3"])
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(truncate(library, 0) == 0, "truncate: \(errno)")
+        #expect(run.waitForExit(timeout: 30) == 0, "stderr: \(run.stderr)")
+        #expect(run.lines.contains { $0.contains(";__libc_start_call_main;main;[unknown];") },
+                "samples from before the truncation, through the library: \(run.lines)")
+    }
+
     @Test func debianPythonReachesEntry() throws {
         let (stacks, run) = try profile("/usr/bin/python3", [dir.path + "/burn.py", "5"], ["-U"])
         let (entry, total) = Self.fromEntry(stacks)
