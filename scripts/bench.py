@@ -356,6 +356,9 @@ def biolatency_bench(binary, runs, options=("-e",)):
         try:
             storm = ["dd", f"if={loop}", "of=/dev/null", "bs=4k", f"count={IO_STORM}", "iflag=direct", "status=none"]
             ratios, untraced, traced, counted, bpf_ns, bpf_cnt = [], [], [], [], 0, 0
+            # biolatency's own report of I/Os the kernel completed that its histograms miss,
+            # so that "counted" + "said missing" can be checked against the storm
+            said_missing = []
             for i in range(runs + 1):
                 measuring_bpf = i == runs  # see storm_bench
                 bpf_stats(measuring_bpf)
@@ -363,7 +366,7 @@ def biolatency_bench(binary, runs, options=("-e",)):
                 subprocess.run(storm, check=True)
                 base = time.perf_counter() - t0
                 p = subprocess.Popen([binary, *options, "-d", os.path.basename(loop)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+                                     stderr=subprocess.PIPE, text=True)
                 p.stdout.readline()
                 ns0, cnt0 = bpf_run_ns(p.pid)
                 t0 = time.perf_counter()
@@ -371,9 +374,10 @@ def biolatency_bench(binary, runs, options=("-e",)):
                 elapsed = time.perf_counter() - t0
                 ns1, cnt1 = bpf_run_ns(p.pid)
                 p.send_signal(signal.SIGINT)
-                out, _ = p.communicate(timeout=30)
+                out, err = p.communicate(timeout=30)
                 m = re.search(r"count: (\d+)", out)
                 counted.append(int(m.group(1)) if m else 0)
+                said_missing.append(sum(int(n) for n in re.findall(r"(\d+) I/Os the kernel completed", err)))
                 if measuring_bpf:
                     bpf_ns, bpf_cnt = ns1 - ns0, cnt1 - cnt0
                     continue
@@ -385,6 +389,8 @@ def biolatency_bench(binary, runs, options=("-e",)):
             subprocess.run(["losetup", "-d", loop], check=False)
     return {"untraced_s": statistics.median(untraced), "traced_s": statistics.median(traced),
             "slowdown": statistics.median(ratios), "counted": min(counted), "max_counted": max(counted),
+            "said_missing": sum(said_missing), "runs_missing": sum(1 for n in said_missing if n),
+            "unexplained": sum(1 for c, n in zip(counted, said_missing) if c + n != IO_STORM), "storms": len(counted),
             "bpf_ns_per_run": bpf_ns / bpf_cnt if bpf_cnt else 0, "bpf_ns_per_event": bpf_ns / IO_STORM}
 
 
@@ -1050,7 +1056,9 @@ def main():
         r = biolatency_bench(biolatency, args.runs)
         print(f"biolatency: O_DIRECT read storm of {IO_STORM} on a loop device: {r['untraced_s']:.2f} s untraced, "
               f"{r['traced_s']:.2f} s traced, slowdown x{r['slowdown']:.3f} (target <= x1.05); "
-              f"counted {r['counted']}-{r['max_counted']}/{IO_STORM}; BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, "
+              f"counted {r['counted']}-{r['max_counted']}/{IO_STORM} (said missing: {r['said_missing']} I/Os in {r['runs_missing']} "
+              f"of {r['storms']} storms; counted + said missing != {IO_STORM} in {r['unexplained']}); "
+              f"BPF {r['bpf_ns_per_run'] / 1000:.2f} us per program run, "
               f"{r['bpf_ns_per_event'] / 1000:.2f} us per I/O")
         lbt = os.path.join(args.libbpf_tools, "biolatency") if args.libbpf_tools else None
         if lbt and os.access(lbt, os.X_OK):

@@ -105,7 +105,8 @@ public struct BioLatency: BPFTool {
             try prometheus.serve(tool: "biolatency", loaded: bpf) { metrics.families() }
             return
         }
-        let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self)
+        let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self,
+                                       device: disk.flatMap { BlockDevices.find($0) })
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
         let banner = Self.banner
         if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }

@@ -12,6 +12,12 @@ final class LatencyReport {
     private let options: BioLatency
     private let devices = BlockDevices()
     private let deltas = HistogramDeltas<Key>()
+    /// The kernel's count of completed I/Os to check the histograms against (not with
+    /// --cgroup: the kernel does not count per cgroup).
+    private let kernelCount: DiskCompletions?
+    /// I/Os in the histograms and I/Os reported lost, since the start.
+    private var counted: UInt64 = 0
+    private var lostSoFar: UInt64 = 0
 
     private struct Key: Hashable {
         let dev: UInt32
@@ -45,10 +51,12 @@ final class LatencyReport {
         var count: UInt64 { slots.reduce(0, &+) }
     }
 
-    init(hists: BPFMap, lost: LostCounter, options: BioLatency) {
+    /// Create it once the programs are attached: the kernel's count starts here.
+    init(hists: BPFMap, lost: LostCounter, options: BioLatency, device: BlockDevice?) {
         self.hists = hists
         self.lost = lost
         self.options = options
+        kernelCount = options.common.cgroup == nil ? DiskCompletions(only: device) : nil
     }
 
     /// This interval's histograms with a section name (disk, flags or container) if -D, -F or
@@ -70,14 +78,24 @@ final class LatencyReport {
 
     func print() throws(BPFError) {
         let out = OutputSink.stdout
+        let kernelCompleted = kernelCount?.snapshot()  // before the histograms: see DiskCompletions
         let histograms = try interval()
         if options.json {
             printJSON(histograms, out)
         } else {
             printText(histograms, out)
         }
+        counted &+= histograms.reduce(0) { $0 &+ $1.hist.count }
         let missed = lost.newlyLost()
+        lostSoFar &+= missed
         if missed > 0 { Diagnostics.line("biolatency: \(missed) I/Os were not counted (too many requests in flight for the tool's maps)") }
+        if let kernelCompleted, let kernelCount {
+            let unseen = kernelCount.newlyUnseen(kernelCompleted, counted: counted, lost: lostSoFar)
+            if unseen > 0 {
+                Diagnostics.line("biolatency: \(unseen) I/Os the kernel completed (/proc/diskstats) are missing from the histograms "
+                                 + "(the tracepoints did not show both their start and their completion)")
+            }
+        }
     }
 
     private func printText(_ histograms: [(section: String?, hist: Histogram, container: ContainerIdentity?)], _ out: OutputSink) {
