@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include "biolatency.h"
 #include "common.bpf.h"
+#include "block.bpf.h"
 
 const volatile struct biolatency_cfg cfg = {
 	.sector_end = ~0ULL,
@@ -163,12 +164,18 @@ static __always_inline __u32 bcc_flags(__u32 cmd_flags)
 	return out;
 }
 
+/* -d: the disk, and a partition's sectors on it. */
+static __always_inline bool dev_wanted(__u32 dev, __u64 sector)
+{
+	return !cfg.filter_dev || (dev == cfg.targ_dev && sector >= cfg.sector_start && sector < cfg.sector_end);
+}
+
 /* -d and --cgroup, checked where a request starts: a request not started is never counted.
  * The cgroup is the current task's: the submitter's when the request is queued or issued
  * directly, the dispatching worker's when an I/O scheduler issues it later. */
 static __always_inline bool start_wanted(__u32 dev, __u64 sector)
 {
-	if (cfg.filter_dev && (dev != cfg.targ_dev || sector < cfg.sector_start || sector >= cfg.sector_end))
+	if (!dev_wanted(dev, sector))
 		return false;
 	if (cfg.common.filter_cgroup &&
 	    bpf_get_current_ancestor_cgroup_id(cfg.common.cgroup_level) != cfg.common.cgroup_id)
@@ -233,7 +240,9 @@ static __always_inline void rq_start(struct request *rq, bool issue, bool cas)
 	record_start(&key, issue, cas);
 }
 
-static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags)
+/* A completion: into the histogram of its key if its start was seen. `unstarted_empty`: a
+ * request without data on a device -d wants, counted if its start was not seen. */
+static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags, bool unstarted_empty)
 {
 	__u64 start_ts = 0, cgroup = 0;
 	for (__u32 probe = 0; probe < START_PROBES; probe++) {
@@ -247,8 +256,13 @@ static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags
 	}
 	if (!start_ts) {
 		struct start_value *started = bpf_map_lookup_elem(&start_nocas, skey);
-		if (!started)
-			return;  /* started before the tool, or not wanted (-d, --cgroup) */
+		if (!started) {
+			/* started before the tool, or not wanted (-d, --cgroup); or a request without data
+			 * never issued (an fsync's empty flush write), which the kernel counts */
+			if (unstarted_empty)
+				count_not_shown();
+			return;
+		}
 		start_ts = started->ts;
 		cgroup = started->cgroup;
 		bpf_map_delete_elem(&start_nocas, skey);
@@ -274,12 +288,13 @@ static __always_inline void count(struct start_key *skey, __u32 dev, __u32 flags
 	atomic_add(&hist->total, delta);
 }
 
-static __always_inline void rq_done(struct request *rq)
+static __always_inline void rq_done(struct request *rq, __u32 bytes)
 {
 	struct start_key key = { .id = (__u64)rq };
 	__u32 dev = cfg.per_disk ? disk_dev(request_disk(rq)) : 0;
 	__u32 flags = cfg.per_flag ? bcc_flags(BPF_CORE_READ(rq, cmd_flags)) : 0;
-	count(&key, dev, flags);
+	bool empty = bytes == 0 && (!cfg.filter_dev || dev_wanted(disk_dev(request_disk(rq)), BPF_CORE_READ(rq, __sector)));
+	count(&key, dev, flags, empty);
 }
 
 /* The request argument of block_rq_insert/block_rq_issue: the second one before 5.11. The
@@ -325,7 +340,7 @@ START_PROGRAM("tp_btf/block_rq_issue", btf_rq_issue, u64 *, BTF_RQ_ISSUE)
 SEC("tp_btf/block_rq_complete")
 int btf_rq_complete(u64 *ctx)
 {
-	rq_done(untyped(ctx, 0));
+	rq_done(untyped(ctx, 0), (__u32)ctx[2]);  /* (rq, error, nr_bytes): a scalar reads directly */
 	return 0;
 }
 
@@ -341,7 +356,7 @@ START_PROGRAM("raw_tp/block_rq_issue", raw_rq_issue, u64 *, RAW_RQ_ISSUE)
 SEC("raw_tp/block_rq_complete")
 int raw_rq_complete(u64 *ctx)
 {
-	rq_done((struct request *)ctx[0]);
+	rq_done((struct request *)ctx[0], (__u32)ctx[2]);  /* (rq, error, nr_bytes) */
 	return 0;
 }
 
@@ -368,7 +383,7 @@ int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
 	__u32 dev = ctx->dev;
 	struct start_key key = { .id = dev, .sector = ctx->sector };
-	count(&key, cfg.per_disk ? dev : 0, 0);
+	count(&key, cfg.per_disk ? dev : 0, 0, ctx->nr_sector == 0 && dev_wanted(dev, ctx->sector));
 	return 0;
 }
 

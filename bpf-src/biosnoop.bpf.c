@@ -14,6 +14,7 @@
 #include "biosnoop.h"
 #include "common.bpf.h"
 #include "ringbuf.bpf.h"
+#include "block.bpf.h"
 
 const volatile struct biosnoop_cfg cfg = {};
 
@@ -110,6 +111,7 @@ struct block_dev_sector_ctx {
 	__u64 common;
 	__u32 dev;
 	__u64 sector;
+	__u32 nr_sector;
 };
 
 SEC("tracepoint/block/block_bio_queue")
@@ -137,8 +139,13 @@ int tp_rq_complete(struct block_dev_sector_ctx *ctx)
 {
 	struct req_key key = { .dev = ctx->dev, .sector = ctx->sector };
 	struct issued *issue = bpf_map_lookup_elem(&issues, &key);
-	if (!issue)
-		return 0;  /* issued before the tool started, or filtered out */
+	if (!issue) {
+		/* issued before the tool started, or filtered out (-d); or a request without data never
+		 * issued (an fsync's empty flush write), which the kernel counts */
+		if (ctx->nr_sector == 0 && wanted(ctx->dev, ctx->sector))
+			count_not_shown();
+		return 0;
+	}
 	__u64 now = bpf_ktime_get_ns();
 	struct biosnoop_event e = {
 		.ts_us = now / 1000,
@@ -168,8 +175,11 @@ int tp_rq_complete(struct block_dev_sector_ctx *ctx)
 		__u64 end = key.sector + e.len / 512;
 		bpf_map_update_elem(&last_sectors, &key.dev, &end, BPF_ANY);
 	}
-	if (!excluded)
+	if (!excluded) {
 		emit(&e, sizeof(e));
+	} else {
+		count_not_shown();  /* the submitter was filtered out */
+	}
 	return 0;
 }
 

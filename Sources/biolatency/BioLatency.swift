@@ -105,8 +105,7 @@ public struct BioLatency: BPFTool {
             try prometheus.serve(tool: "biolatency", loaded: bpf) { metrics.families() }
             return
         }
-        let report = try LatencyReport(hists: bpf.map("hists"), lost: bpf.lostCounter(), options: self,
-                                       device: disk.flatMap { BlockDevices.find($0) })
+        let report = try LatencyReport(loaded: bpf, options: self, device: disk.flatMap { BlockDevices.find($0) })
         // With -j stdout holds only JSON; the banner still tells a person the tool is ready.
         let banner = Self.banner
         if json { Diagnostics.line(banner) } else { OutputSink.stdout.writeLine(banner) }

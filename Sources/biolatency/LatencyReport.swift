@@ -52,11 +52,11 @@ final class LatencyReport {
     }
 
     /// Create it once the programs are attached: the kernel's count starts here.
-    init(hists: BPFMap, lost: LostCounter, options: BioLatency, device: BlockDevice?) {
-        self.hists = hists
-        self.lost = lost
+    init(loaded: borrowing LoadedBPF, options: BioLatency, device: BlockDevice?) throws(BPFError) {
+        hists = try loaded.map("hists")
+        lost = loaded.lostCounter()
         self.options = options
-        kernelCount = options.common.cgroup == nil ? DiskCompletions(only: device) : nil
+        kernelCount = options.common.cgroup == nil ? try DiskCompletions(only: device, loaded: loaded) : nil
     }
 
     /// This interval's histograms with a section name (disk, flags or container) if -D, -F or

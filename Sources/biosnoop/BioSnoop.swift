@@ -82,6 +82,26 @@ public struct BioSnoop: StreamingTool {
         EventColumn("LAT(ms)", ColumnFormat("%7s", "%7.2f"), json: "latency_ms") { row, _ in .double(Double(row.event.delta_ns) / 1e6) },
     ]
 
+    /// Rows, then a check of how many there were against the kernel's count of completed I/Os
+    /// (see DiskCompletions): the classic tracepoints know a request by disk and sector only, so
+    /// two in flight together on one sector make one row. I/Os filtered out (the tool's own,
+    /// --cgroup) are counted by the BPF side. Not when exporting.
+    public func run() throws {
+        let loaded = try start()
+        guard !exportOptions.active else { return try stream(loaded) }
+        let kernelCount = try DiskCompletions(only: disk.flatMap { BlockDevices.find($0) }, loaded: loaded)
+        let lost = loaded.lostCounter()
+        var rows: UInt64 = 0
+        var kernelAtEnd: DiskCompletions.Snapshot?
+        try stream(loaded, beforeFinalDrain: { kernelAtEnd = kernelCount.snapshot() }, each: { _, _ in rows &+= 1 })
+        guard let kernelAtEnd else { return }
+        let unseen = kernelCount.newlyUnseen(kernelAtEnd, counted: rows, lost: lost.total())
+        if unseen > 0 {
+            Diagnostics.line("biosnoop: \(unseen) I/Os the kernel completed (/proc/diskstats) have no row "
+                             + "(the tracepoints did not show both their start and their completion)")
+        }
+    }
+
     public func bpfConfig() throws -> biosnoop_cfg {
         var cfg = biosnoop_cfg()
         cfg.common = try common.bpfConfig()

@@ -35,6 +35,7 @@ final class BiosnoopTests {
         let rows = run.lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             .filter { $0.count == 8 && $0[1] == String(dd.comm.prefix(14)) }  // COMM is cut at 14
         #expect(rows.count == 12, "\(run.lines)")
+        #expect(!run.stderr.contains("have no row"), "\(run.stderr)")
         let reads: [[String]] = (0..<8).map { ["R", String($0 * 8), String(pids[0])] }
         let writes: [[String]] = (0..<4).map { ["W", String(800 + $0 * 8), String(pids[1])] }
         for (row, want) in zip(rows, reads + writes) {
@@ -74,6 +75,25 @@ final class BiosnoopTests {
         let mine = objects.filter { $0["comm"] as? String == dd.comm }
         #expect(mine.count == 2 && mine.allSatisfy { $0["disk"] as? String == loop.name && $0["rw"] as? String == "R"
             && $0["bytes"] as? Int == 4096 && $0["latency_ms"] is Double }, "\(json.lines)")
+    }
+
+    /// The classic tracepoints know a request by disk and sector: four processes reading one
+    /// sector at once make fewer rows than requests, and biosnoop says how many the kernel
+    /// completed without a row (the exact difference: nothing else reads the device).
+    @Test func iosTheKernelCompletedWithoutARowAreReported() throws {
+        let loop = try LoopDevice()
+        defer { loop.remove() }
+        var before = 0, after = 0
+        let run = try trace(["-d", loop.name]) {
+            before = try loop.completedIOs()
+            try loop.sameSectorReads(processes: 4, each: 1500)
+            after = try loop.completedIOs()
+        }
+        let rows = run.lines.dropFirst().filter { $0.contains(" \(loop.name) ") }.count, kernel = after - before
+        #expect(kernel == 6000)
+        #expect(rows < kernel, "no two reads of the sector were in flight together")
+        #expect(run.stderr.contains("biosnoop: \(kernel - rows) I/Os the kernel completed (/proc/diskstats) have no row"),
+                "\(rows) rows of \(kernel): \(run.stderr)")
     }
 
     @Test func badInput() throws {

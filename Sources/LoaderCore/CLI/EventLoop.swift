@@ -17,8 +17,11 @@ public enum EventLoop {
     public static let idleInterval: Int32 = 1000
 
     /// `until` is asked at every wake-up whether to stop (a traced command has ended, say).
+    /// `beforeFinalDrain` runs once the loop stops, before the records still in the ring are
+    /// handled (not when stdout's reader is gone): what the kernel counted by then is all in the ring.
     public static func run(_ reader: RingBufferReader, duration: Double? = nil,
-                           output: OutputSink = .stdout, until: () -> Bool = { false }) throws(BPFError) {
+                           output: OutputSink = .stdout, until: () -> Bool = { false },
+                           beforeFinalDrain: () -> Void = {}) throws(BPFError) {
         let start = Clock.monotonicNs()
         let deadline = duration.map { start &+ Clock.nanoseconds($0) }
         var nextLostCheck = start
@@ -63,6 +66,7 @@ public enum EventLoop {
                 nextLostCheck = now + 100_000_000
             }
         }
+        beforeFinalDrain()
         reader.drain()
         output.flush()
         reportLost(reader)

@@ -103,9 +103,10 @@ extension StreamingTool {
 
     /// The banner (`banner`: one known only at run time, else the tool's), the header, then a
     /// row per record until a signal or the duration ends, or `until` says so. `afterHeader` runs once the header is out (to start a traced command);
-    /// `each` sees every row printed (to log it elsewhere too).
+    /// `each` sees every row printed (to log it elsewhere too); `beforeFinalDrain`: see EventLoop.run.
     public func stream(_ loaded: borrowing LoadedBPF, banner: String? = Self.banner, until: () -> Bool = { false },
-                       afterHeader: () throws -> Void = {}, each: ((Row, RowContext) -> Void)? = nil) throws {
+                       afterHeader: () throws -> Void = {}, beforeFinalDrain: () -> Void = {},
+                       each: ((Row, RowContext) -> Void)? = nil) throws {
         try ContainerOptions.requireHierarchy(if: containers)
         if let options = exporting, options.active {
             return try export(loaded, options, until: until)
@@ -122,7 +123,7 @@ extension StreamingTool {
         }
         if let header = formatter.header { out.writeLine(header) }
         try afterHeader()
-        try EventLoop.run(reader, duration: duration, until: until)
+        try EventLoop.run(reader, duration: duration, until: until, beforeFinalDrain: beforeFinalDrain)
     }
 }
 

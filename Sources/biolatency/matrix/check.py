@@ -7,3 +7,6 @@ def check(guest):
     total = guest.histogram_total(out)
     guest.expect(total == 200, f"histogram total {total}, not 200: {out}")
     guest.expect(any(l.endswith("count: 200") for l in out), "no -e line with count: 200")
+    # checked against the kernel's /proc/diskstats: every I/O is in the histogram, none is said missing
+    err = guest.section("biolatency")[1]
+    guest.expect("missing from the histograms" not in err, f"said missing: {err}")

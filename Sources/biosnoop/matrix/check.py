@@ -11,3 +11,6 @@ def check(guest):
     rows = (re.fullmatch(r"[\d.]+\s+workloads\s+\d+\s+nvme0n1\s+R\s+(\d+)\s+4096\s+[\d.]+", l) for l in out)
     sectors = [int(m[1]) for m in rows if m]
     guest.expect(sectors == [8 * i for i in range(50)], f"sectors {sectors}, not 0, 8, ... 392: {out}")
+    # checked against the kernel's /proc/diskstats: every I/O has its row, none is said missing
+    err = guest.section("biosnoop")[1]
+    guest.expect("have no row" not in err, f"said missing: {err}")
