@@ -223,8 +223,11 @@ public struct Profile: BPFTool {
         // records are unwound as they come, while their processes are there; lost ones are
         // reported as they happen ("Possibly lost N samples")
         let reader = try bpf.ringBuffer { report.add($0) }
-        try EventLoop.run(reader, duration: duration.map(Double.init))
-        try report.print()
+        let timing = PhaseTiming(tool: "profile")
+        try EventLoop.run(reader, duration: duration.map(Double.init), beforeFinalDrain: { timing.mark("sampling") })
+        timing.mark("unwinding the samples still in the ring")
+        try report.print(timing: timing)
+        KeptUntilExit.keep(report)
     }
 
     /// --prometheus: /debug/pprof/profile?seconds=N (30 by default, as Go's net/http/pprof)

@@ -36,9 +36,11 @@ final class StackReport {
         unwound?.add(record)
     }
 
-    func print() throws(BPFError) {
+    /// `timing`: BPF_TOOLS_TIMING's marks of the report's phases.
+    func print(timing: PhaseTiming? = nil) throws(BPFError) {
         let (samples, missing, tableFull) = try read()
-        try printer.print(samples, folded: options.folded, json: options.common.json,
+        timing?.mark("reading the kernel's tables and merging")
+        try printer.print(samples, folded: options.folded, json: options.common.json, timing: timing,
                           leading: { [("pid", .int(Int64($0.pid))), ("comm", .string($0.comm)), ("count", .int(Int64($0.count)))] },
                           flameGraph: options.flameGraph.request(defaultTitle: "Flame Graph", unit: "samples"))
         if let path = options.pprof { try pprof(samples).write(to: path) }
@@ -48,6 +50,7 @@ final class StackReport {
         }
         if lost.newlyLost() > 0 { Diagnostics.line("WARNING: hash table full. Consider increasing --hash-storage-size.") }
         if options.common.verbose { summarizeWalks(samples) }
+        timing?.mark("the rest")
     }
 
     /// -v: how each binary's user stacks were walked.

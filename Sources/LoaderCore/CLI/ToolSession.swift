@@ -19,7 +19,7 @@ public enum ToolSession {
         kernel: some KernelFeatures = RunningKernel(),
         beforeAttach: (borrowing LoadedBPF) throws(BPFError) -> Void = { _ throws(BPFError) in }
     ) throws(BPFError) -> LoadedBPF {
-        let timing = StartupTiming(tool: tool)
+        let timing = PhaseTiming(tool: tool, fromProcessStart: true)
         LibbpfLog.shared.install(verbose: common.verbose)
         // only a plan of perf events alone (profile) can do without tracefs
         let tracefs = plan.flatMap(\.candidates).contains { if case .perfEvent = $0.kind { false } else { true } }
@@ -111,19 +111,19 @@ func avoidedPrograms(_ plan: AttachPlan) -> [String: String] {
     return result
 }
 
-/// With BPF_TOOLS_TIMING=1 in the environment, prints how long each start-up phase took (for
-/// the benchmark); otherwise does nothing.
-final class StartupTiming {
+/// With BPF_TOOLS_TIMING=1 in the environment, prints how long each phase took (start-up's,
+/// a final report's) on stderr, for the benchmark; otherwise does nothing.
+public final class PhaseTiming {
     private let tool: String
     private let enabled = getenv("BPF_TOOLS_TIMING").map { String(cString: $0) == "1" } ?? false
     private var last = Clock.monotonicNs()
 
-    init(tool: String) {
+    public init(tool: String, fromProcessStart: Bool = false) {
         self.tool = tool
-        if enabled { mark("process start to session", since: Clock.processStartNs()) }
+        if enabled && fromProcessStart { mark("process start to session", since: Clock.processStartNs()) }
     }
 
-    func mark(_ phase: String, since: UInt64? = nil) {
+    public func mark(_ phase: String, since: UInt64? = nil) {
         guard enabled else { return }
         let now = Clock.monotonicNs()
         Diagnostics.line("\(tool): timing: \(phase) \(String(Double(now &- (since ?? last)) / 1e6)) ms")

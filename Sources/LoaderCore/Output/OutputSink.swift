@@ -18,8 +18,17 @@ public final class OutputSink: Sendable {
     }
 
     public func write(_ text: String) {
+        append { $0.append(contentsOf: text.utf8) }
+    }
+
+    /// Text already encoded (a report that builds its lines as bytes).
+    public func write(bytes: [UInt8]) {
+        append { $0.append(contentsOf: bytes) }
+    }
+
+    private func append(_ add: (inout [UInt8]) -> Void) {
         let full = buffer.withLock { buffer in
-            buffer.append(contentsOf: text.utf8)
+            add(&buffer)
             return buffer.count >= 1 << 16
         }
         if full { flush() }

@@ -1,5 +1,7 @@
-/// A code address resolved to a symbol (or not), rendered the ways BCC renders it.
-public struct Frame: Sendable, Equatable {
+/// A code address resolved to a symbol (or not), rendered the ways BCC renders it. A class: a
+/// report hands out each cached frame once per stack it is in, and a struct's three or four
+/// strings were that many reference counts to take and drop each time.
+public final class Frame: Sendable, Equatable {
     public let name: String?
     public let offset: UInt64
     /// The module's short name: "kernel", a kernel module, or a file's base name.
@@ -19,6 +21,8 @@ public struct Frame: Sendable, Equatable {
     }
 
     public static let unknown = Frame(name: nil, module: nil)
+
+    public static func == (a: Frame, b: Frame) -> Bool { a.name == b.name && a.offset == b.offset && a.module == b.module }
 
     /// `sym(addr, pid, show_offset=True)`: "name+0x1a", or "[unknown]".
     public var withOffset: String {

@@ -25,6 +25,7 @@ struct KallsymsIndex: Sendable {
                 let text = String(decoding: name, as: UTF8.self)
                 if names.contains(text), marked[text] == nil { marked[text] = address }
             }
+            return true
         }
         // the kernel's symbols come in address order, then each module's in its own
         if !sorted { starts.sort() }
@@ -44,12 +45,23 @@ struct KallsymsIndex: Sendable {
 
     /// The name (the first listed, of several at one address) and module of each symbol
     /// starting at one of `wanted`, from one pass over the file.
+    ///
+    /// The pass ends once every one is found: the file lists the kernel's symbols in address
+    /// order, so a report whose kernel frames are all in the core kernel (interrupt entry,
+    /// scheduler, softirqs: profile's usual ones) reads a part of it. Each line is checked
+    /// against an AddressTable: a Set's hashing of 180,000 lines took a third of the pass.
     func names(at wanted: Set<UInt64>) -> [UInt64: (name: String, module: String?)] {
         var found: [UInt64: (name: String, module: String?)] = [:]
         guard !wanted.isEmpty else { return found }
+        let pending = AddressTable<Bool>()
+        for address in wanted { pending.insert(address, true) }
+        var left = wanted.count
         Self.forEachFunction(in: path) { address, name, module in
-            guard wanted.contains(address), found[address] == nil else { return }
+            guard pending[address] == true else { return true }
+            pending.insert(address, false)
             found[address] = (String(decoding: name, as: UTF8.self), module.map { String(decoding: $0, as: UTF8.self) })
+            left -= 1
+            return left > 0
         }
         return found
     }
@@ -57,14 +69,16 @@ struct KallsymsIndex: Sendable {
     /// Calls `body` with the address, name and module (nil for the kernel's own) of each
     /// function symbol (t, T, w, W) of lines like "ffffffff81000000 T _stext" and
     /// "ffffffffc0a01000 t ext4_fill_super\t[ext4]", read a chunk at a time (the file is 5-6
-    /// MB). Lines with a zero address (kallsyms hides them from those without the right) are
-    /// left out.
+    /// MB), until `body` returns false. Lines with a zero address (kallsyms hides them from
+    /// those without the right) are left out.
     private static func forEachFunction(in path: String,
-                                        _ body: (UInt64, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) -> Void) {
+                                        _ body: (UInt64, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) -> Bool) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
+        var going = true
         func line(_ b: UnsafeBufferPointer<UInt8>) {
+            guard going else { return }
             var i = 0
             var address: UInt64 = 0
             while i < b.count, i < 16, let digit = hexValue(b[i]) { address = address << 4 | UInt64(digit); i += 1 }
@@ -79,11 +93,11 @@ struct KallsymsIndex: Sendable {
                let close = (open..<b.count).first(where: { b[$0] == UInt8(ascii: "]") }) {
                 module = UnsafeBufferPointer(rebasing: b[(open + 1)..<close])
             }
-            body(address, UnsafeBufferPointer(rebasing: b[i..<nameEnd]), module)
+            going = body(address, UnsafeBufferPointer(rebasing: b[i..<nameEnd]), module)
         }
         var pending: [UInt8] = []  // a line cut by the chunk's end
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
+        while going {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }

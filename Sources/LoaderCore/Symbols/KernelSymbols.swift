@@ -8,7 +8,7 @@ public final class KernelSymbols: @unchecked Sendable {
     /// Functions whose start is kept by name (see `isIn`).
     private let marking: Set<String>
     private var index: KallsymsIndex?
-    private var resolved: [UInt64: Frame] = [:]
+    private let resolved = AddressTable<Frame>()
     /// The thread reading where symbols start (loadInBackground): joined before `index` is
     /// used (pthread_join orders its writes before our reads).
     private var worker: pthread_t?
@@ -48,19 +48,21 @@ public final class KernelSymbols: @unchecked Sendable {
 
     private func name(_ addresses: some Sequence<UInt64>) {
         let index = loaded()
-        var starts: [UInt64: UInt64] = [:]  // address -> its symbol's start
+        let starts = AddressTable<UInt64>()  // address -> its symbol's start
+        var found: [(address: UInt64, start: UInt64)] = []
         for address in addresses where resolved[address] == nil && starts[address] == nil {
             if let start = index.start(of: address) {
-                starts[address] = start
+                starts.insert(address, start)
+                found.append((address, start))
             } else {
-                resolved[address] = Frame(name: nil, module: "kernel")
+                resolved.insert(address, Frame(name: nil, module: "kernel"))
             }
         }
-        guard !starts.isEmpty else { return }
-        let names = index.names(at: Set(starts.values))
-        for (address, start) in starts {
-            resolved[address] = names[start].map { Frame(name: $0.name, offset: address - start, module: $0.module ?? "kernel") }
-                ?? Frame(name: nil, module: "kernel")
+        guard !found.isEmpty else { return }
+        let names = index.names(at: Set(found.map(\.start)))
+        for (address, start) in found {
+            resolved.insert(address, names[start].map { Frame(name: $0.name, offset: address - start, module: $0.module ?? "kernel") }
+                ?? Frame(name: nil, module: "kernel"))
         }
     }
 

@@ -51,19 +51,23 @@ public final class UserSymbols: @unchecked Sendable {
         if reported.insert(text).inserted { report(text) }
     }
 
-    /// Stacks share most of their addresses: each is resolved once per process. One table
-    /// keyed by both (a table per process cost a second lookup, and its retain, per frame).
-    private struct ProcessAddress: Hashable {
-        let pid: UInt32
-        let address: UInt64
-    }
-    private var resolved: [ProcessAddress: Frame] = [:]
+    /// Stacks share most of their addresses: each is resolved once per process, in a table per
+    /// process. The table of the previous lookup's process is kept at hand: a stack's frames are
+    /// all one process's, so finding the table is not paid per frame.
+    private var resolved: [UInt32: AddressTable<Frame>] = [:]
+    /// The table of the previous lookup's process, not counted as a reference: `resolved`
+    /// holds it for the life of this object (a counted one cost a retain and a release per frame).
+    private var lastPID: UInt32 = 0
+    private var lastTable: Unmanaged<AddressTable<Frame>>?
 
     public func frame(_ address: UInt64, pid: UInt32) -> Frame {
-        let key = ProcessAddress(pid: pid, address: address)
-        if let frame = resolved[key] { return frame }
+        if let lastTable, lastPID == pid, let frame = lastTable._withUnsafeGuaranteedRef({ $0[address] }) { return frame }
+        let frames = resolved[pid] ?? AddressTable()
+        resolved[pid] = frames
+        (lastPID, lastTable) = (pid, Unmanaged.passUnretained(frames))
+        if let frame = frames[address] { return frame }
         let frame = resolve(address, pid: pid)
-        resolved[key] = frame
+        frames.insert(address, frame)
         return frame
     }
 
