@@ -124,6 +124,18 @@ final class StackReport {
             let container: ContainerIdentity?
             let kernel: [UInt64]?
             let user: [UInt64]?
+
+            /// The frames folded into one number first, then hashed once: SipHash over every
+            /// frame of 40,000 stacks was a fifth of the merge. Equality still compares them all.
+            func hash(into hasher: inout Hasher) {
+                var mix = UInt64(pid)
+                for frame in kernel ?? [] { mix = (mix ^ frame) &* 0x100_0000_01B3 }
+                mix = (mix ^ UInt64(kernel?.count ?? .max)) &* 0x9E37_79B9_7F4A_7C15
+                for frame in user ?? [] { mix = (mix ^ frame) &* 0x100_0000_01B3 }
+                mix = (mix ^ UInt64(user?.count ?? .max)) &* 0x9E37_79B9_7F4A_7C15
+                hasher.combine(mix)
+                hasher.combine(comm)
+            }
         }
         let countedPIDs = Set(counted.map(\.pid))
         let unwoundPIDs = Set(unwound.walks.keys)
