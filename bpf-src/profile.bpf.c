@@ -13,6 +13,7 @@
 #include "common.bpf.h"
 #include "ringbuf.bpf.h"
 #include "stacks.bpf.h"
+#include "ksym.bpf.h"
 
 #define EEXIST 17
 /* x86-64's kernel stack (THREAD_SIZE): the task's saved user registers are at its top. */

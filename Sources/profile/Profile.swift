@@ -212,13 +212,13 @@ public struct Profile: BPFTool {
         let stacks = StackTraces(try bpf.map("stack_traces"))
         if let exportOptions { return try serveProfiles(bpf, stacks, exportOptions) }
         guard unwindsInUserSpace else {
-            let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter())
+            let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter(), kernelNamer: KernelSymbolNamer(bpf))
             try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
                 try report.print()
             }
             return
         }
-        let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter(),
+        let report = StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter(), kernelNamer: KernelSymbolNamer(bpf),
                                  unwinding: true, fpProcesses: unwind == .auto ? try bpf.map("fp_processes") : nil)
         // records are unwound as they come, while their processes are there; lost ones are
         // reported as they happen ("Possibly lost N samples")
@@ -234,7 +234,7 @@ public struct Profile: BPFTool {
     /// samples for N seconds from the request on and answers a gzipped pprof profile; one at a
     /// time (another gets 409). /metrics has the tool's own metrics.
     private func serveProfiles(_ bpf: borrowing LoadedBPF, _ stacks: StackTraces, _ exportOptions: ExportOptions) throws {
-        let report = UncheckedSendable(StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter()))
+        let report = UncheckedSendable(StackReport(options: self, counts: try bpf.map("counts"), stacks: stacks, lost: bpf.lostCounter(), kernelNamer: KernelSymbolNamer(bpf)))
         let busy = Mutex(false)
         let route: MetricsServer.Route = { query in
             let requested = query.split(separator: "&").first { $0.hasPrefix("seconds=") }.map { Int($0.dropFirst("seconds=".count)) }
@@ -286,5 +286,8 @@ public struct Profile: BPFTool {
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event", requires: [.taskRegsHelper]),
                             ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event_task_stack"),
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event_task_stack")]),
+        // where it can, the kernel names the report's kernel frames itself (see KernelSymbolNamer);
+        // else /proc/kallsyms is read
+        .optional("kernel symbol names", [ProbeCandidate(.onDemand, program: KernelSymbolNamer.program, requires: [.snprintfHelper])]),
     ]
 }

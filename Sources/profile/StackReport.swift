@@ -14,7 +14,8 @@ final class StackReport {
 
     /// `unwinding`: samples come through the ring to be unwound here (--unwind auto and dwarf),
     /// with the kernel's `fp_processes` under auto.
-    init(options: Profile, counts: BPFMap, stacks: StackTraces, lost: LostCounter, unwinding: Bool = false, fpProcesses: BPFMap? = nil) {
+    init(options: Profile, counts: BPFMap, stacks: StackTraces, lost: LostCounter, kernelNamer: KernelSymbolNamer?,
+         unwinding: Bool = false, fpProcesses: BPFMap? = nil) {
         self.options = options
         self.counts = counts
         self.stacks = stacks
@@ -24,7 +25,7 @@ final class StackReport {
         (layout.annotate, layout.addresses) = (options.annotations, options.addresses)
         layout.containers = options.containers
         layout.demangle = !options.noDemangle
-        let printer = StackPrinter(layout, tool: "profile", verbose: options.common.verbose)
+        let printer = StackPrinter(layout, tool: "profile", verbose: options.common.verbose, kernelNamer: kernelNamer)
         self.printer = printer
         // a process's symbols are read at its first sample: it may be gone by the report
         unwound = unwinding ? UnwoundSamples(stacks: stacks, fpProcesses: fpProcesses, verbose: options.common.verbose,

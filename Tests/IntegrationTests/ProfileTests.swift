@@ -83,10 +83,12 @@ final class ProfileTests {
     init() throws { programs = try HotPrograms() }
 
     /// Folded lines "frames count" of one run of profile over `mode`'s program.
-    func folded(_ mode: String, _ options: [String], seconds: Int = 2) throws -> (lines: [(frames: [String], count: Int)], run: ToolRun, pid: Int32) {
+    func folded(_ mode: String, _ options: [String], seconds: Int = 2,
+                environment: [String: String]? = nil) throws -> (lines: [(frames: [String], count: Int)], run: ToolRun, pid: Int32) {
         let workload = try programs.start(mode, seconds: Double(seconds) + 1.5)
         defer { workload.kill(); workload.waitUntilExit() }
-        let run = try ToolRun("profile", ["-f", "-p", String(workload.processIdentifier)] + options + [String(seconds)])
+        let run = try ToolRun("profile", ["-f", "-p", String(workload.processIdentifier)] + options + [String(seconds)],
+                              environment: environment)
         #expect(run.waitForExit(timeout: Double(seconds) + 20) == 0, "stderr: \(run.stderr)")
         let lines = run.lines.compactMap { line -> ([String], Int)? in
             guard let space = line.lastIndex(of: " "), let count = Int(line[line.index(after: space)...]) else { return nil }
@@ -141,6 +143,30 @@ final class ProfileTests {
         #expect(!userOnly.lines.isEmpty)
         #expect(userOnly.lines.allSatisfy { $0.frames.allSatisfy { !$0.hasSuffix("_[k]") } }, "\(userOnly.run.lines)")
         #expect(userOnly.lines.contains { $0.frames.contains("sys_loop") })
+    }
+
+    /// Kernel frames are named by the kernel itself (bpf_snprintf's %pS, run on demand) where
+    /// it can, else from /proc/kallsyms: both give names /proc/kallsyms lists, and the same
+    /// syscall path.
+    @Test func kernelFramesNamedByTheKernelOrFromKallsyms() throws {
+        // read to its end: Foundation's String(contentsOfFile:) stops at a procfs file's size (0)
+        let kallsyms = String(decoding: FileHandle(forReadingAtPath: "/proc/kallsyms")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+        let functions = Set(kallsyms.split(separator: "\n").compactMap { line -> Substring? in
+            let fields = line.split(separator: " ", maxSplits: 2)
+            guard fields.count == 3 else { return nil }
+            return fields[2].split(separator: "\t").first
+        })
+        var environment = ProcessInfo.processInfo.environment
+        environment["BPF_TOOLS_AVOID_PROBES"] = "name_kernel_addresses"
+        for (environment, says) in [(nil, "profile: kernel symbol names: using run on demand (name_kernel_addresses)"),
+                                    (environment, "profile: kernel symbol names: skipped")] {
+            let run = try folded("sys", ["-a", "-K", "-v"], environment: environment)
+            #expect(run.run.stderr.contains(says), "\(run.run.stderr)")
+            let names = Set(run.lines.flatMap { $0.frames.dropFirst() }.map { String($0.dropLast("_[k]".count)) })
+            #expect(names.contains("do_syscall_64") && names.contains("entry_SYSCALL_64_after_hwframe"), "\(names.sorted())")
+            let unknown = names.filter { !functions.contains(Substring($0)) }
+            #expect(unknown.isEmpty, "not in /proc/kallsyms: \(unknown.sorted())")
+        }
     }
 
     /// --pprof: Go's own pprof reads the file; its total and top function are the folded

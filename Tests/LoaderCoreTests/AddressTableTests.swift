@@ -29,3 +29,27 @@ import Testing
         #expect(first == nil)  // freed with the table: nothing leaked by growth
     }
 }
+
+/// The text bpf_snprintf's %pS gives for a kernel address, as KernelSymbolNamer reads it.
+@Suite struct KernelSymbolTextTests {
+    func frame(_ text: String, slot: Int = 256) -> Frame {
+        var bytes = Array(text.utf8.prefix(slot))
+        bytes += [UInt8](repeating: 0, count: max(0, slot - bytes.count))
+        return bytes.withUnsafeBytes { KernelSymbolNamer.frame(parsing: $0) }
+    }
+
+    @Test func nameOffsetAndModule() {
+        #expect(frame("do_syscall_64+0x5c/0x1a0") == Frame(name: "do_syscall_64", offset: 0x5c, module: "kernel"))
+        #expect(frame("finish_task_switch.isra.0+0x9c/0x2b0") == Frame(name: "finish_task_switch.isra.0", offset: 0x9c, module: "kernel"))
+        #expect(frame("ext4_file_read_iter+0x1f/0x1c0 [ext4]") == Frame(name: "ext4_file_read_iter", offset: 0x1f, module: "ext4"))
+    }
+
+    @Test func noSymbolOrNoTextIsUnnamed() {
+        #expect(frame("0xffffffffc0a01234").name == nil)
+        #expect(frame("").name == nil)
+        #expect(frame("+0x10/0x20").name == nil)
+        // a slot filled to its end without a NUL still parses within it
+        #expect(frame(String(repeating: "a", count: 300) + "+0x1/0x2").name == nil)
+        #expect(frame("f+0x1/0x2" + String(repeating: " ", count: 300)).name == "f")
+    }
+}

@@ -18,6 +18,9 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
     case uretprobe(UserProbeTarget)
     /// A USDT probe (a static probe point, `provider:name`) in a user binary, given at run time.
     case usdt(USDTTarget)
+    /// Never attached: a raw tracepoint program the tool runs itself, when it needs to, through
+    /// BPF_PROG_TEST_RUN (naming kernel addresses with bpf_snprintf, say).
+    case onDemand
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
         case .uprobe(let t): "uprobe \(t)"
         case .uretprobe(let t): "uretprobe \(t)"
         case .usdt(let t): "usdt \(t)"
+        case .onDemand: "run on demand"
         }
     }
 
@@ -53,6 +57,7 @@ public enum ProbeKind: Sendable, Equatable, CustomStringConvertible {
         case .uprobe: "uprobe"
         case .uretprobe: "uretprobe"
         case .usdt: "usdt"
+        case .onDemand: "raw_tp"
         }
     }
 }
@@ -83,6 +88,8 @@ public indirect enum KernelRequirement: Sendable, Hashable, CustomStringConverti
     /// bpf_find_vma() (Linux 5.17+): the mapping holding an address (profile: where a
     /// thread's stack ends).
     case findVMAHelper
+    /// bpf_snprintf() (Linux 5.13+), whose %pS names a kernel address.
+    case snprintfHelper
     /// Only where the kernel lacks the other requirement: the part of an older way (an entry
     /// program keeping arguments) that a newer way does without.
     case without(KernelRequirement)
@@ -98,6 +105,7 @@ public indirect enum KernelRequirement: Sendable, Hashable, CustomStringConverti
         case .loopHelper: "bpf_loop"
         case .taskRegsHelper: "bpf_task_pt_regs"
         case .findVMAHelper: "bpf_find_vma"
+        case .snprintfHelper: "bpf_snprintf"
         case .without(let other): "no:\(other)"
         case .compareAndSwap: "cmpxchg"
         case .btfType(let name): "btf:\(name)"

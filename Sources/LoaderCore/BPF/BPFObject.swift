@@ -184,6 +184,7 @@ public struct LoadedBPF: ~Copyable {
                 try attachPerfEvent(prog, type, role: resolution.role, program: candidate.program)
                 continue
             }
+            if case .onDemand = candidate.kind { continue }  // run by the tool, never attached
             let link = RuntimeAttach.link(prog, candidate.kind) ?? bpf_program__attach(prog)
             guard let link, libbpf_get_error(UnsafeRawPointer(link)) == 0 else {
                 throw BPFError.libbpf(.attach, "cannot attach \(candidate.kind) for \(resolution.role)", errno: errno,
@@ -241,6 +242,15 @@ public struct LoadedBPF: ~Copyable {
 
     public func map(_ name: String) throws(BPFError) -> BPFMap {
         BPFMap(map: try handle.map(named: name), owner: handle)
+    }
+
+    /// A program the plan chose to run on demand (ProbeKind.onDemand), loaded but not attached,
+    /// with the object that keeps its descriptor open; nil when this kernel got no such program.
+    func onDemandProgram(_ name: String) -> (fd: Int32, owner: ObjectHandle)? {
+        guard resolutions.contains(where: { $0.chosen?.program == name && $0.chosen?.kind == .onDemand }),
+              let prog = bpf_object__find_program_by_name(handle.object, name) else { return nil }
+        let fd = bpf_program__fd(prog)
+        return fd >= 0 ? (fd, handle) : nil
     }
 
     /// The ring buffer named `map`, calling `handler` with each record in order.

@@ -57,6 +57,8 @@ public final class RunningKernel: KernelFeatures {
             return userProbeReason(binary: target.binary)
         case .usdt(let target):
             return userProbeReason(binary: target.binary)
+        case .onDemand:
+            return nil  // a raw tracepoint program, run by BPF_PROG_TEST_RUN (5.10+)
         case .ksyscall(let name), .kretsyscall(let name):
             #if arch(x86_64)
             return kprobeReason("__x64_sys_\(name)")
@@ -76,6 +78,8 @@ public final class RunningKernel: KernelFeatures {
             return clibbpf_probe_helper(kind.programType, BPF_FUNC_task_pt_regs) != 0 ? nil : "no bpf_task_pt_regs() here (Linux 5.15+)"
         case .findVMAHelper:
             return clibbpf_probe_helper(kind.programType, BPF_FUNC_find_vma) != 0 ? nil : "no bpf_find_vma() here (Linux 5.17+)"
+        case .snprintfHelper:
+            return clibbpf_probe_helper(kind.programType, BPF_FUNC_snprintf) != 0 ? nil : "no bpf_snprintf() here (Linux 5.13+)"
         case .without:
             return nil  // the plan's resolution decides (AttachPlan.resolve)
         case .compareAndSwap:
@@ -140,7 +144,7 @@ extension ProbeKind {
     var programType: bpf_prog_type {
         switch self {
         case .tracepoint: BPF_PROG_TYPE_TRACEPOINT
-        case .rawTracepoint: BPF_PROG_TYPE_RAW_TRACEPOINT
+        case .rawTracepoint, .onDemand: BPF_PROG_TYPE_RAW_TRACEPOINT
         case .btfTracepoint, .fentry, .fexit: BPF_PROG_TYPE_TRACING
         case .kprobe, .kretprobe, .ksyscall, .kretsyscall, .uprobe, .uretprobe, .usdt: BPF_PROG_TYPE_KPROBE
         case .perfEvent: BPF_PROG_TYPE_PERF_EVENT

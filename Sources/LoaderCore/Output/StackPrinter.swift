@@ -77,10 +77,11 @@ public final class StackPrinter {
     private let kernelSymbols: KernelSymbols
     private let userSymbols: UserSymbols
 
-    /// `verbose`: say on stderr which files gave no symbols, and why.
-    public init(_ layout: StackLayout, tool: String, verbose: Bool) {
+    /// `verbose`: say on stderr which files gave no symbols, and why. `kernelNamer`: the tool's
+    /// program that names kernel addresses, where this kernel has it.
+    public init(_ layout: StackLayout, tool: String, verbose: Bool, kernelNamer: KernelSymbolNamer? = nil) {
         self.layout = layout
-        kernelSymbols = KernelSymbols(marking: layout.kernelStackFrom.map { [$0] } ?? [])
+        kernelSymbols = KernelSymbols(marking: layout.kernelStackFrom.map { [$0] } ?? [], namer: kernelNamer)
         userSymbols = UserSymbols(demangle: layout.demangle) { problem in if verbose { Diagnostics.line("\(tool): \(TerminalText.escaped(problem))") } }
         // made when the tool starts: the kernel's symbols are read while it samples
         if !layout.userOnly { kernelSymbols.loadInBackground() }

@@ -13,9 +13,16 @@ public final class KernelSymbols: @unchecked Sendable {
     /// used (pthread_join orders its writes before our reads).
     private var worker: pthread_t?
 
-    public init(path: String = "/proc/kallsyms", marking names: Set<String> = []) {
+    /// Names addresses with the kernel's own symbol table where the tool's object can (Linux
+    /// 5.13+): then no table of symbol starts is read (see `loadInBackground`) and no pass over
+    /// /proc/kallsyms is made for names.
+    private let namer: KernelSymbolNamer?
+
+    public init(path: String = "/proc/kallsyms", marking names: Set<String> = [], namer: KernelSymbolNamer? = nil) {
         self.path = path
         marking = names
+        // `isIn` needs the table of starts for the marked names
+        self.namer = names.isEmpty ? namer : nil
     }
 
     private func waitForWorker() {
@@ -27,7 +34,7 @@ public final class KernelSymbols: @unchecked Sendable {
     /// Reads where symbols start on a thread of its own, while the tool samples: a report at
     /// the end (profile's, offcputime's) then does not wait for it.
     public func loadInBackground() {
-        guard index == nil, worker == nil else { return }
+        guard index == nil, worker == nil, namer == nil else { return }
         worker = BackgroundThread.start { [self] in _ = loaded() }
     }
 
@@ -47,6 +54,19 @@ public final class KernelSymbols: @unchecked Sendable {
     }
 
     private func name(_ addresses: some Sequence<UInt64>) {
+        if let namer {
+            var wanted: [UInt64] = []
+            let seen = AddressTable<Bool>()
+            for address in addresses where resolved[address] == nil && seen[address] == nil {
+                seen.insert(address, true)
+                wanted.append(address)
+            }
+            if let frames = namer.frames(wanted) {
+                for (address, frame) in frames { resolved.insert(address, frame) }
+                return
+            }
+            // the program could not be run: the pass over /proc/kallsyms below
+        }
         let index = loaded()
         let starts = AddressTable<UInt64>()  // address -> its symbol's start
         var found: [(address: UInt64, start: UInt64)] = []

@@ -161,7 +161,10 @@ extension JSONValue {
 
 extension ProbeKind {
     /// The kind as the manifest names it (libbpf's section prefix).
-    public var manifestKind: String { String(sectionName.prefix { $0 != "/" }) }
+    public var manifestKind: String {
+        if case .onDemand = self { return "on_demand" }  // a raw_tp program, but never attached
+        return String(sectionName.prefix { $0 != "/" })
+    }
 
     /// What the probe attaches to, as the manifest names it.
     public var target: String {
@@ -172,6 +175,7 @@ extension ProbeKind {
         case .perfEvent(let e): e.name
         case .uprobe(let t), .uretprobe(let t): t.description
         case .usdt(let t): t.description
+        case .onDemand: "BPF_PROG_TEST_RUN"
         }
     }
 }
