@@ -17,10 +17,7 @@ struct {
 
 static __always_inline void count_not_shown(void)
 {
-	__u32 zero = 0;
-	__u64 *count = bpf_map_lookup_elem(&completions_not_shown, &zero);
-	if (count)
-		*count += 1;
+	count_per_cpu(&completions_not_shown);
 }
 
 #endif

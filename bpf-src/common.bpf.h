@@ -41,12 +41,18 @@ struct {
 #define E2BIG 7
 #endif
 
-static __always_inline void count_lost(void)
+/* One more in a per-CPU counter: entry 0 of a per-CPU array of __u64 (no atomic needed). */
+static __always_inline void count_per_cpu(void *counter)
 {
 	__u32 zero = 0;
-	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
-	if (lost)
-		*lost += 1;
+	__u64 *count = bpf_map_lookup_elem(counter, &zero);
+	if (count)
+		*count += 1;
+}
+
+static __always_inline void count_lost(void)
+{
+	count_per_cpu(&lost_events);
 }
 
 /* bcc's bpf_log2l(): floor(log2(v)) + 1, and 1 for 0: the slot of a log2 histogram. */

@@ -22,7 +22,7 @@ import Testing
         let stats = Stats()
         stats.write([Self.line(7, 0, "loop0", reads: 100, writes: 50, inFlight: 3),
                      Self.line(8, 0, "sda", reads: 1000, writes: 1000, inFlight: 0)])
-        let check = DiskCompletions(diskstats: stats.path) { major, _, _ in major == 7 }
+        let check = DiskCompletions(diskstats: stats.path) { major, _ in major == 7 }
         // 40 reads, 5 writes, 2 discards and 1 flush completed since; 3 were in flight at the start.
         // The flush is not counted: its empty write is, among the writes.
         stats.write([Self.line(7, 0, "loop0", reads: 140, writes: 55, inFlight: 0, discards: 2, flushes: 1),
@@ -39,7 +39,7 @@ import Testing
     @Test func aDeviceAddedLaterCountsFromZeroAndOneGoneCountsNothing() {
         let stats = Stats()
         stats.write([Self.line(7, 0, "loop0", reads: 10, writes: 0, inFlight: 0)])
-        let check = DiskCompletions(diskstats: stats.path) { _, _, _ in true }
+        let check = DiskCompletions(diskstats: stats.path) { _, _ in true }
         stats.write([Self.line(7, 1, "loop1", reads: 4, writes: 0, inFlight: 0)])
         #expect(check.newlyUnseen(check.snapshot(), counted: 0, lost: 0) == 4)
         // loop0 detached and attached again: its counters restart below the baseline
@@ -51,9 +51,9 @@ import Testing
     @Test func malformedOrShortLinesAndAMissingFileCountNothing() {
         let stats = Stats()
         stats.write(["7 0 loop0 1 2 3", "x y z 1 2 3 4 5 6 7 8 9", "", "7 0 loop0 18446744073709551615 0 0 0 1 0 0 0 0 0 0"])
-        let check = DiskCompletions(diskstats: stats.path) { _, _, _ in true }
+        let check = DiskCompletions(diskstats: stats.path) { _, _ in true }
         #expect(check.newlyUnseen(check.snapshot(), counted: 0, lost: 0) == 0)
-        let missing = DiskCompletions(diskstats: stats.path + ".none") { _, _, _ in true }
+        let missing = DiskCompletions(diskstats: stats.path + ".none") { _, _ in true }
         #expect(missing.newlyUnseen(missing.snapshot(), counted: 0, lost: UInt64.max) == 0)
     }
 }

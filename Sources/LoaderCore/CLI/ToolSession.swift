@@ -21,8 +21,13 @@ public enum ToolSession {
     ) throws(BPFError) -> LoadedBPF {
         let timing = PhaseTiming(tool: tool, fromProcessStart: true)
         LibbpfLog.shared.install(verbose: common.verbose)
-        // only a plan of perf events alone (profile) can do without tracefs
-        let tracefs = plan.flatMap(\.candidates).contains { if case .perfEvent = $0.kind { false } else { true } }
+        // only a plan of perf events alone (profile), with programs run on demand, can do without tracefs
+        let tracefs = plan.flatMap(\.candidates).contains {
+            switch $0.kind {
+            case .perfEvent, .onDemand: false
+            default: true
+            }
+        }
         try Preflight.run(tool: tool, tracefs: tracefs)
         Signals.install()
         Clock.loadTimeZone()

@@ -24,7 +24,7 @@ public final class DiskCompletions {
     /// The BPF side's count of completions it saw but does not show (`completions_not_shown`,
     /// bpf-src/block.bpf.h): the kernel counts them too.
     private let notShown: BPFMap?
-    private let selected: (_ major: UInt32, _ minor: UInt32, _ name: Substring) -> Bool
+    private let selected: (_ major: UInt32, _ minor: UInt32) -> Bool
     private var baseline: [UInt64: Counts] = [:]
     /// Completions already reported unseen.
     private var reported: UInt64 = 0
@@ -34,10 +34,10 @@ public final class DiskCompletions {
     public convenience init(only device: BlockDevice?, loaded: borrowing LoadedBPF) throws(BPFError) {
         let notShown = try loaded.map("completions_not_shown")
         if let device {
-            self.init(diskstats: "/proc/diskstats", notShown: notShown) { major, minor, _ in major == device.major && minor == device.minor }
+            self.init(diskstats: "/proc/diskstats", notShown: notShown) { major, minor in major == device.major && minor == device.minor }
         } else {
             var requestBased: [UInt64: Bool] = [:]
-            self.init(diskstats: "/proc/diskstats", notShown: notShown) { major, minor, _ in
+            self.init(diskstats: "/proc/diskstats", notShown: notShown) { major, minor in
                 let key = UInt64(major) << 32 | UInt64(minor)
                 if let known = requestBased[key] { return known }
                 let mq = pathExists("/sys/dev/block/\(major):\(minor)/mq")
@@ -48,7 +48,7 @@ public final class DiskCompletions {
     }
 
     /// Reads the baseline now: create it after the programs are attached.
-    init(diskstats: String, notShown: BPFMap? = nil, selecting: @escaping (_ major: UInt32, _ minor: UInt32, _ name: Substring) -> Bool) {
+    init(diskstats: String, notShown: BPFMap? = nil, selecting: @escaping (_ major: UInt32, _ minor: UInt32) -> Bool) {
         path = diskstats
         self.notShown = notShown
         selected = selecting
@@ -65,9 +65,9 @@ public final class DiskCompletions {
 
     /// Completions the kernel accounted since the baseline that neither `counted` (all the tool
     /// counted since it started), `lost` (those it reported lost) nor those its BPF side saw but
-    /// does not show explain, beyond the I/Os in flight at the baseline; only what was not returned by an earlier call. `now` must be taken
-    /// before the tool reads its own count: an I/O completing in between is then counted by the
-    /// tool only, never by the kernel only.
+    /// does not show explain, beyond the I/Os in flight at the baseline; only what an earlier
+    /// call did not return. `now` must be taken before the tool reads its own count: an I/O
+    /// completing in between is then counted by the tool only, never by the kernel only.
     public func newlyUnseen(_ now: Snapshot, counted: UInt64, lost: UInt64) -> UInt64 {
         var kernel: UInt64 = 0
         for (device, counts) in now.devices {
@@ -96,7 +96,7 @@ public final class DiskCompletions {
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count >= 12, let major = UInt32(fields[0]), let minor = UInt32(fields[1]),
-                  selected(major, minor, fields[2]) else { continue }
+                  selected(major, minor) else { continue }
             func field(_ index: Int) -> UInt64 { index + 2 < fields.count ? UInt64(fields[index + 2]) ?? 0 : 0 }
             let completed = field(1) &+ field(5) &+ field(12)
             result[UInt64(major) << 32 | UInt64(minor)] = Counts(completed: completed, inFlight: field(9))
