@@ -12,6 +12,7 @@
 #include "offcputime.h"
 #include "common.bpf.h"
 #include "stacks.bpf.h"
+#include "ksym.bpf.h"
 
 #define EEXIST 17
 #define PF_KTHREAD 0x00200000

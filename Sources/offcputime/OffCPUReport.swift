@@ -10,7 +10,7 @@ final class OffCPUReport {
     private let lost: LostCounter
     private let printer: StackPrinter
 
-    init(options: OffCPUTime, counts: BPFMap, stacks: BPFMap, lost: LostCounter) {
+    init(options: OffCPUTime, counts: BPFMap, stacks: BPFMap, lost: LostCounter, kernelNamer: KernelSymbolNamer?) {
         (self.options, self.counts, self.stacks, self.lost) = (options, counts, StackTraces(stacks), lost)
         var layout = StackLayout()
         (layout.userOnly, layout.kernelOnly, layout.delimited) = (options.userStacksOnly, options.kernelStacksOnly, options.delimited)
@@ -18,7 +18,7 @@ final class OffCPUReport {
         layout.containers = options.containers
         // stacks taken at sched_switch: from __schedule, as BCC's (from finish_task_switch) are
         layout.kernelStackFrom = "__schedule"
-        printer = StackPrinter(layout, tool: "offcputime", verbose: options.common.verbose)
+        printer = StackPrinter(layout, tool: "offcputime", verbose: options.common.verbose, kernelNamer: kernelNamer)
     }
 
     private let names = ContainerNames()
@@ -29,11 +29,11 @@ final class OffCPUReport {
         for (key, total) in try counts.entries(offcputime_key.self, UInt64.self) {
             let kernel = options.userStacksOnly ? [] : try stacks.stack(key.kernel_stack_id, missing: &missing, tableFull: &tableFull)
             let user = options.kernelStacksOnly ? [] : try stacks.stack(key.user_stack_id, missing: &missing, tableFull: &tableFull)
-            samples.append(printer.trimmed(StackSample(pid: key.tgid, shownID: key.pid, comm: KernelString.from(tuple: key.comm),
-                                                       count: total, kernel: kernel, user: user,
-                                                       container: options.containers ? names.identity(key.cgroup_id) : nil)))
+            samples.append(StackSample(pid: key.tgid, shownID: key.pid, comm: KernelString.from(tuple: key.comm),
+                                       count: total, kernel: kernel, user: user,
+                                       container: options.containers ? names.identity(key.cgroup_id) : nil))
         }
-        samples = StackSample.leastFirst(samples, by: { $0.shownID })  // BCC's order
+        samples = StackSample.leastFirst(printer.trimmed(samples), by: { $0.shownID })  // BCC's order
         try printer.print(samples, folded: options.folded, json: options.common.json,
                           leading: { [("pid", .int(Int64($0.pid))), ("tid", .int(Int64($0.shownID))), ("comm", .string($0.comm)),
                                       ("total_us", .unsigned($0.count))] },

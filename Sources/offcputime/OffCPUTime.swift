@@ -145,7 +145,9 @@ public struct OffCPUTime: BPFTool {
         [.oneOf("context switches", [
             ProbeCandidate(.rawTracepoint("sched_switch"), program: "raw_switch"),
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_switch"), program: "tp_switch"),
-        ])]
+         ]),
+         // where it can, the kernel names the report's kernel frames itself (see KernelSymbolNamer)
+         .optional("kernel symbol names", [ProbeCandidate(.onDemand, program: KernelSymbolNamer.program, requires: [.snprintfHelper])])]
     }
 
     public func run() throws {
@@ -169,7 +171,8 @@ public struct OffCPUTime: BPFTool {
             return try prometheus.serve(tool: Self.toolName, loaded: bpf) { metrics.families() }
         }
         if !folded && !common.json { OutputSink.stdout.writeLine(banner) } else { Diagnostics.line(banner) }
-        let report = OffCPUReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"), lost: bpf.lostCounter())
+        let report = OffCPUReport(options: self, counts: try bpf.map("counts"), stacks: try bpf.map("stack_traces"), lost: bpf.lostCounter(),
+                                  kernelNamer: KernelSymbolNamer(bpf))
         try IntervalLoop.run(interval: Double(duration ?? 99_999_999), count: 1, loaded: bpf) {
             try report.print()
         }

@@ -87,6 +87,14 @@ public final class StackPrinter {
         if !layout.userOnly { kernelSymbols.loadInBackground() }
     }
 
+    /// The samples with their kernel stacks trimmed to `layout.kernelStackFrom`, their kernel
+    /// frames named first, all at once.
+    public func trimmed(_ samples: [StackSample]) -> [StackSample] {
+        guard layout.kernelStackFrom != nil else { return samples }
+        resolveKernelFrames(samples)
+        return samples.map(trimmed)
+    }
+
     /// The sample with its kernel stack trimmed to `layout.kernelStackFrom`.
     public func trimmed(_ s: StackSample) -> StackSample {
         guard let from = layout.kernelStackFrom, let kernel = s.kernel,

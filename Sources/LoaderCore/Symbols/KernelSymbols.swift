@@ -21,8 +21,7 @@ public final class KernelSymbols: @unchecked Sendable {
     public init(path: String = "/proc/kallsyms", marking names: Set<String> = [], namer: KernelSymbolNamer? = nil) {
         self.path = path
         marking = names
-        // `isIn` needs the table of starts for the marked names
-        self.namer = names.isEmpty ? namer : nil
+        self.namer = namer
     }
 
     private func waitForWorker() {
@@ -94,8 +93,10 @@ public final class KernelSymbols: @unchecked Sendable {
         return resolved[address] ?? Frame(name: nil, module: "kernel")
     }
 
-    /// Whether `address` is in the function `name`, one of those marked at init.
+    /// Whether `address` is in the function `name`, one of those marked at init. With the
+    /// namer, by its name (name the addresses ahead with `resolve`: each unnamed one costs a run).
     public func isIn(_ name: String, _ address: UInt64) -> Bool {
+        if namer != nil { return frame(address).name == name }
         waitForWorker()
         let index = loaded()
         guard let start = index.marked[name] else { return false }
