@@ -93,7 +93,7 @@ final class LatencyReport {
             let unseen = kernelCount.newlyUnseen(kernelCompleted, counted: counted, lost: lostSoFar)
             if unseen > 0 {
                 Diagnostics.line("biolatency: \(unseen) I/Os the kernel completed (/proc/diskstats) are missing from the histograms "
-                                 + "(the tracepoints did not show both their start and their completion)")
+                                 + DiskCompletions.unseenReason)
             }
         }
     }

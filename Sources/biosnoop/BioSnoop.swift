@@ -97,8 +97,7 @@ public struct BioSnoop: StreamingTool {
         guard let kernelAtEnd else { return }
         let unseen = kernelCount.newlyUnseen(kernelAtEnd, counted: rows, lost: lost.total())
         if unseen > 0 {
-            Diagnostics.line("biosnoop: \(unseen) I/Os the kernel completed (/proc/diskstats) have no row "
-                             + "(the tracepoints did not show both their start and their completion)")
+            Diagnostics.line("biosnoop: \(unseen) I/Os the kernel completed (/proc/diskstats) have no row " + DiskCompletions.unseenReason)
         }
     }
 

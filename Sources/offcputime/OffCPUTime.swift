@@ -146,8 +146,7 @@ public struct OffCPUTime: BPFTool {
             ProbeCandidate(.rawTracepoint("sched_switch"), program: "raw_switch"),
             ProbeCandidate(.tracepoint(category: "sched", name: "sched_switch"), program: "tp_switch"),
          ]),
-         // where it can, the kernel names the report's kernel frames itself (see KernelSymbolNamer)
-         .optional("kernel symbol names", [ProbeCandidate(.onDemand, program: KernelSymbolNamer.program, requires: [.snprintfHelper])])]
+         KernelSymbolNamer.chain]
     }
 
     public func run() throws {

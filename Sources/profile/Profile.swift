@@ -286,8 +286,6 @@ public struct Profile: BPFTool {
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event", requires: [.taskRegsHelper]),
                             ProbeCandidate(.perfEvent(.cpuCycles), program: "do_perf_event_task_stack"),
                             ProbeCandidate(.perfEvent(.cpuClock), program: "do_perf_event_task_stack")]),
-        // where it can, the kernel names the report's kernel frames itself (see KernelSymbolNamer);
-        // else /proc/kallsyms is read
-        .optional("kernel symbol names", [ProbeCandidate(.onDemand, program: KernelSymbolNamer.program, requires: [.snprintfHelper])]),
+        KernelSymbolNamer.chain,
     ]
 }

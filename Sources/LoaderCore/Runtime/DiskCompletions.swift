@@ -55,6 +55,9 @@ public final class DiskCompletions {
         baseline = read()
     }
 
+    /// Why I/Os the kernel completed are missing from what a tool shows, as the tools say it.
+    public static let unseenReason = "(the tracepoints did not show both their start and their completion)"
+
     /// The kernel's counts at one moment.
     public struct Snapshot {
         let devices: [UInt64: Counts]

@@ -9,6 +9,11 @@ import Glibc
 /// start, cost 45-70 ms per report and 1 MB.
 public final class KernelSymbolNamer {
     public static let program = "name_kernel_addresses"
+
+    /// The plan's entry for it, in the plan of a tool whose object includes bpf-src/ksym.bpf.h:
+    /// optional, and taken only where the kernel has bpf_snprintf() (else /proc/kallsyms is read).
+    public static let chain = ProbeChain.optional("kernel symbol names",
+                                                  [ProbeCandidate(.onDemand, program: program, requires: [.snprintfHelper])])
     private let fd: Int32
     private let owner: ObjectHandle
     private let batch: BPFMap

@@ -53,19 +53,18 @@ public final class KernelSymbols: @unchecked Sendable {
     }
 
     private func name(_ addresses: some Sequence<UInt64>) {
-        if let namer {
-            var wanted: [UInt64] = []
-            let seen = AddressTable<Bool>()
-            for address in addresses where resolved[address] == nil && seen[address] == nil {
-                seen.insert(address, true)
-                wanted.append(address)
-            }
-            if let frames = namer.frames(wanted) {
-                for (address, frame) in frames { resolved.insert(address, frame) }
-                return
-            }
-            // the program could not be run: the pass over /proc/kallsyms below
+        guard let namer else { return nameFromKallsyms(addresses) }
+        var wanted: [UInt64] = []
+        let seen = AddressTable<Bool>()
+        for address in addresses where resolved[address] == nil && seen[address] == nil {
+            seen.insert(address, true)
+            wanted.append(address)
         }
+        guard let frames = namer.frames(wanted) else { return nameFromKallsyms(wanted) }  // the program could not run
+        for (address, frame) in frames { resolved.insert(address, frame) }
+    }
+
+    private func nameFromKallsyms(_ addresses: some Sequence<UInt64>) {
         let index = loaded()
         let starts = AddressTable<UInt64>()  // address -> its symbol's start
         var found: [(address: UInt64, start: UInt64)] = []
