@@ -61,7 +61,8 @@ extension OpenSnoop {
             return [row.comm, ret >= 0 ? "ok" : ErrnoNames.name(0 &- ret) ?? String(0 &- ret)]
         },
     ]
-    public static func eventTimeNs(_ row: OpenRow) -> UInt64? { row.event.ts_ns }
+    /// 0 when nothing asked for it (see bpfConfig): then the time it is printed.
+    public static func eventTimeNs(_ row: OpenRow) -> UInt64? { row.event.ts_ns == 0 ? nil : row.event.ts_ns }
 
     public func decode(_ record: UnsafeRawBufferPointer, _ context: RowContext) -> OpenRow? {
         context.state { OpenDecoder(self) }.decode(record, context)

@@ -132,6 +132,7 @@ public struct OpenSnoop: StreamingTool {
         cfg.flag_mask = try flagMask()
         cfg.resolved_path = resolvedPath ? 1 : 0
         cfg.want_cgroup_id = containers ? 1 : 0
+        cfg.want_timestamp = timestamp || rowsShowEventTime ? 1 : 0
         return cfg
     }
 

@@ -135,6 +135,16 @@ final class OpensnoopTests {
             try runCommand("/bin/cat", [missing])
             line = run.waitForLine(timeout: 0.2) { $0.contains(missing) }
         }
+        // The timestamp is when the open happened (the BPF side reads the clock for --json),
+        // not when its row was read: the reader is stopped while the open runs, and for 0.5 s after.
+        let late = dir.path + "/" + uniqueName("late")
+        kill(run.process.processIdentifier, SIGSTOP)
+        let before = Date()
+        try runCommand("/bin/cat", [late])
+        let after = Date()
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(run.process.processIdentifier, SIGCONT)
+        let lateLine = run.waitForLine(timeout: 5) { $0.contains(late) }
         #expect(run.stop() == 0)
         let text = try #require(line)
         let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -142,6 +152,22 @@ final class OpensnoopTests {
         #expect(object["fd"] as? Int == -1)
         #expect(object["err"] as? Int == 2)
         #expect(object["path"] as? String == missing)
+        let lateText = try #require(lateLine)
+        let lateObject = try #require(JSONSerialization.jsonObject(with: Data(lateText.utf8)) as? [String: Any])
+        let seconds = try #require(Self.epochSeconds(rfc3339: lateObject["timestamp"] as? String ?? ""), "\(lateObject)")
+        #expect(seconds >= before.timeIntervalSince1970 - 0.01 && seconds <= after.timeIntervalSince1970 + 0.01,
+                "\(seconds) not within [\(before.timeIntervalSince1970), \(after.timeIntervalSince1970)]")
+    }
+
+    /// "2026-12-02T16:31:17.381340407+00:00" as seconds since the epoch.
+    static func epochSeconds(rfc3339 text: String) -> Double? {
+        let parts = text.split(whereSeparator: { "-T:+".contains($0) }).map(String.init)
+        guard parts.count == 8, text.hasSuffix("+00:00"), let seconds = Double(parts[5]),
+              let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
+              let hour = Int32(parts[3]), let minute = Int32(parts[4]) else { return nil }
+        var date = tm()
+        (date.tm_year, date.tm_mon, date.tm_mday, date.tm_hour, date.tm_min) = (year - 1900, month - 1, day, hour, minute)
+        return Double(timegm(&date)) + seconds
     }
 
     @Test func durationEndsTheTraceByItself() throws {

@@ -22,6 +22,7 @@ struct opensnoop_cfg {
 	__u32 flag_mask;       /* 0: any; else (flags & mask) != 0 */
 	__u32 resolved_path;   /* -F: 1, a successful open's own path; 0, the base + the name (BCC) */
 	__u32 want_cgroup_id;  /* fill cgroup_id (--containers); ~60 ns per open otherwise spared */
+	__u32 want_timestamp;  /* fill ts_ns (-T, --json, --otlp); else 0 */
 };
 
 /* Followed by `path_size` bytes of the path as passed (NUL-terminated), then `dirs_size` bytes
@@ -43,7 +44,7 @@ struct opensnoop_event {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct opensnoop_cfg) == 48, "opensnoop_cfg layout");
+_Static_assert(sizeof(struct opensnoop_cfg) == 56, "opensnoop_cfg layout");
 _Static_assert(sizeof(struct opensnoop_event) == 72, "opensnoop_event layout");
 #endif
 

@@ -58,6 +58,11 @@ extension StreamingTool {
     public static var cgroupID: (@Sendable (Row) -> UInt64)? { nil }
     public var containers: Bool { false }
 
+    /// Whether the rows show when each event happened without a time column: --json's
+    /// `timestamp` and --otlp's log records do (a BPF side that reads the clock only when
+    /// something shows it asks this).
+    public var rowsShowEventTime: Bool { common.json || exporting?.otlp != nil }
+
     public static var output: ToolOutput {
         .columns((columns + containerColumns).map(\.info), jsonExtraKeys: (jsonFields + containerFields).map(\.key), banner: banner,
                  defaultHeader: (try? parse(defaultArguments))?.formatter().textHeader ?? "", countMode: countMode)
