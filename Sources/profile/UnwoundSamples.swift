@@ -11,14 +11,15 @@ import StackUnwind
 /// the kernel's `fp_processes` and its later samples are counted there, without copies. One
 /// difference keeps it on CFI for good.
 final class UnwoundSamples {
+    /// The 4-byte fields first: 48 bytes a key, where declared in another order they took 56.
     struct Key: Hashable {
         let pid: UInt32
-        let comm: String
         let kernelStackID: Int32
+        /// the user stack's node in `paths`; nil: "[Missed User Stack]"
+        let user: UInt32?
+        let comm: String
         let kernelIP: UInt64
         let cgroupID: UInt64
-        /// innermost first; nil: "[Missed User Stack]"
-        let user: [UInt64]?
     }
 
     /// How a process's user stacks were walked, for -v's summary per binary.
@@ -30,6 +31,8 @@ final class UnwoundSamples {
     }
 
     private(set) var counts: [Key: UInt64] = [:]
+    /// The user stacks of `counts`' keys.
+    private var paths = CallPathTree()
     private(set) var walks: [UInt32: Walks] = [:]
     private let unwinder: CFIUnwinder
     private let stacks: StackTraces
@@ -89,8 +92,9 @@ final class UnwoundSamples {
             if let fpProcesses, !walk.decided { decide(&walk, cfi: cfi, fp: framePointers(), pid: header.pid, fpProcesses) }
         }
         walks[header.pid] = walk
-        let key = Key(pid: header.pid, comm: KernelString.from(tuple: header.comm), kernelStackID: header.kernelStackID,
-                      kernelIP: header.kernelIP, cgroupID: header.cgroupID, user: user)
+        // a stack the tree cannot hold (deeper than 255 frames; the unwinder stops at 127) shows as missed
+        let key = Key(pid: header.pid, kernelStackID: header.kernelStackID, user: user.flatMap { paths.node(innermostFirst: $0) },
+                      comm: KernelString.from(tuple: header.comm), kernelIP: header.kernelIP, cgroupID: header.cgroupID)
         counts[key, default: 0] &+= 1
     }
 
@@ -112,6 +116,13 @@ final class UnwoundSamples {
         } catch {
             // the table is full: the process stays on CFI, which is right, only dearer
         }
+    }
+
+    /// The counts and their stacks, handed over when sampling is over: this then holds none,
+    /// so that the table and the tree's index are freed as soon as the report has read them.
+    func takeCounts() -> (counts: [Key: UInt64], paths: CallPaths) {
+        defer { (counts, paths) = ([:], CallPathTree()) }
+        return (counts, paths.frozen())
     }
 
     /// The executable of a process unwound (for -v's summary).

@@ -131,7 +131,16 @@ public final class PhaseTiming {
     public func mark(_ phase: String, since: UInt64? = nil) {
         guard enabled else { return }
         let now = Clock.monotonicNs()
-        Diagnostics.line("\(tool): timing: \(phase) \(String(Double(now &- (since ?? last)) / 1e6)) ms")
+        Diagnostics.line("\(tool): timing: \(phase) \(String(Double(now &- (since ?? last)) / 1e6)) ms\(Self.memory())")
         last = now
+    }
+
+    /// ", RSS N kB (peak M kB)" from /proc/self/status: which phase makes the peak.
+    private static func memory() -> String {
+        guard let status = try? readFile("/proc/self/status") else { return "" }
+        func kB(_ field: String) -> String {
+            status.split(separator: "\n").first { $0.hasPrefix(field + ":") }?.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
+        }
+        return ", RSS \(kB("VmRSS")) kB (peak \(kB("VmHWM")) kB)"
     }
 }

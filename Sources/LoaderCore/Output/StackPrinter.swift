@@ -14,15 +14,49 @@ public final class StackSample: Sendable {
     /// nil when the stack could not be recorded ("[Missed ... Stack]"); empty when there is
     /// none of its kind (a kernel thread's user stack).
     public let kernel: [UInt64]?
-    public let user: [UInt64]?
-    /// --containers: the container (or unit) the task ran in; nil when unknown or not asked.
-    public let container: ContainerIdentity?
+    private let userFrames: [UInt64]?
+    /// Or the user stack as a node of shared call paths (profile's unwound samples): its frames
+    /// are made when asked, one sample at a time, not held for every sample of a report.
+    private let userPath: (paths: CallPaths, node: UInt32)?
+    /// --containers: held in a box, one reference wide: the identity is ~100 bytes, and most
+    /// reports have none (30,000 samples carried 3 MB of empty ones).
+    private let containerBox: ContainerBox?
 
     public init(pid: UInt32, shownID: UInt32, comm: String, count: UInt64, kernel: [UInt64]?, user: [UInt64]?,
                 container: ContainerIdentity? = nil) {
-        (self.pid, self.shownID, self.comm, self.count, self.kernel, self.user) = (pid, shownID, comm, count, kernel, user)
-        self.container = container
+        (self.pid, self.shownID, self.comm, self.count, self.kernel, self.userFrames) = (pid, shownID, comm, count, kernel, user)
+        userPath = nil
+        containerBox = container.map(ContainerBox.init)
     }
+
+    /// A sample whose user stack is `node` of `paths`.
+    public init(pid: UInt32, shownID: UInt32, comm: String, count: UInt64, kernel: [UInt64]?, userPath: (paths: CallPaths, node: UInt32),
+                container: ContainerIdentity? = nil) {
+        (self.pid, self.shownID, self.comm, self.count, self.kernel, self.userPath) = (pid, shownID, comm, count, kernel, userPath)
+        userFrames = nil
+        containerBox = container.map(ContainerBox.init)
+    }
+
+    /// The same sample with other kernel frames.
+    public func with(kernel: [UInt64]?) -> StackSample {
+        if let userPath {
+            return StackSample(pid: pid, shownID: shownID, comm: comm, count: count, kernel: kernel, userPath: userPath, container: container)
+        }
+        return StackSample(pid: pid, shownID: shownID, comm: comm, count: count, kernel: kernel, user: userFrames, container: container)
+    }
+
+    /// The user stack, innermost first; nil and empty as `kernel`.
+    public var user: [UInt64]? { userPath.map { $0.paths.frames($0.node) } ?? userFrames }
+
+    /// Whether the user stack has frames, without making them.
+    public var hasUserFrames: Bool { userPath.map { $0.paths.depth($0.node) > 0 } ?? (userFrames?.isEmpty == false) }
+
+    public var container: ContainerIdentity? { containerBox?.identity }
+}
+
+private final class ContainerBox: Sendable {
+    let identity: ContainerIdentity
+    init(_ identity: ContainerIdentity) { self.identity = identity }
 }
 
 extension StackSample {
@@ -98,13 +132,12 @@ public final class StackPrinter {
     public func trimmed(_ s: StackSample) -> StackSample {
         guard let from = layout.kernelStackFrom, let kernel = s.kernel,
               let start = kernel.firstIndex(where: { kernelSymbols.isIn(from, $0) }), start > 0 else { return s }
-        return StackSample(pid: s.pid, shownID: s.shownID, comm: s.comm, count: s.count, kernel: Array(kernel[start...]), user: s.user,
-                           container: s.container)
+        return s.with(kernel: Array(kernel[start...]))
     }
 
     private var needDelimiter: Bool { layout.delimited && !layout.userOnly && !layout.kernelOnly }
 
-    private func bothStacks(_ s: StackSample) -> Bool { (s.kernel?.isEmpty == false) && (s.user?.isEmpty == false) }
+    private func bothStacks(_ s: StackSample) -> Bool { (s.kernel?.isEmpty == false) && s.hasUserFrames }
 
     private func text(_ frame: Frame) -> String {
         switch layout.frameText {
