@@ -150,8 +150,10 @@ public struct Profile: BPFTool {
     /// asked for at any time, and only the kernel's tables hold samples between requests.
     var unwindsInUserSpace: Bool { unwind != .fp && !kernelStacksOnly && prometheus == nil }
 
-    /// The ring the copied stacks go through: 50 ms of samples on every CPU sampled, at 4 KiB
-    /// each (a sample sends only the stack in use: 1-3 KiB for most, 16 KiB at most), a power
+    /// The ring the copied stacks go through: 50 ms of samples on every CPU sampled, at 2 KiB
+    /// each (a sample sends only the stack in use: 1-3 KiB for most, 16 KiB at most; at 4 KiB
+    /// the ring was 2 MB at 4999 Hz on two CPUs, 4 MB of RSS, and 1 MB lost none of a Python
+    /// workload's 48,455 samples in 5 s or of the benchmark's), a power
     /// of two from 256 KiB to 64 MiB; -c's rate is unknown, taken as 1,000 a second. The
     /// reader is woken when a quarter is full. The kernel maps the whole ring into profile
     /// twice over (its wrap-around), and all of it counts in profile's RSS: sized for the
@@ -164,7 +166,7 @@ public struct Profile: BPFTool {
         return UInt32(bytes)
     }
 
-    static let typicalSampleBytes: UInt64 = 4096
+    static let typicalSampleBytes: UInt64 = 2048
 
     /// The CPU of -C, nil for all (no -C, or BCC's -1).
     var chosenCPU: Int? { cpu.flatMap { $0 >= 0 ? $0 : nil } }

@@ -141,17 +141,19 @@ final class StackReport {
         let countedPIDs = Set(counted.map(\.pid))
         let unwoundPIDs = Set(unwound.walks.keys)
         // held here only: freed when the merge returns, before the report sorts and prints
-        let (unwoundCounts, paths) = unwound.takeCounts()
+        let (unwoundCounts, processes, paths) = unwound.takeCounts()
         var samples: [StackSample] = []
         samples.reserveCapacity(counted.count + unwoundCounts.count)
         var totals: [Stacks: UInt64] = [:]
         if !countedPIDs.isDisjoint(with: unwoundPIDs) { totals.reserveCapacity(counted.count + unwoundCounts.count) }
         func add(_ s: StackSample, countedBothWays: Bool) {
-            guard countedBothWays || s.kernel == nil || s.user == nil else { return samples.append(s) }
+            guard countedBothWays || s.kernel == nil || s.userMissed else { return samples.append(s) }
             totals[Stacks(pid: s.pid, comm: s.comm, container: s.container, kernel: s.kernel, user: s.user), default: 0] &+= s.count
         }
         for s in counted { add(s, countedBothWays: unwoundPIDs.contains(s.pid)) }
         for (key, count) in unwoundCounts {
+            guard Int(key.process) < processes.count else { continue }
+            let process = processes[Int(key.process)]
             var kernelFrames: [UInt64]? = []
             if !options.userStacksOnly {
                 kernelFrames = try stacks.stack(key.kernelStackID, missing: &missing, tableFull: &tableFull)
@@ -159,14 +161,14 @@ final class StackReport {
             }
             let sample: StackSample
             if let node = key.user {
-                sample = StackSample(pid: key.pid, shownID: key.pid, comm: key.comm, count: count, kernel: kernelFrames,
-                                     userPath: (paths, node), container: container(key.cgroupID))
+                sample = StackSample(pid: process.pid, shownID: process.pid, comm: process.comm, count: count, kernel: kernelFrames,
+                                     userPath: (paths, node), container: container(process.cgroupID))
             } else {
                 missing += 1
-                sample = StackSample(pid: key.pid, shownID: key.pid, comm: key.comm, count: count, kernel: kernelFrames, user: nil,
-                                     container: container(key.cgroupID))
+                sample = StackSample(pid: process.pid, shownID: process.pid, comm: process.comm, count: count, kernel: kernelFrames,
+                                     user: nil, container: container(process.cgroupID))
             }
-            add(sample, countedBothWays: countedPIDs.contains(key.pid))
+            add(sample, countedBothWays: countedPIDs.contains(process.pid))
         }
         samples += totals.map { StackSample(pid: $0.key.pid, shownID: $0.key.pid, comm: $0.key.comm, count: $0.value,
                                             kernel: $0.key.kernel, user: $0.key.user, container: $0.key.container) }

@@ -11,15 +11,22 @@ import StackUnwind
 /// the kernel's `fp_processes` and its later samples are counted there, without copies. One
 /// difference keeps it on CFI for good.
 final class UnwoundSamples {
-    /// The 4-byte fields first: 48 bytes a key, where declared in another order they took 56.
-    struct Key: Hashable {
+    /// Who a stack was sampled in. Kept once, in `processes`: a key holds its index.
+    struct Process: Hashable {
         let pid: UInt32
+        let comm: String
+        let cgroupID: UInt64
+    }
+
+    /// A distinct sample: 24 bytes (with the process and the user stack held as indices; it
+    /// took 56 with them inline), in a table that holds tens of thousands at 4999 Hz.
+    struct Key: Hashable {
+        /// index in `processes`
+        let process: UInt32
         let kernelStackID: Int32
         /// the user stack's node in `paths`; nil: "[Missed User Stack]"
         let user: UInt32?
-        let comm: String
         let kernelIP: UInt64
-        let cgroupID: UInt64
     }
 
     /// How a process's user stacks were walked, for -v's summary per binary.
@@ -33,6 +40,9 @@ final class UnwoundSamples {
     private(set) var counts: [Key: UInt64] = [:]
     /// The user stacks of `counts`' keys.
     private var paths = CallPathTree()
+    /// The processes of `counts`' keys, and where each is in that list.
+    private var processes: [Process] = []
+    private var processIndex: [Process: UInt32] = [:]
     private(set) var walks: [UInt32: Walks] = [:]
     private let unwinder: CFIUnwinder
     private let stacks: StackTraces
@@ -93,8 +103,17 @@ final class UnwoundSamples {
         }
         walks[header.pid] = walk
         // a stack the tree cannot hold (deeper than 255 frames; the unwinder stops at 127) shows as missed
-        let key = Key(pid: header.pid, kernelStackID: header.kernelStackID, user: user.flatMap { paths.node(innermostFirst: $0) },
-                      comm: KernelString.from(tuple: header.comm), kernelIP: header.kernelIP, cgroupID: header.cgroupID)
+        let process = Process(pid: header.pid, comm: KernelString.from(tuple: header.comm), cgroupID: header.cgroupID)
+        let index: UInt32
+        if let known = processIndex[process] {
+            index = known
+        } else {
+            index = UInt32(truncatingIfNeeded: processes.count)
+            processes.append(process)
+            processIndex[process] = index
+        }
+        let key = Key(process: index, kernelStackID: header.kernelStackID, user: user.flatMap { paths.node(innermostFirst: $0) },
+                      kernelIP: header.kernelIP)
         counts[key, default: 0] &+= 1
     }
 
@@ -120,9 +139,9 @@ final class UnwoundSamples {
 
     /// The counts and their stacks, handed over when sampling is over: this then holds none,
     /// so that the table and the tree's index are freed as soon as the report has read them.
-    func takeCounts() -> (counts: [Key: UInt64], paths: CallPaths) {
-        defer { (counts, paths) = ([:], CallPathTree()) }
-        return (counts, paths.frozen())
+    func takeCounts() -> (counts: [Key: UInt64], processes: [Process], paths: CallPaths) {
+        defer { (counts, paths, processes, processIndex) = ([:], CallPathTree(), [], [:]) }
+        return (counts, processes, paths.frozen())
     }
 
     /// The executable of a process unwound (for -v's summary).

@@ -51,6 +51,9 @@ public final class StackSample: Sendable {
     /// Whether the user stack has frames, without making them.
     public var hasUserFrames: Bool { userPath.map { $0.paths.depth($0.node) > 0 } ?? (userFrames?.isEmpty == false) }
 
+    /// Whether the user stack could not be recorded (`user` is nil), without making its frames.
+    public var userMissed: Bool { userPath == nil && userFrames == nil }
+
     public var container: ContainerIdentity? { containerBox?.identity }
 }
 
