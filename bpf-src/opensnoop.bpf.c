@@ -151,6 +151,24 @@ static __always_inline void walk_path(struct event_buf *b, __u32 at, struct dent
 	b->e.dirs_count = w->count;
 }
 
+/* The event's fields but the path's: the same on the stack and in the per-CPU buffer. */
+static __always_inline void fill_event(struct opensnoop_event *e, long ret, const struct open_args *args,
+				       const struct caller *c, __u64 ts)
+{
+	e->ts_ns = ts;
+	e->pid = c->tgid;
+	e->tid = c->tid;
+	e->uid = c->uid;
+	e->ret = ret;
+	e->flags = args->flags;
+	e->mode = args->mode;
+	e->dirs_size = 0;
+	e->dirs_count = 0;
+	e->event_flags = 0;
+	e->cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+}
+
 /* `full_path` is a constant in each program: the -F variants are separate programs, so that
  * without -F libbpf need not relocate (and search the kernel's BTF for) the ten kernel types
  * the directory walk reads, which took a third of the start-up time. */
@@ -173,19 +191,8 @@ static __always_inline int report(long ret, struct open_args args, const struct 
 		} s;
 		long n = bpf_probe_read_user_str(s.path, sizeof(s.path), args.fname);
 		if (n > 0 && n < (long)sizeof(s.path)) {
-			s.e.ts_ns = ts;
-			s.e.pid = c->tgid;
-			s.e.tid = c->tid;
-			s.e.uid = c->uid;
-			s.e.ret = ret;
-			s.e.flags = args.flags;
-			s.e.mode = args.mode;
+			fill_event(&s.e, ret, &args, c, ts);
 			s.e.path_size = n;
-			s.e.dirs_size = 0;
-			s.e.dirs_count = 0;
-			s.e.event_flags = 0;
-			s.e.cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
-			__builtin_memcpy(s.e.comm, c->comm, sizeof(s.e.comm));
 			/* clang knows 0 < n < 128 and would drop the mask; older verifiers (6.12 and
 			 * before) do not, and refuse a size they cannot bound */
 			__u64 len = n;
@@ -199,18 +206,7 @@ static __always_inline int report(long ret, struct open_args args, const struct 
 	if (!b)
 		return 0;
 	struct opensnoop_event *e = &b->e;
-	e->ts_ns = ts;
-	e->pid = c->tgid;
-	e->tid = c->tid;
-	e->uid = c->uid;
-	e->ret = ret;
-	e->flags = args.flags;
-	e->mode = args.mode;
-	e->dirs_size = 0;
-	e->dirs_count = 0;
-	e->event_flags = 0;
-	e->cgroup_id = cfg.want_cgroup_id ? bpf_get_current_cgroup_id() : 0;
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	fill_event(e, ret, &args, c, ts);
 
 	long n = bpf_probe_read_user_str(b->data, OPENSNOOP_PATH_MAX, args.fname);
 	if (n <= 0) {
