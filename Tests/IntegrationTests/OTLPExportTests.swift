@@ -145,13 +145,16 @@ struct OTLPExportTests {
     @Test func collectorDownThenUp() throws {
         let receiver = try OTLPReceiver(port: Self.freePort(), start: false)
         defer { receiver.stop() }
-        let tool = try ToolRun("execsnoop", ["--otlp", receiver.url], environment: Self.environment([
+        let dir = try TempDir("otlp-down")
+        defer { dir.remove() }
+        // only this test's execs (their paths name its directory): the parallel suite's would
+        // fill the queue of 10 too, and the late records below met a full queue under CI's load
+        let tool = try ToolRun("execsnoop", ["--otlp", receiver.url, "-n", (dir.path as NSString).lastPathComponent],
+                               environment: Self.environment([
             "OTEL_BLRP_MAX_QUEUE_SIZE": "10", "OTEL_BLRP_SCHEDULE_DELAY": "200", "OTEL_METRIC_EXPORT_INTERVAL": "500",
         ]))
         defer { _ = tool.stop() }
         try tool.waitForStderr("pushing to the OTLP collector")
-        let dir = try TempDir("otlp-down")
-        defer { dir.remove() }
         let early = try dir.copy(of: "/bin/true", prefix: "od")
         for _ in 0..<25 { _ = try runCommand(early.path, []) }
         try tool.waitForStderr("cannot connect to 127.0.0.1:\(receiver.port)")
