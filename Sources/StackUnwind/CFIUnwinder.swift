@@ -53,7 +53,19 @@ public final class CFIUnwinder {
     }
 
     /// The program of a process unwound, as it sees the path (for reports per binary).
-    public func executable(pid: UInt32) -> String? { processes[pid]?.executable }
+    public func executable(pid: UInt32) -> String? { processes[pid]?.executable ?? ended[pid] }
+
+    /// The programs of the sessions `endSessions` dropped.
+    private var ended: [UInt32: String] = [:]
+
+    /// Drops every session and the files they read, keeping only each process's program:
+    /// what was parsed for unwinding (the CFI of every library of every process sampled) is of
+    /// no use to the report that follows the last sample, and is freed before it runs.
+    public func endSessions() {
+        for (pid, process) in processes { ended[pid] = process.executable }
+        processes = [:]
+        failed = []
+    }
 
     private func session(_ pid: UInt32, _ now: UInt64) -> ProcessUnwinder? {
         if let known = processes[pid] { return known }

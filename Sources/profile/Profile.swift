@@ -226,7 +226,14 @@ public struct Profile: BPFTool {
         // reported as they happen ("Possibly lost N samples")
         let reader = try bpf.ringBuffer { report.add($0) }
         let timing = PhaseTiming(tool: "profile")
-        try EventLoop.run(reader, duration: duration.map(Double.init), beforeFinalDrain: { timing.mark("sampling") })
+        // the report covers the sampling's time: sampling stops there, and what was sampled
+        // until then is in the ring or the kernel's tables
+        try EventLoop.run(reader, duration: duration.map(Double.init), beforeFinalDrain: {
+            timing.mark("sampling")
+            bpf.detach()
+        })
+        reader.close()
+        report.samplingEnded()
         timing.mark("unwinding the samples still in the ring")
         try report.print(timing: timing)
         KeptUntilExit.keep(report)

@@ -37,6 +37,11 @@ final class StackReport {
         unwound?.add(record)
     }
 
+    /// The last record has been added.
+    func samplingEnded() {
+        unwound?.samplingEnded()
+    }
+
     /// `timing`: BPF_TOOLS_TIMING's marks of the report's phases.
     func print(timing: PhaseTiming? = nil) throws(BPFError) {
         let (samples, missing, tableFull) = try read()

@@ -144,6 +144,11 @@ final class UnwoundSamples {
         return (counts, processes, paths.frozen())
     }
 
+    /// No more records come: the unwinder's sessions are freed before the report.
+    func samplingEnded() {
+        unwinder.endSessions()
+    }
+
     /// The executable of a process unwound (for -v's summary).
     func executable(pid: UInt32) -> String? { unwinder.executable(pid: pid) }
 }

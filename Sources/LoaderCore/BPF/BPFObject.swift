@@ -194,6 +194,14 @@ public struct LoadedBPF: ~Copyable {
         }
     }
 
+    /// Detaches every program: they run no more, and the maps stay as they are, to be read.
+    /// A report of what was gathered stops the gathering first (and its cost: profile's
+    /// samples would go on being taken while it prints).
+    public func detach() {
+        for link in handle.links.reversed() { bpf_link__destroy(link) }
+        handle.links = []
+    }
+
     /// One perf event per CPU of `sampling`, each with the program attached; the link owns
     /// (and closes) the event's fd.
     private func attachPerfEvent(_ prog: OpaquePointer, _ type: PerfEventType, role: String, program: String) throws(BPFError) {

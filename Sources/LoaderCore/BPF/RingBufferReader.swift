@@ -34,7 +34,15 @@ public final class RingBufferReader {
     }
 
     deinit {
+        close()
+    }
+
+    /// Unmaps the ring now rather than when the reader goes: the kernel maps all of it into
+    /// this process twice over (its wrap-around), which a report that follows the last record
+    /// has no use for (profile: 2 MB of RSS at 4999 Hz). Records are not read any more.
+    public func close() {
         if let ring { ring_buffer__free(ring) }
+        ring = nil
     }
 
     /// Waits up to `timeoutMs` for a wake-up, then hands every record in the ring to the

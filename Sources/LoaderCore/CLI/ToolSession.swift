@@ -135,12 +135,15 @@ public final class PhaseTiming {
         last = now
     }
 
-    /// ", RSS N kB (peak M kB)" from /proc/self/status: which phase makes the peak.
+    /// ", RSS N kB (peak M kB; ...)" from /proc/self/status and malloc's own count: which
+    /// phase makes the peak, and of what (the binary's pages, the ring's, the heap's).
     private static func memory() -> String {
         guard let status = try? readFile("/proc/self/status") else { return "" }
         func kB(_ field: String) -> String {
             status.split(separator: "\n").first { $0.hasPrefix(field + ":") }?.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
         }
-        return ", RSS \(kB("VmRSS")) kB (peak \(kB("VmHWM")) kB)"
+        let heap = mallinfo2()
+        return ", RSS \(kB("VmRSS")) kB (peak \(kB("VmHWM")) kB; anonymous \(kB("RssAnon")), files \(kB("RssFile")), "
+            + "shared \(kB("RssShmem")) kB; malloc in use \((heap.uordblks &+ heap.hblkhd) / 1024) kB)"
     }
 }
