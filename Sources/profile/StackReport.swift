@@ -146,7 +146,7 @@ final class StackReport {
         let countedPIDs = Set(counted.map(\.pid))
         let unwoundPIDs = Set(unwound.walks.keys)
         // held here only: freed when the merge returns, before the report sorts and prints
-        let (unwoundCounts, processes, paths) = unwound.takeCounts()
+        let (unwoundCounts, contexts, paths) = unwound.takeCounts()
         var samples: [StackSample] = []
         samples.reserveCapacity(counted.count + unwoundCounts.count)
         var totals: [Stacks: UInt64] = [:]
@@ -156,24 +156,27 @@ final class StackReport {
             totals[Stacks(pid: s.pid, comm: s.comm, container: s.container, kernel: s.kernel, user: s.user), default: 0] &+= s.count
         }
         for s in counted { add(s, countedBothWays: unwoundPIDs.contains(s.pid)) }
-        for (key, count) in unwoundCounts {
-            guard Int(key.process) < processes.count else { continue }
-            let process = processes[Int(key.process)]
+        try unwoundCounts.forEach { (key, count) throws(BPFError) in
+            let (index, node) = UnwoundSamples.split(key)
+            guard index < contexts.count else { return }
+            let context = contexts[index]
+            // the kernel address sampled is the innermost frame of the node's path, above the user stack
+            let (kernelIP, userNode) = context.kernelIP ? (paths.address(node), paths.parent(node)) : (0, node)
             var kernelFrames: [UInt64]? = []
             if !options.userStacksOnly {
-                kernelFrames = try stacks.stack(key.kernelStackID, missing: &missing, tableFull: &tableFull)
-                if key.kernelIP != 0, key.kernelStackID >= 0, let frames = kernelFrames { kernelFrames = [key.kernelIP] + frames }
+                kernelFrames = try stacks.stack(context.kernelStackID, missing: &missing, tableFull: &tableFull)
+                if kernelIP != 0, context.kernelStackID >= 0, let frames = kernelFrames { kernelFrames = [kernelIP] + frames }
             }
             let sample: StackSample
-            if let node = key.user {
-                sample = StackSample(pid: process.pid, shownID: process.pid, comm: process.comm, count: count, kernel: kernelFrames,
-                                     userPath: (paths, node), container: container(process.cgroupID))
+            if !context.userMissed {
+                sample = StackSample(pid: context.pid, shownID: context.pid, comm: context.comm, count: count, kernel: kernelFrames,
+                                     userPath: (paths, userNode), container: container(context.cgroupID))
             } else {
                 missing += 1
-                sample = StackSample(pid: process.pid, shownID: process.pid, comm: process.comm, count: count, kernel: kernelFrames,
-                                     user: nil, container: container(process.cgroupID))
+                sample = StackSample(pid: context.pid, shownID: context.pid, comm: context.comm, count: count, kernel: kernelFrames,
+                                     user: nil, container: container(context.cgroupID))
             }
-            add(sample, countedBothWays: countedPIDs.contains(process.pid))
+            add(sample, countedBothWays: countedPIDs.contains(context.pid))
         }
         samples += totals.map { StackSample(pid: $0.key.pid, shownID: $0.key.pid, comm: $0.key.comm, count: $0.value,
                                             kernel: $0.key.kernel, user: $0.key.user, container: $0.key.container) }

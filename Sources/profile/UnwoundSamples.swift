@@ -11,23 +11,29 @@ import StackUnwind
 /// the kernel's `fp_processes` and its later samples are counted there, without copies. One
 /// difference keeps it on CFI for good.
 final class UnwoundSamples {
-    /// Who a stack was sampled in. Kept once, in `processes`: a key holds its index.
-    struct Process: Hashable {
+    /// Where a sample was taken, besides its frames: the process and the kernel's stack. Kept
+    /// once, in `contexts`. A distinct sample is its context's index and a node of `paths`,
+    /// one 64-bit key in `counts` (16 bytes a sample with its count; a Dictionary of 24-byte
+    /// keys took 32). The node's path is the user stack with, when the sample was taken in the
+    /// kernel, the address sampled as its innermost frame: a context per kernel address
+    /// would cost more than the key it spares.
+    struct Context: Hashable {
         let pid: UInt32
         let comm: String
         let cgroupID: UInt64
+        let kernelStackID: Int32
+        /// The node's innermost frame is the kernel address sampled.
+        let kernelIP: Bool
+        /// The user stack could not be recorded ("[Missed User Stack]"): the node's path is
+        /// the kernel address alone, or the root.
+        let userMissed: Bool
     }
 
-    /// A distinct sample: 24 bytes (with the process and the user stack held as indices; it
-    /// took 56 with them inline), in a table that holds tens of thousands at 4999 Hz.
-    struct Key: Hashable {
-        /// index in `processes`
-        let process: UInt32
-        let kernelStackID: Int32
-        /// the user stack's node in `paths`; nil: "[Missed User Stack]"
-        let user: UInt32?
-        let kernelIP: UInt64
-    }
+    /// A distinct sample's key in `counts`.
+    static func key(context: UInt32, node: UInt32) -> UInt64 { UInt64(context) << 32 | UInt64(node) }
+
+    /// A key's context index and node.
+    static func split(_ key: UInt64) -> (context: Int, node: UInt32) { (Int(key >> 32), UInt32(truncatingIfNeeded: key)) }
 
     /// How a process's user stacks were walked, for -v's summary per binary.
     struct Walks {
@@ -37,12 +43,12 @@ final class UnwoundSamples {
         var decided = false
     }
 
-    private(set) var counts: [Key: UInt64] = [:]
+    private var counts = CountTable()
     /// The user stacks of `counts`' keys.
     private var paths = CallPathTree()
-    /// The processes of `counts`' keys, and where each is in that list.
-    private var processes: [Process] = []
-    private var processIndex: [Process: UInt32] = [:]
+    /// The contexts of `counts`' keys, and where each is in that list.
+    private var contexts: [Context] = []
+    private var contextIndex: [Context: UInt32] = [:]
     private(set) var walks: [UInt32: Walks] = [:]
     private let unwinder: CFIUnwinder
     private let stacks: StackTraces
@@ -103,18 +109,22 @@ final class UnwoundSamples {
         }
         walks[header.pid] = walk
         // a stack the tree cannot hold (deeper than 255 frames; the unwinder stops at 127) shows as missed
-        let process = Process(pid: header.pid, comm: KernelString.from(tuple: header.comm), cgroupID: header.cgroupID)
+        var frames = user ?? []
+        if header.kernelIP != 0 { frames.insert(header.kernelIP, at: 0) }
+        let node = paths.node(innermostFirst: frames)
+        let context = Context(pid: header.pid, comm: KernelString.from(tuple: header.comm), cgroupID: header.cgroupID,
+                              kernelStackID: header.kernelStackID, kernelIP: node != nil && header.kernelIP != 0,
+                              userMissed: user == nil || node == nil)
         let index: UInt32
-        if let known = processIndex[process] {
+        if let known = contextIndex[context] {
             index = known
         } else {
-            index = UInt32(truncatingIfNeeded: processes.count)
-            processes.append(process)
-            processIndex[process] = index
+            guard contexts.count < Int(UInt32.max) else { return }
+            index = UInt32(truncatingIfNeeded: contexts.count)
+            contexts.append(context)
+            contextIndex[context] = index
         }
-        let key = Key(process: index, kernelStackID: header.kernelStackID, user: user.flatMap { paths.node(innermostFirst: $0) },
-                      kernelIP: header.kernelIP)
-        counts[key, default: 0] &+= 1
+        counts.add(Self.key(context: index, node: node ?? CallPathTree.root))
     }
 
     /// Under auto: whether frame pointers give this process the same stacks as CFI.
@@ -139,9 +149,9 @@ final class UnwoundSamples {
 
     /// The counts and their stacks, handed over when sampling is over: this then holds none,
     /// so that the table and the tree's index are freed as soon as the report has read them.
-    func takeCounts() -> (counts: [Key: UInt64], processes: [Process], paths: CallPaths) {
-        defer { (counts, paths, processes, processIndex) = ([:], CallPathTree(), [], [:]) }
-        return (counts, processes, paths.frozen())
+    func takeCounts() -> (counts: CountTable, contexts: [Context], paths: CallPaths) {
+        defer { (counts, paths, contexts, contextIndex) = (CountTable(), CallPathTree(), [], [:]) }
+        return (counts, contexts, paths.frozen())
     }
 
     /// No more records come: the unwinder's sessions are freed before the report.

@@ -25,6 +25,19 @@ import Testing
         #expect(paths.frames(UInt32.max).isEmpty && paths.depth(UInt32.max) == 0)
     }
 
+    /// A node's innermost frame and the node of the rest: how profile finds the kernel address
+    /// it keeps as a sample's innermost frame, and the user stack under it.
+    @Test func aNodeGivesItsInnermostFrameAndTheRest() throws {
+        let tree = CallPathTree()
+        let user = try #require(tree.node(innermostFirst: [0x40_1234, 0x40_0100]))
+        let withKernel = try #require(tree.node(innermostFirst: [0xffff_ffff_8100_0000, 0x40_1234, 0x40_0100]))
+        let paths = tree.frozen()
+        #expect(paths.address(withKernel) == 0xffff_ffff_8100_0000 && paths.parent(withKernel) == user)
+        #expect(paths.address(user) == 0x40_1234 && paths.frames(paths.parent(user)) == [0x40_0100])
+        #expect(paths.address(CallPathTree.root) == 0 && paths.parent(CallPathTree.root) == CallPathTree.root)
+        #expect(paths.address(UInt32.max) == 0 && paths.parent(UInt32.max) == CallPathTree.root)
+    }
+
     @Test func aStackTooDeepIsRefused() {
         let tree = CallPathTree()
         #expect(tree.node(innermostFirst: Array(repeating: 0x1000, count: 255)) != nil)

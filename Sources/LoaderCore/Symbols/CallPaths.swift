@@ -87,6 +87,13 @@ public final class CallPaths: Sendable {
     /// How many frames the stack of `node` has (0 for a node this tree does not have).
     public func depth(_ node: UInt32) -> Int { Int(node) < depths.count ? Int(depths[Int(node)]) : 0 }
 
+    /// The innermost frame of `node`'s stack (0 for the root, or a node this tree does not have).
+    public func address(_ node: UInt32) -> UInt64 { Int(node) < addresses.count ? addresses[Int(node)] : 0 }
+
+    /// The node of `node`'s stack without its innermost frame (the root for the root, or a node
+    /// this tree does not have).
+    public func parent(_ node: UInt32) -> UInt32 { Int(node) < parents.count ? parents[Int(node)] : CallPathTree.root }
+
     /// The frames of `node`'s stack, innermost first.
     public func frames(_ node: UInt32) -> [UInt64] {
         var frames: [UInt64] = []
