@@ -15,6 +15,7 @@ public enum EventLoop {
     public static let pollInterval: Int32 = 10
     public static let quietPolls = 3
     public static let idleInterval: Int32 = 1000
+    static let retrimInterval: UInt64 = 60_000_000_000
 
     /// `until` is asked at every wake-up whether to stop (a traced command has ended, say).
     /// `beforeFinalDrain` runs once the loop stops, before the records still in the ring are
@@ -26,7 +27,8 @@ public enum EventLoop {
         let deadline = duration.map { start &+ Clock.nanoseconds($0) }
         var nextLostCheck = start
         var idle = false, quiet = 0
-        var sawRecords = false, warmedUp = false
+        // rows since the last trim, and when the next may be (the first at once)
+        var sawRecords = false, nextTrim: UInt64 = 0
         output.flush()  // the header, at once: it tells scripts the probes are attached
         reader.runAfterStart()
         MemoryTrim.afterStartup()
@@ -49,17 +51,21 @@ public enum EventLoop {
                     // woke nobody, one sent after it wakes us
                     reader.setIdle(true)
                     if reader.drain() > 0 { output.flush(); quiet = 0 } else { idle = true }
-                    // The first rows look up type metadata and protocol conformances once (the
-                    // runtime scans its tables, faulting in ~1 MB of them) and run code start-up
-                    // did not: what that brought in is not needed again, so the first quiet spell
-                    // after rows trims once more.
-                    if idle && sawRecords && !warmedUp {
-                        MemoryTrim.afterStartup()
-                        warmedUp = true
-                    }
                 }
             }
             let now = Clock.monotonicNs()
+            // The first rows look up type metadata and protocol conformances once (the runtime
+            // scans its tables, faulting in ~1 MB of them) and run code start-up did not; a
+            // later burst may run code no other row does (oomkill names a stack from the
+            // binary's symbols: 2 MB of code). What that brought in is not needed while idle:
+            // a quiet spell after rows trims once more, at once the first time, then at most
+            // once every `retrimInterval` (a trim costs ~1 ms, and the next row faults its
+            // code back in).
+            if idle && sawRecords && now >= nextTrim {
+                MemoryTrim.afterStartup()
+                sawRecords = false
+                nextTrim = now &+ retrimInterval
+            }
             if now >= nextLostCheck {
                 reportLost(reader)
                 if output.readerIsGone { return }  // end quietly, as a write would on EPIPE
