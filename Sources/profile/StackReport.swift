@@ -161,7 +161,7 @@ final class StackReport {
             guard index < contexts.count else { return }
             let context = contexts[index]
             // the kernel address sampled is the innermost frame of the node's path, above the user stack
-            let (kernelIP, userNode) = context.kernelIP ? (paths.address(node), paths.parent(node)) : (0, node)
+            let (kernelIP, userNode) = context.kernelIPInPath ? (paths.address(node), paths.parent(node)) : (0, node)
             var kernelFrames: [UInt64]? = []
             if !options.userStacksOnly {
                 kernelFrames = try stacks.stack(context.kernelStackID, missing: &missing, tableFull: &tableFull)

@@ -23,7 +23,7 @@ final class UnwoundSamples {
         let cgroupID: UInt64
         let kernelStackID: Int32
         /// The node's innermost frame is the kernel address sampled.
-        let kernelIP: Bool
+        let kernelIPInPath: Bool
         /// The user stack could not be recorded ("[Missed User Stack]"): the node's path is
         /// the kernel address alone, or the root.
         let userMissed: Bool
@@ -113,7 +113,7 @@ final class UnwoundSamples {
         if header.kernelIP != 0 { frames.insert(header.kernelIP, at: 0) }
         let node = paths.node(innermostFirst: frames)
         let context = Context(pid: header.pid, comm: KernelString.from(tuple: header.comm), cgroupID: header.cgroupID,
-                              kernelStackID: header.kernelStackID, kernelIP: node != nil && header.kernelIP != 0,
+                              kernelStackID: header.kernelStackID, kernelIPInPath: node != nil && header.kernelIP != 0,
                               userMissed: user == nil || node == nil)
         let index: UInt32
         if let known = contextIndex[context] {
