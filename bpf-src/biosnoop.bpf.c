@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* biosnoop: one event per completed block I/O request, with the process that submitted it.
  *
- * BCC's method on its block tracepoints: requests are known by their disk and first sector,
- * which every block tracepoint carries (BCC adds the direction: a read and a write of the same
- * sector in flight at once are rare, and the completion's direction field moved between
- * kernels while disk and sector did not). The submitter is who was on the CPU at
- * block_io_start (Linux 6.5+: the request being accounted, in the submitter's context), else
- * at block_bio_queue (the bio being submitted: a bio merged onto the back of another's request
- * is not the request's first, and the request keeps the first one's submitter); the latency
- * runs from block_rq_issue (sent to the device) to block_rq_complete.
+ * On raw tracepoints (the order user space prefers) requests are known by their struct request
+ * pointer, so two in flight for the same sector (a journal block rewritten, readers of one
+ * block) are two requests. On the classic ones, BCC's method: by their disk and first sector,
+ * which every block tracepoint carries; two requests for one sector in flight at once then
+ * make one row, and user space says how many completions have no row (DiskCompletions).
+ * The submitter is who was on the CPU at block_io_start (Linux 6.5+: the request being
+ * accounted, in the submitter's context), else at block_bio_queue (the bio being submitted,
+ * known by disk and sector: a bio merged onto the back of another's request is not the
+ * request's first, and the request keeps the first one's submitter); a completion looks for
+ * it both ways. The latency runs from block_rq_issue (sent to the device) to
+ * block_rq_complete.
  */
 #include "vmlinux.h"
 #include "biosnoop.h"
@@ -18,9 +21,10 @@
 
 const volatile struct biosnoop_cfg cfg = {};
 
+/* A request: its struct request pointer (raw tracepoints), or its disk and first sector
+ * (classic ones; `sector` 0 with a pointer: a dev number is never a kernel address). */
 struct req_key {
-	__u32 dev;
-	__u32 _pad;
+	__u64 id;
 	__u64 sector;
 };
 
@@ -35,8 +39,9 @@ struct submitter {
 struct issued {
 	__u64 ts;
 	__u64 len;
+	__u64 sector;
+	__u32 dev;
 	__u32 rwflag;
-	__u32 _pad;
 };
 
 /* LRU maps: an entry whose completion is never seen (a merged bio, a request completed in
@@ -83,11 +88,10 @@ static __always_inline bool wanted(__u32 dev, __u64 sector)
 	return !cfg.filter_dev || (dev == cfg.targ_dev && sector >= cfg.sector_start && sector < cfg.sector_end);
 }
 
-static __always_inline void submitted(__u32 dev, __u64 sector)
+static __always_inline void submitted(struct req_key key, __u32 dev, __u64 sector)
 {
 	if (!wanted(dev, sector))
 		return;
-	struct req_key key = { .dev = dev, .sector = sector };
 	struct submitter who = { .ts = bpf_ktime_get_ns(), .pid = bpf_get_current_pid_tgid() >> 32,
 				  .cgroup_id = bpf_get_current_cgroup_id() };
 	/* the filters apply here, where the submitter is the task on the CPU */
@@ -99,7 +103,7 @@ static __always_inline void submitted(__u32 dev, __u64 sector)
 SEC("tracepoint/block/block_io_start")
 int tp_io_start(struct trace_event_raw_block_rq *ctx)
 {
-	submitted(ctx->dev, ctx->sector);
+	submitted((struct req_key){ .id = ctx->dev, .sector = ctx->sector }, ctx->dev, ctx->sector);
 	return 0;
 }
 
@@ -117,69 +121,129 @@ struct block_dev_sector_ctx {
 SEC("tracepoint/block/block_bio_queue")
 int tp_bio_queue(struct block_dev_sector_ctx *ctx)
 {
-	submitted(ctx->dev, ctx->sector);
+	submitted((struct req_key){ .id = ctx->dev, .sector = ctx->sector }, ctx->dev, ctx->sector);
 	return 0;
+}
+
+static __always_inline void issued(struct req_key key, __u32 dev, __u64 sector, __u64 len, __u32 rwflag)
+{
+	if (!wanted(dev, sector))
+		return;
+	struct issued issue = { .ts = bpf_ktime_get_ns(), .len = len, .sector = sector, .dev = dev, .rwflag = rwflag };
+	bpf_map_update_elem(&issues, &key, &issue, BPF_ANY);
 }
 
 SEC("tracepoint/block/block_rq_issue")
 int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 {
-	__u32 dev = ctx->dev;
-	__u64 sector = ctx->sector;
-	if (!wanted(dev, sector))
-		return 0;
-	struct req_key key = { .dev = dev, .sector = sector };
-	struct issued issue = { .ts = bpf_ktime_get_ns(), .len = ctx->bytes, .rwflag = rwflag(ctx->rwbs) };
-	bpf_map_update_elem(&issues, &key, &issue, BPF_ANY);
+	issued((struct req_key){ .id = ctx->dev, .sector = ctx->sector }, ctx->dev, ctx->sector, ctx->bytes, rwflag(ctx->rwbs));
 	return 0;
 }
 
-SEC("tracepoint/block/block_rq_complete")
-int tp_rq_complete(struct block_dev_sector_ctx *ctx)
+static __always_inline void rq_disk_and_sector(struct request *rq, __u32 *dev, __u64 *sector)
 {
-	struct req_key key = { .dev = ctx->dev, .sector = ctx->sector };
+	*dev = disk_dev(request_disk(rq));
+	*sector = BPF_CORE_READ(rq, __sector);
+}
+
+/* A request's completion, `bytes` (or sectors) done: a row if its issue was seen. Its disk
+ * and sector come from `rq` when given (read only if needed), else from `dev` and `sector`. */
+static __always_inline void completed(struct req_key key, __u64 bytes, struct request *rq, __u32 dev, __u64 sector)
+{
 	struct issued *issue = bpf_map_lookup_elem(&issues, &key);
 	if (!issue) {
 		/* issued before the tool started, or filtered out (-d); or a request without data never
 		 * issued (an fsync's empty flush write), which the kernel counts */
-		if (ctx->nr_sector == 0 && wanted(ctx->dev, ctx->sector))
-			count_not_shown();
-		return 0;
+		if (bytes == 0) {
+			if (rq)
+				rq_disk_and_sector(rq, &dev, &sector);
+			if (wanted(dev, sector))
+				count_not_shown();
+		}
+		return;
 	}
 	__u64 now = bpf_ktime_get_ns();
 	struct biosnoop_event e = {
 		.ts_us = now / 1000,
 		.delta_ns = now - issue->ts,
-		.sector = key.sector,
+		.sector = issue->sector,
 		.len = issue->len,
-		.dev = key.dev,
+		.dev = issue->dev,
 		.rwflag = issue->rwflag,
 	};
+	__u64 issue_ts = issue->ts;
+	bpf_map_delete_elem(&issues, &key);
+	/* the submitter of the request itself (block_io_start), else of its first bio */
+	struct req_key by_sector = { .id = e.dev, .sector = e.sector };
 	struct submitter *who = bpf_map_lookup_elem(&submitters, &key);
+	if (who)
+		by_sector = key;
+	else
+		who = bpf_map_lookup_elem(&submitters, &by_sector);
 	bool excluded = who ? who->excluded : cfg.common.filter_cgroup;  /* unknown: not known to be in it */
 	if (who) {
 		e.pid = who->pid;
 		e.cgroup_id = who->cgroup_id;
 		__builtin_memcpy(e.comm, who->comm, sizeof(e.comm));
-		if (cfg.queued && issue->ts > who->ts)
-			e.qdelta_ns = issue->ts - who->ts;
+		if (cfg.queued && issue_ts > who->ts)
+			e.qdelta_ns = issue_ts - who->ts;
+		bpf_map_delete_elem(&submitters, &by_sector);
 	} else {
 		e.comm[0] = '?';
 	}
-	bpf_map_delete_elem(&issues, &key);
-	bpf_map_delete_elem(&submitters, &key);
 	if (cfg.pattern) {
-		__u64 *last = bpf_map_lookup_elem(&last_sectors, &key.dev);
+		__u64 *last = bpf_map_lookup_elem(&last_sectors, &e.dev);
 		if (last)
-			e.pattern = *last == key.sector ? BIOSNOOP_PATTERN_SEQUENTIAL : BIOSNOOP_PATTERN_RANDOM;
-		__u64 end = key.sector + e.len / 512;
-		bpf_map_update_elem(&last_sectors, &key.dev, &end, BPF_ANY);
+			e.pattern = *last == e.sector ? BIOSNOOP_PATTERN_SEQUENTIAL : BIOSNOOP_PATTERN_RANDOM;
+		__u64 end = e.sector + e.len / 512;
+		bpf_map_update_elem(&last_sectors, &e.dev, &end, BPF_ANY);
 	}
 	if (!excluded) {
 		emit(&e, sizeof(e));
 	} else {
 		count_not_shown();  /* the submitter was filtered out */
 	}
+}
+
+SEC("tracepoint/block/block_rq_complete")
+int tp_rq_complete(struct block_dev_sector_ctx *ctx)
+{
+	completed((struct req_key){ .id = ctx->dev, .sector = ctx->sector }, ctx->nr_sector, NULL, ctx->dev, ctx->sector);
+	return 0;
+}
+
+/* Raw tracepoints: the struct request itself (the context is the argument array) */
+
+SEC("raw_tp/block_io_start")
+int raw_io_start(u64 *ctx)
+{
+	struct request *rq = (struct request *)ctx[0];
+	__u32 dev = 0;
+	__u64 sector = 0;
+	if (cfg.filter_dev)  /* only -d looks at them here */
+		rq_disk_and_sector(rq, &dev, &sector);
+	submitted((struct req_key){ .id = (__u64)rq }, dev, sector);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_issue")
+int raw_rq_issue(u64 *ctx)
+{
+	struct request *rq = rq_of_insert_issue(ctx);
+	__u32 dev;
+	__u64 sector;
+	rq_disk_and_sector(rq, &dev, &sector);
+	/* a write as BCC says it: the rwbs string's W is the write operation */
+	__u32 op = BPF_CORE_READ(rq, cmd_flags) & 0xff;  /* REQ_OP_BITS has been 8 since 4.10 */
+	issued((struct req_key){ .id = (__u64)rq }, dev, sector, BPF_CORE_READ(rq, __data_len), OP_IS(op, REQ_OP_WRITE) ? 1 : 0);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_complete")
+int raw_rq_complete(u64 *ctx)
+{
+	struct request *rq = (struct request *)ctx[0];
+	completed((struct req_key){ .id = (__u64)rq }, (__u32)ctx[2], rq, 0, 0);  /* (rq, error, nr_bytes) */
 	return 0;
 }
 

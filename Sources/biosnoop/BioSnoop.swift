@@ -84,10 +84,11 @@ public struct BioSnoop: StreamingTool {
 
     /// Rows, then a check of how many there were against the kernel's count of completed I/Os
     /// (see DiskCompletions): the classic tracepoints know a request by disk and sector only, so
-    /// two in flight together on one sector make one row. I/Os filtered out (the tool's own,
-    /// --cgroup) are counted by the BPF side. Not when exporting.
+    /// two in flight together on one sector make one row there. I/Os filtered out (the tool's
+    /// own, --cgroup) are counted by the BPF side. Not when exporting.
     public func run() throws {
         let loaded = try start()
+        try Self.checkConsistent(loaded.resolutions)
         guard !exportOptions.active else { return try stream(loaded) }
         let kernelCount = try DiskCompletions(only: disk.flatMap { BlockDevices.find($0) }, loaded: loaded)
         let lost = loaded.lostCounter()
@@ -117,17 +118,32 @@ public struct BioSnoop: StreamingTool {
     }
 
     /// The submitter at block_io_start (6.5+), else at bio submission; latency from issue to
-    /// completion, on the classic block tracepoints (they carry disk, sector and direction).
+    /// completion. Raw tracepoints pass the struct request, which tells apart two requests for
+    /// one sector in flight at once; the classic ones (a kernel without raw tracepoints, or
+    /// BPF_TOOLS_AVOID_PROBES=raw_tp) carry disk, sector and direction, BCC's way.
     public var plan: AttachPlan {
-        [
-            .oneOf("submitting process", [
-                ProbeCandidate(.tracepoint(category: "block", name: "block_io_start"), program: "tp_io_start"),
-                ProbeCandidate(.tracepoint(category: "block", name: "block_bio_queue"), program: "tp_bio_queue"),
-            ]),
-            .oneOf("request issue", [ProbeCandidate(.tracepoint(category: "block", name: "block_rq_issue"), program: "tp_rq_issue")]),
-            .oneOf("request completion", [
-                ProbeCandidate(.tracepoint(category: "block", name: "block_rq_complete"), program: "tp_rq_complete"),
-            ]),
+        func chain(_ tracepoint: String, _ program: String) -> [ProbeCandidate] {
+            [ProbeCandidate(.rawTracepoint(tracepoint), program: "raw_" + program),
+             ProbeCandidate(.tracepoint(category: "block", name: tracepoint), program: "tp_" + program)]
+        }
+        return [
+            .oneOf("submitting process", chain("block_io_start", "io_start")
+                + [ProbeCandidate(.tracepoint(category: "block", name: "block_bio_queue"), program: "tp_bio_queue")]),
+            .oneOf("request issue", chain("block_rq_issue", "rq_issue")),
+            .oneOf("request completion", chain("block_rq_complete", "rq_complete")),
         ]
+    }
+
+    /// A request's issue and completion must be seen the same way (by its pointer, or by disk
+    /// and sector) to meet; a submitter known by its request pointer needs a completion that has it.
+    static func checkConsistent(_ resolutions: [Resolution]) throws(BPFError) {
+        func byPointer(_ role: String) -> Bool? {
+            resolutions.first { $0.role == role }?.chosen.map { if case .rawTracepoint = $0.kind { true } else { false } }
+        }
+        let completion = byPointer("request completion")
+        guard byPointer("request issue") == completion, byPointer("submitting process") != true || completion == true else {
+            throw BPFError(.noAttachPoint, "a request's issue, completion and submitter are only available through kinds of "
+                           + "tracepoint here that cannot be matched: " + resolutions.map(\.summary).joined(separator: "; "))
+        }
     }
 }

@@ -22,7 +22,8 @@ final class BiosnoopTests {
     @Test(arguments: [false, true])
     func rowsPerRequestWithTheSubmitter(olderKernel: Bool) throws {
         // as before Linux 6.5: the submitter seen at block_bio_queue
-        let environment = olderKernel ? ProcessInfo.processInfo.environment.merging(["BPF_TOOLS_AVOID_PROBES": "tp_io_start"]) { $1 } : nil
+        let environment = olderKernel
+            ? ProcessInfo.processInfo.environment.merging(["BPF_TOOLS_AVOID_PROBES": "raw_io_start,tp_io_start"]) { $1 } : nil
         let loop = try LoopDevice()
         defer { loop.remove() }
         let dd = try namedDD()
@@ -43,7 +44,8 @@ final class BiosnoopTests {
             #expect(fields == want && row[3] == loop.name && row[6] == "4096", "\(row)")
             #expect(Double(row[7]).map { $0 >= 0 && $0 < 5000 } == true && row[7].split(separator: ".").last?.count == 2, "\(row)")
         }
-        #expect(run.stderr.contains(olderKernel ? "(tp_bio_queue)" : "(tp_io_start)"), "\(run.stderr)")
+        #expect(run.stderr.contains(olderKernel ? "(tp_bio_queue)" : "(raw_io_start)"), "\(run.stderr)")
+        #expect(run.stderr.contains("(raw_rq_issue)") && run.stderr.contains("(raw_rq_complete)"), "\(run.stderr)")
         let times = rows.compactMap { Double($0[0]) }
         #expect(times == times.sorted() && times.count == 12, "TIME(s) in order: \(times)")
     }
@@ -77,23 +79,42 @@ final class BiosnoopTests {
             && $0["bytes"] as? Int == 4096 && $0["latency_ms"] is Double }, "\(json.lines)")
     }
 
-    /// The classic tracepoints know a request by disk and sector: four processes reading one
-    /// sector at once make fewer rows than requests, and biosnoop says how many the kernel
-    /// completed without a row (the exact difference: nothing else reads the device).
-    @Test func iosTheKernelCompletedWithoutARowAreReported() throws {
+    /// Four processes reading one sector at once, 6,000 requests: raw tracepoints know each
+    /// request by its pointer, a row each. The classic ones know a request by disk and sector:
+    /// fewer rows than requests, and biosnoop says how many the kernel completed without a row
+    /// (the exact difference: nothing else reads the device).
+    @Test(arguments: [false, true])
+    func requestsForOneSectorInFlightTogether(classic: Bool) throws {
         let loop = try LoopDevice()
         defer { loop.remove() }
         var before = 0, after = 0
-        let run = try trace(["-d", loop.name]) {
+        let environment = classic ? ProcessInfo.processInfo.environment.merging(["BPF_TOOLS_AVOID_PROBES": "raw_tp"]) { $1 } : nil
+        let run = try trace(["-d", loop.name, "-v"], environment: environment) {
             before = try loop.completedIOs()
             try loop.sameSectorReads(processes: 4, each: 1500)
             after = try loop.completedIOs()
         }
         let rows = run.lines.dropFirst().filter { $0.contains(" \(loop.name) ") }.count, kernel = after - before
         #expect(kernel == 6000)
-        #expect(rows < kernel, "no two reads of the sector were in flight together")
-        #expect(run.stderr.contains("biosnoop: \(kernel - rows) I/Os the kernel completed (/proc/diskstats) have no row"),
-                "\(rows) rows of \(kernel): \(run.stderr)")
+        #expect(run.stderr.contains(classic ? "(tp_rq_complete)" : "(raw_rq_complete)"), "\(run.stderr)")
+        if classic {
+            #expect(rows < kernel, "no two reads of the sector were in flight together")
+            #expect(run.stderr.contains("biosnoop: \(kernel - rows) I/Os the kernel completed (/proc/diskstats) have no row"),
+                    "\(rows) rows of \(kernel): \(run.stderr)")
+        } else {
+            #expect(rows == kernel, "\(run.stderr)")
+            #expect(!run.stderr.contains("have no row"), "\(run.stderr)")
+        }
+    }
+
+    /// An issue seen by its request pointer and a completion seen by disk and sector never meet:
+    /// one line, status 1, instead of a tool that prints nothing.
+    @Test func issueAndCompletionMustBeTheSameKindOfTracepoint() throws {
+        let environment = ProcessInfo.processInfo.environment.merging(["BPF_TOOLS_AVOID_PROBES": "raw_rq_complete"]) { $1 }
+        let run = try ToolRun("biosnoop", [], environment: environment)
+        #expect(run.waitForExit() == 1)
+        #expect(run.stderr.hasPrefix("biosnoop: a request's issue, completion and submitter are only available through kinds"),
+                "\(run.stderr)")
     }
 
     @Test func badInput() throws {

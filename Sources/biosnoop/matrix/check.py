@@ -1,8 +1,8 @@
 """kernel matrix: biosnoop's 50 rows of the workload's reads, in sector order."""
 import re
 
-# block_io_start (the submitting process) is Linux 6.5+: older kernels serve it from insertion
-MAY_PASS_OVER = {"submitting process": "block:block_io_start: no such tracepoint"}
+# block_io_start (the submitting process) is Linux 6.5+: older kernels serve it from bio submission
+MAY_PASS_OVER = {"submitting process": "no such raw tracepoint"}
 
 
 def check(guest):
