@@ -239,6 +239,17 @@ int raw_rq_issue(u64 *ctx)
 	return 0;
 }
 
+/* A request merged into another is freed without a completion: its submitter goes with it,
+ * or the next request given the same struct request without being started (a passthrough
+ * command: no block_io_start) would show that submitter. */
+SEC("raw_tp/block_rq_merge")
+int raw_rq_merge(u64 *ctx)
+{
+	struct req_key key = { .id = (__u64)rq_of_insert_issue(ctx) };
+	bpf_map_delete_elem(&submitters, &key);
+	return 0;
+}
+
 SEC("raw_tp/block_rq_complete")
 int raw_rq_complete(u64 *ctx)
 {

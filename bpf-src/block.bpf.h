@@ -68,7 +68,8 @@ static __always_inline __u32 disk_dev(struct gendisk *disk)
 		 : bpf_core_enum_value_exists(enum req_opf___old, name##___old) &&         \
 			   (op) == bpf_core_enum_value(enum req_opf___old, name##___old))
 
-/* The request argument of block_rq_insert/block_rq_issue: the second one before 5.11. The
+/* The request argument of block_rq_insert/block_rq_issue/block_rq_merge (one event class):
+ * the second one before 5.11. The
  * second load is written in assembly: the compiler would otherwise merge the two loads into one
  * through the context pointer plus 0 or 8, which the verifier refuses ("modified ctx ptr"). */
 static __always_inline struct request *rq_of_insert_issue(u64 *args)

@@ -131,6 +131,8 @@ public struct BioSnoop: StreamingTool {
                 + [ProbeCandidate(.tracepoint(category: "block", name: "block_bio_queue"), program: "tp_bio_queue")]),
             .oneOf("request issue", chain("block_rq_issue", "rq_issue")),
             .oneOf("request completion", chain("block_rq_complete", "rq_complete")),
+            // forgets the submitter of a request merged into another (freed without completing)
+            .optional("merged request", [ProbeCandidate(.rawTracepoint("block_rq_merge"), program: "raw_rq_merge")]),
         ]
     }
 

@@ -45,7 +45,8 @@ final class BiosnoopTests {
             #expect(Double(row[7]).map { $0 >= 0 && $0 < 5000 } == true && row[7].split(separator: ".").last?.count == 2, "\(row)")
         }
         #expect(run.stderr.contains(olderKernel ? "(tp_bio_queue)" : "(raw_io_start)"), "\(run.stderr)")
-        #expect(run.stderr.contains("(raw_rq_issue)") && run.stderr.contains("(raw_rq_complete)"), "\(run.stderr)")
+        #expect(run.stderr.contains("(raw_rq_issue)") && run.stderr.contains("(raw_rq_complete)") && run.stderr.contains("(raw_rq_merge)"),
+                "\(run.stderr)")
         let times = rows.compactMap { Double($0[0]) }
         #expect(times == times.sorted() && times.count == 12, "TIME(s) in order: \(times)")
     }
