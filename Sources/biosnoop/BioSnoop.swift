@@ -121,16 +121,21 @@ public struct BioSnoop: StreamingTool {
     /// completion. Raw tracepoints pass the struct request, which tells apart two requests for
     /// one sector in flight at once; the classic ones (a kernel without raw tracepoints, or
     /// BPF_TOOLS_AVOID_PROBES=raw_tp) carry disk, sector and direction, BCC's way.
+    /// The plan's roles, named once for the plan and its check.
+    enum Role {
+        static let submitter = "submitting process", issue = "request issue", completion = "request completion"
+    }
+
     public var plan: AttachPlan {
         func chain(_ tracepoint: String, _ program: String) -> [ProbeCandidate] {
             [ProbeCandidate(.rawTracepoint(tracepoint), program: "raw_" + program),
              ProbeCandidate(.tracepoint(category: "block", name: tracepoint), program: "tp_" + program)]
         }
         return [
-            .oneOf("submitting process", chain("block_io_start", "io_start")
+            .oneOf(Role.submitter, chain("block_io_start", "io_start")
                 + [ProbeCandidate(.tracepoint(category: "block", name: "block_bio_queue"), program: "tp_bio_queue")]),
-            .oneOf("request issue", chain("block_rq_issue", "rq_issue")),
-            .oneOf("request completion", chain("block_rq_complete", "rq_complete")),
+            .oneOf(Role.issue, chain("block_rq_issue", "rq_issue")),
+            .oneOf(Role.completion, chain("block_rq_complete", "rq_complete")),
             // forgets the submitter of a request merged into another (freed without completing)
             .optional("merged request", [ProbeCandidate(.rawTracepoint("block_rq_merge"), program: "raw_rq_merge")]),
         ]
@@ -142,8 +147,8 @@ public struct BioSnoop: StreamingTool {
         func byPointer(_ role: String) -> Bool? {
             resolutions.first { $0.role == role }?.chosen.map { if case .rawTracepoint = $0.kind { true } else { false } }
         }
-        let completion = byPointer("request completion")
-        guard byPointer("request issue") == completion, byPointer("submitting process") != true || completion == true else {
+        let completion = byPointer(Role.completion)
+        guard byPointer(Role.issue) == completion, byPointer(Role.submitter) != true || completion == true else {
             throw BPFError(.noAttachPoint, "a request's issue, completion and submitter are only available through kinds of "
                            + "tracepoint here that cannot be matched: " + resolutions.map(\.summary).joined(separator: "; "))
         }
